@@ -1,0 +1,1 @@
+"""Analyses shared by several step types (name resolution, config lookup). Pure functions."""

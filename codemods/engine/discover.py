@@ -1,0 +1,195 @@
+"""Find the Python files a run covers, honouring .gitignore files and default excludes.
+
+Directories are walked top-down; every ``.gitignore`` met on the way (and those of the
+enclosing git work tree above the scanned directory) applies to the paths below it, as in git.
+Files named explicitly on the command line are always included.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from codemods.errors import CodemodError
+
+# Directories nobody wants rewritten, as in ruff's default `exclude`.
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".bzr",
+        ".direnv",
+        ".eggs",
+        ".git",
+        ".git-rewrite",
+        ".hg",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        "__pypackages__",
+        "_build",
+        "buck-out",
+        "dist",
+        "node_modules",
+        "venv",
+        ".codemod_cache",
+        "__pycache__",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    scan_root: Path  # the directory argument it was found under (or its parent, for files)
+    relpath: str  # relative to the display root, posix separators
+    explicit: bool = False
+
+    @property
+    def scan_relpath(self) -> str:
+        """Path relative to the scanned directory: what recipe include/exclude globs see."""
+        try:
+            return self.path.relative_to(self.scan_root).as_posix()
+        except ValueError:
+            return self.path.name
+
+
+def git_root(start: Path) -> Path | None:
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def display_root(paths: Sequence[Path]) -> Path:
+    """Where diff paths are relative to: the git work tree, else the single scanned directory."""
+    first = paths[0].resolve() if paths else Path.cwd().resolve()
+    base = first if first.is_dir() else first.parent
+    root = git_root(base)
+    if root is not None:
+        return root
+    if len(paths) == 1 and first.is_dir():
+        return first
+    return Path(os.path.commonpath([str(p.resolve()) for p in paths] or [str(Path.cwd())]))
+
+
+class _Ignores:
+    """Stacked .gitignore specs: (directory, spec) pairs, outermost first."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, pathspec.PathSpec | None] = {}
+
+    def spec_for(self, directory: Path) -> pathspec.PathSpec | None:
+        if directory not in self._cache:
+            ignore = directory / ".gitignore"
+            spec = None
+            if ignore.is_file():
+                try:
+                    lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                except Exception:  # a broken .gitignore should not stop the run
+                    spec = None
+            self._cache[directory] = spec
+        return self._cache[directory]
+
+    def ignored(self, path: Path, is_dir: bool, chain: Sequence[Path]) -> bool:
+        verdict = False
+        for directory in chain:
+            spec = self.spec_for(directory)
+            if spec is None:
+                continue
+            rel = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                verdict = bool(result.include)
+        return verdict
+
+
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    *,
+    extensions: tuple[str, ...] = (".py",),
+    respect_gitignore: bool = True,
+) -> Iterator[SourceFile]:
+    """Yield each file once (by real path), in a stable order."""
+    ignores = _Ignores()
+    seen: set[Path] = set()
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            raise CodemodError(f"path does not exist: {given}", hint="check the PATHS arguments")
+        absolute = Path(os.path.abspath(given))
+        if absolute.is_file():
+            if absolute.resolve() not in seen:
+                seen.add(absolute.resolve())
+                yield SourceFile(absolute, absolute.parent, _rel(absolute, root), explicit=True)
+            continue
+        top = git_root(absolute)
+        chain_above = []
+        if top is not None and respect_gitignore:
+            chain_above = [top, *[p for p in reversed(absolute.parents) if top in p.parents]]
+            chain_above = [d for d in dict.fromkeys(chain_above) if d != absolute]
+        yield from _walk(
+            absolute, absolute, root, chain_above, ignores, extensions, seen, respect_gitignore
+        )
+
+
+def _walk(
+    directory: Path,
+    scan_root: Path,
+    root: Path,
+    chain: list[Path],
+    ignores: _Ignores,
+    extensions: tuple[str, ...],
+    seen: set[Path],
+    respect_gitignore: bool,
+) -> Iterator[SourceFile]:
+    chain = [*chain, directory] if respect_gitignore else chain
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name in DEFAULT_EXCLUDES:
+                continue
+            if respect_gitignore and ignores.ignored(path, True, chain):
+                continue
+            yield from _walk(
+                path, scan_root, root, chain, ignores, extensions, seen, respect_gitignore
+            )
+        elif entry.name.endswith(extensions) and entry.is_file():
+            if respect_gitignore and ignores.ignored(path, False, chain):
+                continue
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            yield SourceFile(path, scan_root, _rel(path, root))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def module_name_for(path: Path) -> str:
+    """The dotted module name of ``path``, following ``__init__.py`` packages upwards."""
+    parts = [] if path.stem == "__init__" else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.append(directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return ".".join(reversed(parts)) or path.stem

@@ -1,0 +1,52 @@
+"""Atomic, careful writes: temp file in the same directory, same mode, checked, renamed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class ChangedOnDisk(Exception):
+    """The file changed between the read and the write; it was not overwritten."""
+
+
+def atomic_write(path: Path, data: bytes, expected_old: bytes | None) -> None:
+    """Replace ``path`` with ``data`` unless its content is no longer ``expected_old``.
+
+    ``expected_old=None`` creates the file, and fails if it has appeared meanwhile.
+
+    The new content goes to a temp file in the same directory (same filesystem), is flushed
+    to disk, given the old file's mode, and renamed over the old file. The temp file is removed
+    on any failure, so nothing is left behind in the user's tree.
+    """
+    target = path.resolve()
+    st = target.stat() if expected_old is not None else None
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".codemod-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if st is None:
+            os.chmod(tmp, 0o666 & ~_umask())
+            if target.exists():
+                raise ChangedOnDisk(str(path))
+        else:
+            os.chmod(tmp, st.st_mode & 0o7777)
+            with contextlib.suppress(OSError):  # keep ownership when we may (root)
+                os.chown(tmp, st.st_uid, st.st_gid)
+            if target.read_bytes() != expected_old:
+                raise ChangedOnDisk(str(path))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,293 @@
+"""Find, validate and compose recipes.
+
+A recipe is addressed by a built-in id (``session-id-to-request-id``), by an id found in an
+extra recipe directory, or by a path to a YAML file. ``{recipe: other-id}`` items are
+resolved the same way (paths relative to the including file) and flattened in order;
+cycles are an error that names the chain.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+import codemods
+from codemods.errors import Location, RecipeError
+from codemods.recipe.models import (
+    RECIPE_ID,
+    CompiledStep,
+    FileFilter,
+    Recipe,
+    RecipeModel,
+)
+from codemods.recipe.yaml_source import PathKey, YamlSource, load_yaml
+from codemods.steps import Step, all_steps
+
+
+def builtin_recipe_dir() -> Path:
+    """Built-in recipes: packaged in the wheel, or the checkout's top-level ``recipes/``."""
+    package = Path(codemods.__file__).resolve().parent
+    for candidate in (package / "_builtin_recipes", package.parent / "recipes"):
+        if candidate.is_dir():
+            return candidate
+    raise RecipeError(
+        "the built-in recipes are missing from this installation", hint="reinstall codemods"
+    )
+
+
+@dataclass(frozen=True)
+class RecipeInfo:
+    id: str
+    title: str
+    path: Path
+
+
+def format_path(path: PathKey) -> str:
+    """``('steps', 1, 'rename_kwarg', 'new')`` -> ``steps[1].rename_kwarg.new``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class RecipeLoader:
+    """Loads recipes from the built-in directory and any extra directories, with caching."""
+
+    def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
+        self.dirs = [*extra_dirs, builtin_recipe_dir()]
+        self._cache: dict[Path, Recipe] = {}
+
+    # -- discovery -------------------------------------------------------------------------
+    def available(self) -> list[RecipeInfo]:
+        seen: dict[str, RecipeInfo] = {}
+        for directory in self.dirs:
+            for path in sorted(directory.glob("*.y*ml")):
+                if path.stem in seen or path.suffix not in (".yaml", ".yml"):
+                    continue
+                try:
+                    title = self.load(str(path)).title
+                except RecipeError as exc:
+                    title = f"(invalid: {exc.message})"
+                seen[path.stem] = RecipeInfo(path.stem, title, path)
+        return sorted(seen.values(), key=lambda r: r.id)
+
+    def resolve(
+        self, ref: str, base_dir: Path | None = None, location: Location | None = None
+    ) -> Path:
+        """The YAML file ``ref`` names: a path (absolute or relative) or a recipe id."""
+        looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
+        if looks_like_path:
+            candidates = [Path(ref)] if Path(ref).is_absolute() else []
+            if not candidates:
+                if base_dir is not None:
+                    candidates.append(base_dir / ref)
+                candidates.append(Path.cwd() / ref)
+            for candidate in candidates:
+                if candidate.is_file():
+                    return candidate.resolve()
+            raise RecipeError(
+                f"recipe file {ref!r} does not exist",
+                location=location,
+                hint="check the path, or use a built-in id from `codemod list`",
+            )
+        search = ([base_dir] if base_dir is not None else []) + self.dirs
+        for directory in search:
+            for suffix in (".yaml", ".yml"):
+                candidate = directory / f"{ref}{suffix}"
+                if candidate.is_file():
+                    return candidate.resolve()
+        known = sorted({p.stem for d in self.dirs for p in d.glob("*.y*ml")})
+        close = difflib.get_close_matches(ref, known, n=1)
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else "run `codemod list` to see the built-in recipes"
+        )
+        raise RecipeError(f"unknown recipe `{ref}`", location=location, hint=hint)
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, ref: str) -> Recipe:
+        return self._load_path(self.resolve(ref), stack=())
+
+    def _load_path(self, path: Path, stack: tuple[Path, ...]) -> Recipe:
+        if path in stack:
+            chain = " -> ".join(p.stem for p in (*stack, path))
+            raise RecipeError(
+                f"recipes include each other in a cycle: {chain}",
+                location=Location(_show(stack[-1])),
+                hint="remove one of the `- recipe:` items in that chain",
+            )
+        if path in self._cache:
+            return self._cache[path]
+        file = _show(path)
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecipeError(
+                f"recipe is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                location=Location(file),
+            ) from None
+        except OSError as exc:
+            raise RecipeError(
+                f"cannot read recipe: {exc.strerror}", location=Location(file)
+            ) from None
+        source = load_yaml(text, file)
+        recipe = self._compile(path, source, (*stack, path))
+        self._cache[path] = recipe
+        return recipe
+
+    def _compile(self, path: Path, source: YamlSource, stack: tuple[Path, ...]) -> Recipe:
+        data = source.data
+        if not isinstance(data, dict):
+            raise RecipeError(
+                "a recipe is a mapping with `title`, `description` and `steps`",
+                location=source.location(()),
+                hint="start the file with `title: ...`",
+            )
+        if path.stem and not RECIPE_ID.match(path.stem):
+            raise RecipeError(
+                f"recipe file name `{path.name}` is not a kebab-case id",
+                location=Location(source.file),
+                hint="name it like `my-recipe.yaml`: lowercase words joined by `-`",
+            )
+        try:
+            model = RecipeModel.model_validate(data)
+        except ValidationError as exc:
+            raise _from_validation(exc, source, (), RecipeModel.model_fields) from None
+
+        steps: list[CompiledStep] = []
+        uses: list[str] = []
+        fingerprint = hashlib.sha256(path.read_bytes())
+        own_filter = (
+            (FileFilter(tuple(model.include), tuple(model.exclude)),)
+            if (model.include or model.exclude)
+            else ()
+        )
+        for index, item in enumerate(model.steps):
+            item_path: PathKey = ("steps", index)
+            if len(item) != 1:
+                keys = ", ".join(f"`{k}`" for k in item) or "nothing"
+                raise RecipeError(
+                    f"each step is a mapping with exactly one key, found {keys}",
+                    location=source.location(item_path),
+                    path=format_path(item_path),
+                    hint="write `- <step_id>: {options}` or `- recipe: <recipe-id>`; check indentation",
+                )
+            ((key, value),) = item.items()
+            if key == "recipe":
+                if not isinstance(value, str) or not value.strip():
+                    raise RecipeError(
+                        "expected a recipe id or a path to a recipe file",
+                        location=source.location((*item_path, "recipe")),
+                        path=format_path((*item_path, "recipe")),
+                    )
+                child_path = self.resolve(
+                    value, base_dir=path.parent, location=source.location((*item_path, "recipe"))
+                )
+                child = self._load_path(child_path, stack)
+                uses.append(child.id)
+                fingerprint.update(child.fingerprint.encode())
+                steps.extend(
+                    CompiledStep(s.step, s.origin, own_filter + s.filters) for s in child.steps
+                )
+                continue
+            step = _build_step(key, value, source, item_path)
+            steps.append(CompiledStep(step, path.stem, own_filter))
+        return Recipe(
+            id=path.stem,
+            title=model.title,
+            description=model.description.strip(),
+            source=str(path),
+            steps=tuple(steps),
+            examples=tuple(model.examples),
+            uses=tuple(uses),
+            fingerprint=fingerprint.hexdigest(),
+            filters=own_filter,
+        )
+
+
+def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) -> Step[Any]:
+    steps = all_steps()
+    if key not in steps:
+        close = difflib.get_close_matches(key, [*steps, "recipe"], n=1, cutoff=0.5)
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else f"known step types: {', '.join(sorted(steps))}"
+        )
+        raise RecipeError(
+            f"unknown step type `{key}`",
+            location=source.location((*item_path, key)),
+            path=format_path((*item_path, key)),
+            hint=hint,
+        )
+    step_type = steps[key]
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise RecipeError(
+            f"the options of `{key}` must be a mapping, got {type(value).__name__}",
+            location=source.location((*item_path, key)),
+            path=format_path((*item_path, key)),
+            hint=f"write the options indented under `{key}:`; see `codemod explain {key}`",
+        )
+    try:
+        options = step_type.Options.model_validate(value)
+    except ValidationError as exc:
+        raise _from_validation(
+            exc, source, (*item_path, key), step_type.Options.model_fields, step_id=key
+        ) from None
+    return step_type(options)
+
+
+def _from_validation(
+    exc: ValidationError,
+    source: YamlSource,
+    prefix: PathKey,
+    fields: dict[str, Any],
+    step_id: str | None = None,
+) -> RecipeError:
+    """The first pydantic error as a RecipeError with file:line, recipe path and a hint."""
+    err = exc.errors()[0]
+    loc: PathKey = (*prefix, *err["loc"])
+    kind = err["type"]
+    message = err["msg"]
+    hint = None
+    if kind == "missing":
+        name = err["loc"][-1]
+        info = fields.get(str(name)) if len(err["loc"]) == 1 else None
+        what = f" ({info.description})" if info is not None and info.description else ""
+        message = f"missing required option `{name}`{what}"
+        hint = f"add `{name}: ...` here"
+        location = source.location(loc[:-1])
+    elif kind == "extra_forbidden":
+        name = str(err["loc"][-1])
+        close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.5)
+        message = f"unknown option `{name}`; expected one of: {', '.join(fields)}"
+        hint = f"did you mean `{close[0]}`?" if close else None
+        location = source.location(loc)
+    else:
+        got = err.get("input")
+        if not isinstance(got, (dict, list)):
+            message = f"{message} (got {got!r})"
+        location = source.location(loc)
+    if hint is None and step_id is not None:
+        hint = f"see `codemod explain {step_id}` for the options and examples"
+    return RecipeError(message, location=location, path=format_path(loc), hint=hint)
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,114 @@
+"""Pydantic models for recipe files and the compiled, ready-to-run recipe."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pathspec
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from codemods.steps import Step
+
+RECIPE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def compile_globs(patterns: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
+    return _compiled(tuple(patterns))
+
+
+@lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+class ExampleModel(BaseModel):
+    """A before/after example carried by a recipe; no ``after`` means "must not change"."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(default="example", description="What the example shows.")
+    path: str = Field(default="example.py", description="The file path the example pretends to be.")
+    before: str = Field(description="Source before the recipe runs.")
+    after: str | None = Field(default=None, description="Expected source; omit for no change.")
+
+
+class RecipeModel(BaseModel):
+    """The top level of a recipe YAML file."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, description="Short title, no trailing period.")
+    description: str = Field(min_length=1, description="Full sentences saying what and why.")
+    include: list[str] = Field(
+        default_factory=list,
+        description="Gitignore-style globs (relative to the scanned directory); files must match one.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Gitignore-style globs of files this recipe never touches.",
+    )
+    steps: list[dict[str, Any]] = Field(
+        min_length=1,
+        description="Ordered items, each `{<step_id>: {options}}` or `{recipe: <recipe-id>}`.",
+    )
+    examples: list[ExampleModel] = Field(default_factory=list, description="Embedded examples.")
+
+    @field_validator("title")
+    @classmethod
+    def _no_period(cls, value: str) -> str:
+        if value.rstrip().endswith("."):
+            raise ValueError("a title has no trailing period")
+        return value
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _globs(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not pattern.strip():
+                raise ValueError("an empty glob matches nothing")
+            try:
+                compile_globs([pattern])
+            except Exception as exc:
+                raise ValueError(f"{pattern!r} is not a valid glob: {exc}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """The include/exclude globs of one recipe, matched against a path relative to its scan root."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def allows(self, relpath: str) -> bool:
+        if self.include and not compile_globs(self.include).match_file(relpath):
+            return False
+        return not (self.exclude and compile_globs(self.exclude).match_file(relpath))
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    """One configured step plus where it came from and the file filters of its recipe chain."""
+
+    step: Step[Any]
+    origin: str
+    filters: tuple[FileFilter, ...] = ()
+
+    def applies_to(self, relpath: str) -> bool:
+        return all(f.allows(relpath) for f in self.filters)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A loaded recipe with its composed recipes flattened into one ordered list of steps."""
+
+    id: str
+    title: str
+    description: str
+    source: str
+    steps: tuple[CompiledStep, ...]
+    examples: tuple[ExampleModel, ...] = ()
+    uses: tuple[str, ...] = ()
+    fingerprint: str = ""
+    filters: tuple[FileFilter, ...] = field(default=())

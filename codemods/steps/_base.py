@@ -1,0 +1,163 @@
+"""The contract every step type fulfils.
+
+A step type is one class in ``codemods/steps/<id>.py``. Its docstring's first line is its
+title; the rest says why it exists. It declares typed ``Options`` (pydantic, ``extra="forbid"``),
+embedded ``examples`` (one that changes code, one that must not), whether it is ``safe``,
+the literal text a file must contain to possibly match (``needles``), and a pure
+``transform`` over an already-parsed LibCST module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+import libcst as cst
+from pydantic import BaseModel, ConfigDict
+
+from codemods.analysis.project import ProjectIndex
+
+DiagnosticKind = Literal["warning", "review", "mention", "info"]
+
+
+class StepOptions(BaseModel):
+    """Base for every step's options: unknown keys are an error, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Example:
+    """An embedded example: ``after=None`` asserts that ``before`` stays unchanged."""
+
+    title: str
+    options: dict[str, Any]
+    before: str
+    after: str | None = None
+    path: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something a step wants the user to know about one file (the file may still change)."""
+
+    step: str
+    kind: DiagnosticKind
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class StepSkip(Exception):
+    """Raised by a step to leave the whole file untouched, with a reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class FileContext:
+    """What a step may know about the file it transforms. No I/O happens through it."""
+
+    path: Path
+    relpath: str
+    module_name: str | None = None
+    root: Path | None = None
+    step_id: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Whole-project facts (module files, pytest config, ...), shared by every file of a run.
+    project: ProjectIndex | None = None
+    #: Per-file data a whole-tree step gathered in ``collect``, keyed by step position.
+    collected: dict[int, Any] = field(default_factory=dict)
+
+    def report(
+        self,
+        kind: DiagnosticKind,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.diagnostics.append(Diagnostic(self.step_id, kind, message, line, column))
+
+    def warn(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.report("warning", message, line, column)
+
+    def skip(self, reason: str) -> None:
+        raise StepSkip(reason)
+
+
+OptionsT = TypeVar("OptionsT", bound=StepOptions)
+
+#: Pre-check: any one group matches when all of its strings occur in the file's bytes.
+#: ``None`` means the step cannot be pre-checked and every file must be parsed.
+Needles = Sequence[Sequence[str]] | None
+
+
+class Step(Generic[OptionsT]):
+    """Base class of every step type. Subclasses are discovered, never registered."""
+
+    id: ClassVar[str] = ""
+    Options: ClassVar[type[StepOptions]] = StepOptions
+    safe: ClassVar[bool] = True
+    examples: ClassVar[tuple[Example, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("id"):
+            cls.id = cls.__module__.rsplit(".", 1)[-1]
+
+    def __init__(self, options: OptionsT) -> None:
+        self.options = options
+
+    @classmethod
+    def title(cls) -> str:
+        return (cls.__doc__ or cls.id).strip().splitlines()[0].strip()
+
+    @classmethod
+    def description(cls) -> str:
+        lines = (cls.__doc__ or "").strip().splitlines()[1:]
+        import textwrap
+
+        return textwrap.dedent("\n".join(lines)).strip()
+
+    def is_safe(self) -> bool:
+        """Whether this configured step can only make the intended change."""
+        return self.safe
+
+    def needles(self) -> Needles:
+        """Literal text a file must contain for this step to possibly change it."""
+        return None
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        """Return the changed module (or ``module`` itself). Pure: no I/O, no re-parsing."""
+        return module
+
+    # -- whole-tree steps --------------------------------------------------------------------
+    # A step that needs to see the whole tree (e.g. to register every pytest marker used)
+    # returns picklable data from ``collect`` for each file it runs on; after every file is
+    # done the engine calls ``finish`` once with all of it, and ``finish`` returns edits to
+    # other files (configuration files), shown in diffs and written like any other change.
+
+    def collect(self, module: cst.Module, ctx: FileContext) -> Any:
+        """Per-file data for ``finish`` (called after ``transform``, on its output)."""
+        return None
+
+    def finish(self, collected: list[tuple[str, Any]], project: ProjectIndex) -> list[FileEdit]:
+        """Edits to other files, from everything ``collect`` returned as (relpath, data)."""
+        return []
+
+    @classmethod
+    def is_whole_tree(cls) -> bool:
+        return cls.finish is not Step.finish
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A whole-tree step's change to one file: ``old`` None means create it."""
+
+    path: Path
+    old: bytes | None
+    new: bytes

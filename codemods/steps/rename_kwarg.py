@@ -1,0 +1,172 @@
+"""Rename a keyword argument in calls to given classes or functions
+
+When a constructor or function renames a parameter, every call that still passes the old
+keyword fails with ``TypeError: __init__() got an unexpected keyword argument``. This step
+renames the keyword in calls that resolve (through imports, aliases and module attributes)
+to one of ``callables``. A call that already passes the new keyword is left unchanged and
+reported, because renaming would produce a duplicate keyword (a SyntaxError).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+from pydantic import Field, field_validator
+
+from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
+from codemods.analysis.visit import line_col, transform_with_metadata
+from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+_DOTTED = r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_*][A-Za-z0-9_]*)*$"
+
+
+class RenameKwargOptions(StepOptions):
+    callables: list[str] = Field(
+        min_length=1,
+        description=(
+            "Dotted qualified names of the callables whose calls are rewritten, e.g. "
+            "`pkg.mod.UserExecutionContext`. A leading `*.` matches the name imported from any "
+            "module (`*.UserExecutionContext`); list classmethods as `*.Cls.method`."
+        ),
+    )
+    old: str = Field(description="The keyword argument to rename.", pattern=r"^[A-Za-z_]\w*$")
+    new: str = Field(description="Its new name.", pattern=r"^[A-Za-z_]\w*$")
+    match_bare_name: bool = Field(
+        default=False,
+        description=(
+            "Also match calls by their spelled name alone (`UserExecutionContext(...)`, "
+            "`x.UserExecutionContext(...)`), whatever they resolve to: for code that defines "
+            "its own stand-ins of the class."
+        ),
+    )
+
+    @field_validator("callables")
+    @classmethod
+    def _dotted(cls, value: list[str]) -> list[str]:
+        import re
+
+        for item in value:
+            if not re.match(_DOTTED, item):
+                raise ValueError(
+                    f"{item!r} is not a dotted name such as `pkg.mod.Cls` or `*.Cls.method`"
+                )
+        return value
+
+
+class RenameKwarg(Step[RenameKwargOptions]):
+    """Rename a keyword argument in calls to given classes or functions
+
+    When a constructor or function renames a parameter, every call that still passes the old
+    keyword fails with ``TypeError: ... got an unexpected keyword argument``. Calls are matched
+    by what they resolve to through imports, aliases and module attributes, so a local class
+    that merely shares the name is left alone unless ``match_bare_name`` is set. A call that
+    already passes the new keyword is left unchanged and reported (renaming would produce a
+    duplicate keyword, a SyntaxError).
+    """
+
+    Options: ClassVar = RenameKwargOptions
+    examples: ClassVar = (
+        Example(
+            title="aliased import, multi-line call with a comment",
+            options={
+                "callables": ["*.UserExecutionContext"],
+                "old": "session_id",
+                "new": "request_id",
+            },
+            before=(
+                "from app.context import UserExecutionContext as UEC\n\n"
+                "ctx = UEC(\n    user_id=uid,\n    session_id=sid,  # from the handshake\n    **extra,\n)\n"
+            ),
+            after=(
+                "from app.context import UserExecutionContext as UEC\n\n"
+                "ctx = UEC(\n    user_id=uid,\n    request_id=sid,  # from the handshake\n    **extra,\n)\n"
+            ),
+        ),
+        Example(
+            title="a local class with the same name is not the imported one",
+            options={
+                "callables": ["*.UserExecutionContext"],
+                "old": "session_id",
+                "new": "request_id",
+            },
+            before=(
+                "class UserExecutionContext:\n"
+                "    def __init__(self, session_id):\n        self.session_id = session_id\n\n"
+                "ctx = UserExecutionContext(session_id='s')\n"
+            ),
+        ),
+    )
+
+    def needles(self) -> Needles:
+        return [[self.options.old, DottedPattern(c).last] for c in self.options.callables]
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        return transform_with_metadata(module, _Renamer(self.options, ctx))
+
+
+class _Renamer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def __init__(self, options: RenameKwargOptions, ctx: FileContext) -> None:
+        super().__init__()
+        self.opts = options
+        self.ctx = ctx
+        self.patterns = [DottedPattern(c) for c in options.callables]
+
+    def _target(self, call: cst.Call) -> DottedPattern | None:
+        qnames = qualified_names_for(
+            self.get_metadata(QualifiedNameProvider, call.func, set()), self.ctx.module_name
+        )
+        return matches_any(self.patterns, qnames, call.func, bare=self.opts.match_bare_name)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        old, new = self.opts.old, self.opts.new
+        keywords = {a.keyword.value for a in updated.args if a.keyword is not None}
+        star_dict_keys = {k for a in updated.args for k in _star_dict_keys(a)}
+        if old not in keywords and old not in star_dict_keys:
+            return updated
+        pattern = self._target(original)
+        if pattern is None:
+            return updated
+        line, col = line_col(self, original)
+        if new in keywords or new in star_dict_keys:
+            self.ctx.warn(
+                f"call to {pattern.text} passes both `{old}` and `{new}`; left unchanged "
+                f"(renaming would duplicate `{new}`)",
+                line,
+                col,
+            )
+            return updated
+        args = [_rename_in_arg(a, old, new) for a in updated.args]
+        return updated.with_changes(args=args)
+
+
+def _star_dict_keys(arg: cst.Arg) -> set[str]:
+    """String keys of a ``**{"key": value}`` argument."""
+    if arg.star != "**" or not isinstance(arg.value, cst.Dict):
+        return set()
+    keys = set()
+    for element in arg.value.elements:
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+            keys.add(element.key.evaluated_value)
+    return {k for k in keys if isinstance(k, str)}
+
+
+def _rename_in_arg(arg: cst.Arg, old: str, new: str) -> cst.Arg:
+    if arg.keyword is not None and arg.keyword.value == old:
+        return arg.with_changes(keyword=arg.keyword.with_changes(value=new))
+    if arg.star == "**" and isinstance(arg.value, cst.Dict):
+        elements = []
+        for element in arg.value.elements:
+            key = getattr(element, "key", None)
+            if isinstance(key, cst.SimpleString) and key.evaluated_value == old:
+                quote = key.quote
+                prefix = key.prefix
+                element = element.with_changes(
+                    key=key.with_changes(value=f"{prefix}{quote}{new}{quote}")
+                )
+            elements.append(element)
+        return arg.with_changes(value=arg.value.with_changes(elements=elements))
+    return arg
