@@ -227,7 +227,7 @@ def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) ->
         )
         raise RecipeError(
             f"unknown step type `{key}`",
-            location=source.location((*item_path, key)),
+            location=source.location((*item_path, key), key=True),
             path=format_path((*item_path, key)),
             hint=hint,
         )
@@ -275,7 +275,7 @@ def _from_validation(
         close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.5)
         message = f"unknown option `{name}`; expected one of: {', '.join(fields)}"
         hint = f"did you mean `{close[0]}`?" if close else None
-        location = source.location(loc)
+        location = source.location(loc, key=True)
     else:
         got = err.get("input")
         if not isinstance(got, (dict, list)):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import pathspec
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from codemods.steps import Step
 
@@ -21,7 +21,20 @@ def compile_globs(patterns: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
 
 @lru_cache(maxsize=256)
 def _compiled(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _check_glob(pattern: str) -> str:
+    if not pattern.strip():
+        raise ValueError("an empty glob matches nothing")
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as exc:
+        raise ValueError(f"{pattern!r} is not a valid glob: {exc}") from None
+    return pattern
+
+
+Glob = Annotated[str, AfterValidator(_check_glob)]
 
 
 class ExampleModel(BaseModel):
@@ -40,11 +53,11 @@ class RecipeModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, description="Short title, no trailing period.")
     description: str = Field(min_length=1, description="Full sentences saying what and why.")
-    include: list[str] = Field(
+    include: list[Glob] = Field(
         default_factory=list,
         description="Gitignore-style globs (relative to the scanned directory); files must match one.",
     )
-    exclude: list[str] = Field(
+    exclude: list[Glob] = Field(
         default_factory=list,
         description="Gitignore-style globs of files this recipe never touches.",
     )
@@ -59,18 +72,6 @@ class RecipeModel(BaseModel):
     def _no_period(cls, value: str) -> str:
         if value.rstrip().endswith("."):
             raise ValueError("a title has no trailing period")
-        return value
-
-    @field_validator("include", "exclude")
-    @classmethod
-    def _globs(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            if not pattern.strip():
-                raise ValueError("an empty glob matches nothing")
-            try:
-                compile_globs([pattern])
-            except Exception as exc:
-                raise ValueError(f"{pattern!r} is not a valid glob: {exc}") from None
         return value
 
 

@@ -35,9 +35,12 @@ class YamlSource:
     file: str
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
-    def location(self, path: PathKey) -> Location:
-        """The location of ``path``, or of its nearest ancestor that has one."""
+    def location(self, path: PathKey, *, key: bool = False) -> Location:
+        """The location of ``path`` (of its key, if ``key``), or of its nearest known ancestor."""
+        if key and path in self.key_positions:
+            return Location(self.file, *self.key_positions[path])
         while path and path not in self.positions:
             path = path[:-1]
         line, col = self.positions.get(path, (1, 1))
@@ -100,6 +103,9 @@ def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]
                     ),
                 )
             key = key_node.value
+            source.key_positions.setdefault(
+                (*path, key), (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            )
             if key in out:
                 raise RecipeError(
                     f"duplicate key `{key}`",
