@@ -1,0 +1,75 @@
+"""``codemod doctor``: find what breaks collection before pytest does, statically.
+
+Nothing in the project is imported or run. Every Python file under the project root is
+parsed once with the stdlib :mod:`ast` (the facts live in :mod:`codemods.doctor.facts`), then
+the checks look at the files under the given paths:
+
+- :mod:`~codemods.doctor.check_imports`: project imports that do not resolve, and moves;
+- :mod:`~codemods.doctor.check_calls`: keyword arguments a project callee does not accept;
+- :mod:`~codemods.doctor.check_pytest`: async tests, async setup hooks, unregistered markers;
+- files that do not parse, at the location ``compile()`` reports.
+
+:func:`diagnose` returns a :class:`~codemods.doctor.findings.Report`;
+:mod:`~codemods.doctor.recipe` turns its proposals into a recipe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from codemods.doctor.check_calls import check_calls
+from codemods.doctor.check_imports import check_imports
+from codemods.doctor.check_pytest import check_pytest
+from codemods.doctor.findings import KINDS, Finding, Proposal, Report
+from codemods.doctor.index import ProjectModel
+from codemods.engine.discover import discover
+
+__all__ = ["KINDS", "Finding", "Proposal", "Report", "diagnose", "project_root"]
+
+_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.ini", ".git")
+
+
+def project_root(paths: Sequence[Path]) -> Path:
+    """The nearest directory above the paths that holds project metadata (or a ``.git``)."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    start = resolved[0]
+    for other in resolved[1:]:
+        while start != other and start not in other.parents:
+            start = start.parent
+    start = start if start.is_dir() else start.parent
+    for candidate in (start, *start.parents):
+        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
+            return candidate
+    return start
+
+
+def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
+    """Analyse the project around ``paths``; report problems in the files under ``paths``."""
+    paths = list(paths) or [Path(".")]
+    root = (root or project_root(paths)).resolve()
+    everything = [f.path.resolve() for f in discover([root], root)]
+    in_scope = sorted({f.path.resolve() for f in discover(paths, root)} & set(everything))
+    in_scope += sorted({f.path.resolve() for f in discover(paths, root)} - set(everything))
+    project = ProjectModel(root, [*everything, *in_scope])
+    report = Report(root=str(root), files=len(in_scope))
+    for path in in_scope:
+        facts = project.facts[path]
+        if facts.syntax_error is not None:
+            line, column, message = facts.syntax_error
+            report.findings.append(
+                Finding(
+                    "syntax-error",
+                    facts.relpath,
+                    line,
+                    column,
+                    message,
+                    fix="not fixable by a recipe: repair the file by hand",
+                )
+            )
+    check_imports(project, in_scope, report)
+    check_calls(project, in_scope, report)
+    check_pytest(project, in_scope, report)
+    report.sort()
+    report.link_fixes()
+    return report

@@ -1,0 +1,189 @@
+"""Imports of project modules and names that do not resolve, and where the names went.
+
+A missing name is "moved" when exactly one other project module defines it (``def``,
+``class`` or an assignment; test files are never targets). Several candidates, or none, are
+reported as comments in the recipe: doctor does not guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codemods.doctor.facts import ImportRef, ModuleFacts
+from codemods.doctor.findings import Finding, Proposal, Report
+from codemods.doctor.index import ProjectModel
+
+
+@dataclass
+class _Need:
+    """Every place that needs ``module.name`` (module missing, or name missing in it)."""
+
+    module_missing: bool
+    evidence: list[str] = field(default_factory=list)
+    plain_import: bool = False
+
+
+def check_imports(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
+    needs: dict[tuple[str, str], _Need] = {}
+    bare_modules: dict[str, list[str]] = {}  # missing modules imported with no name used
+    for path in paths:
+        facts = project.facts[path]
+        if facts.syntax_error is not None:
+            continue
+        for ref in facts.imports:
+            if ref.guarded or (ref.star and ref.module is not None and project.exists(ref.module)):
+                continue
+            _check_ref(project, facts, ref, report, needs, bare_modules)
+    _propose(project, needs, bare_modules, report)
+
+
+def _missing_prefix(project: ProjectModel, module: str) -> str:
+    parts = module.split(".")
+    for i in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:i])
+        if not project.exists(prefix):
+            return prefix
+    return module
+
+
+def _check_ref(
+    project: ProjectModel,
+    facts: ModuleFacts,
+    ref: ImportRef,
+    report: Report,
+    needs: dict[tuple[str, str], _Need],
+    bare: dict[str, list[str]],
+) -> None:
+    where = f"{facts.relpath}:{ref.line}"
+    if ref.module is None:
+        report.findings.append(
+            Finding(
+                "missing-module",
+                facts.relpath,
+                ref.line,
+                ref.column,
+                f"relative import `{ref.spelled}` goes beyond the top-level package",
+            )
+        )
+        return
+    if not ref.spelled.startswith(".") and not project.in_project(ref.module):
+        return
+    if not project.exists(ref.module):
+        missing = _missing_prefix(project, ref.module)
+        names = _names_used(facts, ref)
+        what = f" (importing `{ref.name}`)" if ref.name and not ref.star else ""
+        report.findings.append(
+            Finding(
+                "missing-module",
+                facts.relpath,
+                ref.line,
+                ref.column,
+                f"No module named '{missing}'{what}",
+            )
+        )
+        if not names:
+            bare.setdefault(ref.module, []).append(where)
+        for name in names:
+            need = needs.setdefault((ref.module, name), _Need(module_missing=True))
+            need.evidence.append(where)
+            need.plain_import |= ref.name is None
+        return
+    if ref.name is None or ref.star:
+        return
+    target = project.lookup(ref.module, ref.name)
+    if target.kind != "missing":
+        return
+    report.findings.append(
+        Finding(
+            "missing-name",
+            facts.relpath,
+            ref.line,
+            ref.column,
+            f"cannot import name '{ref.name}' from '{ref.module}'",
+        )
+    )
+    needs.setdefault((ref.module, ref.name), _Need(module_missing=False)).evidence.append(where)
+
+
+def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
+    """The names a file takes from the module ``ref`` imports."""
+    if ref.star:
+        return []
+    if ref.name is not None:
+        return [ref.name]
+    prefix = f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
+    found = []
+    for chain, _line, _col in facts.chains:
+        if chain.startswith(prefix):
+            name = chain[len(prefix) :].split(".")[0]
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def _propose(
+    project: ProjectModel,
+    needs: dict[tuple[str, str], _Need],
+    bare: dict[str, list[str]],
+    report: Report,
+) -> None:
+    targets: dict[tuple[str, str], str | None] = {}
+    for (module, name), need in needs.items():
+        definers = [d for d in project.definers(name) if d != module]
+        if len(definers) == 1:
+            targets[(module, name)] = definers[0]
+            continue
+        targets[(module, name)] = None
+        if definers:
+            reason = (
+                f"`{module}.{name}` is missing and `{name}` is defined in {len(definers)} modules "
+                f"({', '.join(definers)}): pick one and add a `rename_symbol` step"
+            )
+        else:
+            reason = (
+                f"`{module}.{name}` is missing and no project module defines `{name}`: restore "
+                "it or remove the imports by hand"
+            )
+        report.add_proposal(Proposal(None, {}, reason, need.evidence))
+    for module in sorted({m for (m, _n), need in needs.items() if need.module_missing}):
+        names = sorted(n for (m, n) in needs if m == module)
+        found = {targets[(module, n)] for n in names}
+        evidence = [e for n in names for e in needs[(module, n)].evidence]
+        if len(found) == 1 and None not in found:
+            (new,) = found
+            assert new is not None
+            report.add_proposal(
+                Proposal(
+                    "rename_module",
+                    {"old": module, "new": new},
+                    f"module `{module}` does not exist; everything imported from it "
+                    f"({', '.join(names)}) is defined in `{new}`",
+                    evidence + bare.pop(module, []),
+                )
+            )
+            for n in names:
+                targets[(module, n)] = None  # handled as a module move
+    for (module, name), new_module in sorted(targets.items()):
+        if new_module is None:
+            continue
+        need = needs[(module, name)]
+        why = "does not exist" if need.module_missing else f"does not define `{name}`"
+        report.add_proposal(
+            Proposal(
+                "rename_symbol",
+                {"old": f"{module}.{name}", "new": f"{new_module}.{name}"},
+                f"`{module}` {why}; `{name}` is defined only in `{new_module}`",
+                need.evidence,
+            )
+        )
+    for module, evidence in sorted(bare.items()):
+        report.add_proposal(
+            Proposal(
+                None,
+                {},
+                f"module `{module}` does not exist and no name used from it tells where it went",
+                evidence,
+            )
+        )
