@@ -193,6 +193,18 @@ def test_signatures_doctor_cannot_know_are_not_reported() -> None:
     assert reported == {7, 10, 11, 12}
 
 
+def test_one_finding_per_statement_and_module_attribute_uses() -> None:
+    found = {
+        (f.kind, f.line, f.message)
+        for f in diagnose([DOCTOR / "edge"]).findings
+        if f.file == "src/shop/attribute_uses.py"
+    }
+    assert found == {
+        ("missing-module", 2, "No module named 'shop.gone' (importing `Alpha`, `Beta`)"),
+        ("missing-name", 5, "module 'shop.orders' has no attribute 'Formatter'"),
+    }
+
+
 def test_effective_config_decides_asyncio_mode() -> None:
     # pytest.ini (asyncio_mode = auto) beats pyproject.toml (strict).
     assert _found(DOCTOR / "auto_mode") == set()

@@ -32,10 +32,22 @@ def check_imports(project: ProjectModel, paths: Iterable[Path], report: Report) 
         facts = project.facts[path]
         if facts.syntax_error is not None:
             continue
+        missing: dict[tuple[int, int, str], list[str]] = {}  # one finding per statement
         for ref in facts.imports:
             if ref.guarded or (ref.star and ref.module is not None and project.exists(ref.module)):
                 continue
-            _check_ref(project, facts, ref, report, needs, bare_modules)
+            _check_ref(project, facts, ref, report, needs, bare_modules, missing)
+        for (line, column, module), names in missing.items():
+            what = f" (importing {', '.join(f'`{n}`' for n in names)})" if names else ""
+            report.findings.append(
+                Finding(
+                    "missing-module",
+                    facts.relpath,
+                    line,
+                    column,
+                    f"No module named '{module}'{what}",
+                )
+            )
     _propose(project, needs, bare_modules, report)
 
 
@@ -55,6 +67,7 @@ def _check_ref(
     report: Report,
     needs: dict[tuple[str, str], _Need],
     bare: dict[str, list[str]],
+    missing_modules: dict[tuple[int, int, str], list[str]],
 ) -> None:
     where = f"{facts.relpath}:{ref.line}"
     if ref.module is None:
@@ -73,16 +86,9 @@ def _check_ref(
     if not project.exists(ref.module):
         missing = _missing_prefix(project, ref.module)
         names = _names_used(facts, ref)
-        what = f" (importing `{ref.name}`)" if ref.name and not ref.star else ""
-        report.findings.append(
-            Finding(
-                "missing-module",
-                facts.relpath,
-                ref.line,
-                ref.column,
-                f"No module named '{missing}'{what}",
-            )
-        )
+        listed = missing_modules.setdefault((ref.line, ref.column, missing), [])
+        if ref.name and not ref.star:
+            listed.append(ref.name)
         if not names:
             bare.setdefault(ref.module, []).append(where)
         for name in names:
@@ -90,7 +96,22 @@ def _check_ref(
             need.evidence.append(where)
             need.plain_import |= ref.name is None
         return
-    if ref.name is None or ref.star:
+    if ref.star:
+        return
+    if ref.name is None:  # `import pkg.mod as m` ... `m.Gone`: an AttributeError when used
+        for name, line, column in _attribute_uses(facts, ref):
+            if project.lookup(ref.module, name).kind == "missing":
+                report.findings.append(
+                    Finding(
+                        "missing-name",
+                        facts.relpath,
+                        line,
+                        column,
+                        f"module '{ref.module}' has no attribute '{name}'",
+                    )
+                )
+                need = needs.setdefault((ref.module, name), _Need(module_missing=False))
+                need.evidence.append(f"{facts.relpath}:{line}")
         return
     target = project.lookup(ref.module, ref.name)
     if target.kind != "missing":
@@ -107,20 +128,23 @@ def _check_ref(
     needs.setdefault((ref.module, ref.name), _Need(module_missing=False)).evidence.append(where)
 
 
+def _attribute_uses(facts: ModuleFacts, ref: ImportRef) -> list[tuple[str, int, int]]:
+    """``(name, line, column)`` of each ``m.name`` use of the module a plain import binds."""
+    prefix = f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
+    return [
+        (chain[len(prefix) :].split(".")[0], line, column)
+        for chain, line, column in facts.chains
+        if chain.startswith(prefix)
+    ]
+
+
 def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
     """The names a file takes from the module ``ref`` imports."""
     if ref.star:
         return []
     if ref.name is not None:
         return [ref.name]
-    prefix = f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
-    found = []
-    for chain, _line, _col in facts.chains:
-        if chain.startswith(prefix):
-            name = chain[len(prefix) :].split(".")[0]
-            if name not in found:
-                found.append(name)
-    return found
+    return list(dict.fromkeys(name for name, _l, _c in _attribute_uses(facts, ref)))
 
 
 def _propose(
@@ -151,7 +175,8 @@ def _propose(
         names = sorted(n for (m, n) in needs if m == module)
         found = {targets[(module, n)] for n in names}
         evidence = [e for n in names for e in needs[(module, n)].evidence]
-        if len(found) == 1 and None not in found:
+        same_leaf = {t.rsplit(".", 1)[-1] for t in found if t} == {module.rsplit(".", 1)[-1]}
+        if len(found) == 1 and None not in found and (same_leaf or len(names) > 1):
             (new,) = found
             assert new is not None
             report.add_proposal(
