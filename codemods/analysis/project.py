@@ -61,5 +61,74 @@ class ProjectIndex:
                 return candidate
         return None
 
+    def in_project(self, dotted: str) -> bool:
+        """Whether module ``dotted``'s top-level package lives in this project (so it can be checked)."""
+        top = dotted.split(".")[0]
+        return self.package_dir(top) is not None or self.module_file(top) is not None
+
+    def module_names(self, dotted: str) -> frozenset[str] | None:
+        """Names module ``dotted`` defines at top level (``None``: not in the project, or unknown).
+
+        Parsed once with :mod:`ast` and memoized. Counts ``def``/``class``, assignments (also
+        under ``if``/``try``), imports, ``__all__`` entries, and a package's submodules. A
+        ``from x import *`` or a module ``__getattr__`` makes the answer unknowable: ``None``.
+        """
+        return self.memo(f"module_names:{dotted}", lambda: self._module_names(dotted))
+
+    def defines(self, dotted: str, name: str) -> bool | None:
+        """Whether module ``dotted`` defines or re-exports ``name``; ``None`` when unknowable."""
+        names = self.module_names(dotted)
+        return None if names is None else name in names
+
+    def _module_names(self, dotted: str) -> frozenset[str] | None:
+        import ast
+
+        path = self.module_file(dotted)
+        if path is None:
+            return None
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None
+        names: set[str] = set()
+        pending: list[ast.stmt] = list(tree.body)
+        while pending:
+            stmt = pending.pop()
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                if isinstance(stmt, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets
+                ):
+                    for elt in getattr(stmt.value, "elts", []):
+                        if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                            names.add(elt.value)
+            elif isinstance(stmt, ast.Import):
+                names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+            elif isinstance(stmt, ast.ImportFrom):
+                if any(a.name == "*" for a in stmt.names):
+                    return None
+                names.update(a.asname or a.name for a in stmt.names)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    pending.extend(getattr(stmt, block, []))
+                for handler in getattr(stmt, "handlers", []):
+                    pending.extend(handler.body)
+        if "__getattr__" in names:  # a module-level __getattr__ can provide any name
+            return None
+        if path.name == "__init__.py":
+            for child in path.parent.iterdir():
+                if child.suffix == ".py" and child.stem != "__init__":
+                    names.add(child.stem)
+                elif (child / "__init__.py").is_file():
+                    names.add(child.name)
+        return frozenset(names)
+
     def __getstate__(self) -> dict[str, Any]:  # workers rebuild their own caches
         return {"root": self.root, "_texts": {}, "_memo": {}}

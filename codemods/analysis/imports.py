@@ -1,0 +1,249 @@
+"""Shared helpers for steps that read or rewrite imports (pure functions over LibCST nodes).
+
+Building blocks, not a transformer: resolve relative imports, build dotted expressions and
+import statements, drop one alias from an import keeping its layout, rewrite string literals
+that name a dotted path (``patch("pkg.mod.Name")``), tell whether text mentions a path,
+and add or remove imports through LibCST's own ``AddImportsVisitor`` / ``RemoveImportsVisitor``.
+
+>>> resolve_module("..core", "pkg.tests.test_x", is_package=False)
+'pkg.core'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
+from libcst.helpers import get_full_name_for_node
+
+from codemods.analysis.visit import wrap
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+DOTTED_RE = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
+
+
+# -- names ----------------------------------------------------------------------------------
+
+
+def resolve_module(spelled: str, file_module: str | None, *, is_package: bool) -> str | None:
+    """The absolute module an import names: ``spelled`` is ``"..core"`` or ``"pkg.mod"``.
+
+    ``file_module`` is the dotted name of the importing file; ``is_package`` says whether that
+    file is a package's ``__init__.py`` (then ``.`` is the file's own package). ``None`` when a
+    relative import cannot be resolved (unknown module, or too many dots).
+    """
+    level = len(spelled) - len(spelled.lstrip("."))
+    rest = spelled[level:]
+    if level == 0:
+        return rest
+    if not file_module:
+        return None
+    parts = file_module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not rest):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, rest] if rest else base) or None
+
+
+def import_from_module(
+    node: cst.ImportFrom, file_module: str | None, is_package: bool
+) -> str | None:
+    """The absolute module of a ``from ... import`` statement (``None`` if unresolvable)."""
+    dots = "." * len(node.relative)
+    name = get_full_name_for_node(node.module) if node.module is not None else ""
+    return resolve_module(dots + (name or ""), file_module, is_package=is_package)
+
+
+def dotted_expr(dotted: str) -> cst.Name | cst.Attribute:
+    """``"a.b.c"`` as an expression node (``Attribute(Attribute(Name(a), b), c)``)."""
+    parts = dotted.split(".")
+    node: cst.Name | cst.Attribute = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+def import_from_stmt(module: str, name: str, asname: str | None = None) -> cst.SimpleStatementLine:
+    """``from module import name [as asname]`` as a statement line."""
+    alias = cst.ImportAlias(
+        name=cst.Name(name), asname=cst.AsName(cst.Name(asname)) if asname else None
+    )
+    return cst.SimpleStatementLine([cst.ImportFrom(module=dotted_expr(module), names=[alias])])
+
+
+def import_stmt(module: str, asname: str | None = None) -> cst.SimpleStatementLine:
+    """``import module [as asname]`` as a statement line."""
+    alias = cst.ImportAlias(
+        name=dotted_expr(module), asname=cst.AsName(cst.Name(asname)) if asname else None
+    )
+    return cst.SimpleStatementLine([cst.Import(names=[alias])])
+
+
+def import_module_stmt(module: str, binding: str) -> cst.SimpleStatementLine:
+    """A statement that binds module ``module`` to the local name ``binding``.
+
+    ``pkg.mod`` bound to ``mod`` -> ``from pkg import mod``; bound to ``m`` ->
+    ``from pkg import mod as m``; a top-level module -> ``import mod [as m]``.
+    """
+    parent, _, last = module.rpartition(".")
+    if not parent:
+        return import_stmt(module, None if binding == module else binding)
+    return import_from_stmt(parent, last, None if binding == last else binding)
+
+
+def with_asname(alias: cst.ImportAlias, asname: str | None) -> cst.ImportAlias:
+    """``alias`` with its ``as`` name set (keeping the existing spacing) or removed."""
+    if asname is None:
+        return alias.with_changes(asname=None)
+    if alias.asname is not None:
+        return alias.with_changes(asname=alias.asname.with_changes(name=cst.Name(asname)))
+    return alias.with_changes(asname=cst.AsName(cst.Name(asname)))
+
+
+def without_alias(
+    node: cst.ImportFrom | cst.Import, index: int
+) -> cst.ImportFrom | cst.Import | None:
+    """``node`` minus its ``index``-th alias, keeping layout; ``None`` if none would remain."""
+    names = node.names
+    assert not isinstance(names, cst.ImportStar)
+    kept = [a for i, a in enumerate(names) if i != index]
+    if not kept:
+        return None
+    if index == len(names) - 1:  # the new last alias takes over the removed one's comma
+        kept[-1] = kept[-1].with_changes(comma=names[index].comma)
+    if isinstance(node, cst.Import) and isinstance(kept[-1].comma, cst.Comma):
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(names=kept)
+
+
+def binding_of(alias: cst.ImportAlias) -> str:
+    """The local name an import alias binds: ``as`` name, or the first dotted segment."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return (get_full_name_for_node(alias.name) or "").split(".")[0]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A dotted path split into module, module-level name and optional class attribute."""
+
+    module: str  # "*" for "a class of this name imported from any module"
+    name: str
+    attr: str | None = None
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(p for p in (self.module, self.name, self.attr) if p)
+
+
+def parse_symbol(text: str) -> Symbol:
+    """``pkg.mod.Name``, ``pkg.mod:Name``, ``pkg.mod.Cls.attr``, ``pkg.mod:Cls.attr``, ``*.Cls.attr``.
+
+    Without ``:``, a path whose second-to-last segment is capitalised (``mod.Cls.attr``) is a
+    class attribute; everything else is a module-level name (the last segment).
+    """
+    if ":" in text:
+        module, _, rest = text.partition(":")
+        parts = rest.split(".")
+        if not DOTTED_RE.match(module) or not DOTTED_RE.match(rest) or len(parts) > 2:
+            raise ValueError(f"{text!r} is not `pkg.mod:Name` or `pkg.mod:Cls.attr`")
+        return Symbol(module, parts[0], parts[1] if len(parts) == 2 else None)
+    parts = text.split(".")
+    if parts[0] == "*":
+        if len(parts) != 3 or not DOTTED_RE.match(".".join(parts[1:])):
+            raise ValueError(f"{text!r}: a `*.` path must be `*.Cls.attr`")
+        return Symbol("*", parts[1], parts[2])
+    if not DOTTED_RE.match(text) or len(parts) < 2:
+        raise ValueError(f"{text!r} is not a dotted path such as `pkg.mod.Name`")
+    if len(parts) >= 3 and parts[-2][:1].isupper():
+        return Symbol(".".join(parts[:-2]), parts[-2], parts[-1])
+    return Symbol(".".join(parts[:-1]), parts[-1])
+
+
+# -- strings ----------------------------------------------------------------------------------
+
+
+def names_path(value: str, path: str) -> bool:
+    """Whether a string value names ``path`` exactly or as a prefix followed by ``.``."""
+    return (value == path or value.startswith(path + ".")) and bool(DOTTED_RE.match(value))
+
+
+def replace_string_value(node: cst.SimpleString, new_value: str) -> cst.SimpleString | None:
+    """``node`` holding ``new_value`` with the same prefix and quotes (``None`` if escapes)."""
+    if any(ch in node.prefix.lower() for ch in "bf"):
+        return None
+    inner = node.value[len(node.prefix) + len(node.quote) : -len(node.quote)]
+    if inner != node.evaluated_value or "\\" in new_value or node.quote[0] in new_value:
+        return None
+    return node.with_changes(value=f"{node.prefix}{node.quote}{new_value}{node.quote}")
+
+
+def rewrite_path_string(node: cst.SimpleString, old: str, new: str) -> cst.SimpleString | None:
+    """``"old.A.x"`` -> ``"new.A.x"`` when the string names ``old``; else ``None``."""
+    value = node.evaluated_value
+    if not isinstance(value, str) or not names_path(value, old):
+        return None
+    if new.startswith(old + ".") and names_path(value, new):  # already moved (idempotence)
+        return None
+    return replace_string_value(node, new + value[len(old) :])
+
+
+def mentions(text: str, path: str) -> bool:
+    """Whether ``text`` mentions dotted ``path`` as a whole word (not as part of a longer name)."""
+    return re.search(rf"(?<![\w.]){re.escape(path)}(?![\w])", text) is not None
+
+
+def rename_in_annotation(value: str, old: str, new: str) -> str:
+    """Rename the identifier ``old`` (not attribute names ``x.old``) inside annotation text."""
+    return re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, value)
+
+
+# -- adding and removing imports through LibCST's own visitors ------------------------------------
+
+
+def add_import(
+    module: cst.Module, from_module: str, name: str | None = None, asname: str | None = None
+) -> cst.Module:
+    """``module`` with ``import from_module`` or ``from from_module import name`` added once.
+
+    Uses LibCST's ``AddImportsVisitor``: placed after the module docstring, ``from __future__``
+    imports and the leading import block, never inside a multi-line import; no duplicate when
+    the file already imports it.
+    """
+    wrapper = wrap(module)
+    context = CodemodContext(wrapper=wrapper)
+    item = ImportItem(from_module, name, asname)
+    return wrapper.visit(AddImportsVisitor(context, [item]))
+
+
+def remove_unused_imports(
+    module: cst.Module,
+    imports: Sequence[tuple[str, str | None, str | None]],
+    full_module_name: str | None = None,
+) -> cst.Module:
+    """``module`` without the given ``(module, name, asname)`` imports that nothing uses.
+
+    Uses LibCST's ``RemoveImportsVisitor``, which keeps an import still referenced by code,
+    a string annotation or ``__all__``.
+    """
+    # The visitor keys `import m [as x]` removals by module, so one alias per module per pass.
+    batches: list[list[tuple[str, str | None, str | None]]] = []
+    for item in dict.fromkeys(imports):
+        if item[1] is None:
+            batch = next((b for b in batches if all(o[0] != item[0] or o[1] for o in b)), None)
+        else:
+            batch = batches[0] if batches else None
+        if batch is None:
+            batches.append(batch := [])
+        batch.append(item)
+    for batch in batches:
+        wrapper = wrap(module)
+        context = CodemodContext(wrapper=wrapper, full_module_name=full_module_name)
+        module = wrapper.visit(RemoveImportsVisitor(context, batch))
+    return module

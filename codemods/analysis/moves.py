@@ -1,0 +1,309 @@
+"""The machinery shared by the steps that move modules and symbols (``rename_module``,
+``rename_symbol``): find every import, plan edits up front from scope analysis, then apply
+them in one pass over the tree.
+
+A subclass implements :meth:`MoveTransformer.plan` using the helpers here: it calls
+``replace_import`` / ``insert_after`` for import statements, ``replace_node`` for uses, and
+``verify_target`` for the new module. This base class then applies the edits, keeps an import
+from being duplicated inside the same block, rewrites strings that name the old path
+(``patch("old.A")``), and reports comments, docstrings and other strings that still mention it
+as ``mention`` diagnostics (they are text, not code, so they are never rewritten).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import (
+    Access,
+    ImportAssignment,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from codemods.analysis.imports import (
+    binding_of,
+    import_from_module,
+    mentions,
+    rewrite_path_string,
+)
+from codemods.steps._base import FileContext
+
+ImportNode = cst.Import | cst.ImportFrom
+
+
+@dataclass(frozen=True)
+class FoundImport:
+    """One import statement of the file, with what it resolves to."""
+
+    node: ImportNode
+    line: cst.SimpleStatementLine
+    block: cst.CSTNode  # the Module or IndentedBlock holding ``line``
+    module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
+
+
+class _ImportCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[ImportNode, cst.SimpleStatementLine]] = []
+        self._line: cst.SimpleStatementLine | None = None
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._line = node
+
+    def visit_Import(self, node: cst.Import) -> None:
+        assert self._line is not None
+        self.found.append((node, self._line))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        assert self._line is not None
+        self.found.append((node, self._line))
+
+
+class MoveTransformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider, PositionProvider)
+
+    #: (old dotted prefix, new dotted prefix) pairs for strings naming the path.
+    string_paths: tuple[tuple[str, str], ...] = ()
+    #: Dotted paths whose remaining mentions in comments and strings are reported.
+    mention_paths: tuple[str, ...] = ()
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.is_package = ctx.path.name == "__init__.py"
+        self._replace_small: dict[int, ImportNode | None] = {}
+        self._insert: dict[int, list[cst.SimpleStatementLine]] = {}
+        self._nodes: dict[int, cst.CSTNode] = {}
+        self._rewritten_strings: set[int] = set()
+        self._docstrings: set[int] = set()
+        self.imports: list[FoundImport] = []
+        self.stop = False  # a subclass sets this to leave the file unchanged
+
+    # -- planning ------------------------------------------------------------------------------
+    def plan(self) -> None:
+        """Fill in the edits (subclasses)."""
+
+    def visit_Module(self, node: cst.Module) -> None:
+        collector = _ImportCollector()
+        node.visit(collector)
+        for imp, line in collector.found:
+            block = self.get_metadata(ParentNodeProvider, line)
+            module = (
+                import_from_module(imp, self.ctx.module_name, self.is_package)
+                if isinstance(imp, cst.ImportFrom)
+                else None
+            )
+            self.imports.append(FoundImport(imp, line, block, module))
+        self.plan()
+        if self.stop:
+            self._replace_small.clear()
+            self._insert.clear()
+            self._nodes.clear()
+        self._note_docstring(node.body)
+
+    # -- helpers for ``plan`` ---------------------------------------------------------------------
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self.get_metadata(ScopeProvider, node, None)
+
+    def references(self, found: FoundImport, name: str) -> list[Access]:
+        """Uses of the name ``name`` bound by import ``found`` (scope-aware: shadowing respected)."""
+        scope = self.scope_of(found.node)
+        if scope is None:
+            return []
+        out: list[Access] = []
+        for assignment in scope.assignments[name]:
+            if isinstance(assignment, ImportAssignment) and assignment.node is found.node:
+                out.extend(assignment.references)
+        return sorted(out, key=lambda a: self._pos(a.node))
+
+    def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.get_metadata(PositionProvider, node).start
+        return pos.line, pos.column
+
+    def replace_import(self, found: FoundImport, new: ImportNode | None) -> None:
+        """Replace the import statement in place (``None`` removes it)."""
+        self._replace_small[id(found.node)] = new
+
+    def insert_after(self, found: FoundImport, line: cst.SimpleStatementLine) -> None:
+        """Add a statement right after the import's line, in the same block (never hoisted)."""
+        if self.already_imported(found, line.body[0]):  # type: ignore[arg-type]
+            return
+        self._insert.setdefault(id(found.line), []).append(line)
+
+    def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
+        self._nodes[id(node)] = new
+
+    def bound_elsewhere(self, node: cst.CSTNode, name: str, found: FoundImport) -> bool:
+        """Whether ``name`` is already bound, where ``node`` is, by something other than ``found``."""
+        scope = self.scope_of(node)
+        if scope is None or name not in scope:
+            return False
+        return any(
+            not (isinstance(a, ImportAssignment) and a.node is found.node) for a in scope[name]
+        )
+
+    def already_imported(self, found: FoundImport, new: cst.BaseSmallStatement) -> bool:
+        """Whether the block of ``found`` already has import ``new`` (as written, or as rewritten
+        by an edit of an earlier import)."""
+        wanted = self._signatures(new, None)
+        if not wanted:
+            return False
+        position = self.imports.index(found)
+        for index, other in enumerate(self.imports):
+            if other.node is found.node:
+                continue
+            if other.block is not found.block:
+                continue
+            if id(other.node) in self._replace_small:  # as rewritten, if it comes first
+                replacement = self._replace_small[id(other.node)]
+                if replacement is None or index > position:
+                    continue
+                have = self._signatures(replacement, None)
+            else:
+                have = self._signatures(other.node, other.module)
+            if wanted <= have:
+                return True
+        return False
+
+    def _signatures(self, node: cst.CSTNode, module: str | None) -> set[tuple[str, str, str]]:
+        if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            if module is None:
+                if node.relative or node.module is None:
+                    return set()
+                module = get_full_name_for_node(node.module) or ""
+            return {(module, a.evaluated_name, binding_of(a)) for a in node.names}
+        if isinstance(node, cst.Import):
+            return {("", a.evaluated_name, binding_of(a)) for a in node.names}
+        return set()
+
+    def verify_target(self, found: FoundImport, module: str, names: Iterable[str]) -> None:
+        """Warn when ``module`` is in the scanned tree but missing, or lacks one of ``names``."""
+        project = self.ctx.project
+        if project is None or not project.in_project(module):
+            return
+        line = self.line_of(found.node)
+        if project.module_file(module) is None:
+            self.ctx.warn(
+                f"rewrote the import to `{module}`, which does not exist in {project.root.name}/",
+                line,
+            )
+            return
+        for name in names:
+            if project.defines(module, name) is False:
+                self.ctx.warn(
+                    f"rewrote the import to `{module}`, which does not define `{name}`", line
+                )
+
+    # -- applying ------------------------------------------------------------------------------
+    def leave_Import(
+        self, original: cst.Import, updated: cst.Import
+    ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
+        return self._small(original, updated)
+
+    def leave_ImportFrom(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom
+    ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
+        return self._small(original, updated)
+
+    def _small(
+        self, original: ImportNode, updated: ImportNode
+    ) -> cst.BaseSmallStatement | cst.RemovalSentinel:
+        if id(original) not in self._replace_small:
+            return updated
+        new = self._replace_small[id(original)]
+        if new is None:
+            return cst.RemoveFromParent()
+        found = next(f for f in self.imports if f.node is original)
+        if self.already_imported(found, new):
+            return cst.RemoveFromParent()
+        return new
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        extra = self._insert.get(id(original), [])
+        if not updated.body:
+            if not extra:
+                return cst.RemoveFromParent()
+            first = extra[0].with_changes(leading_lines=original.leading_lines)
+            return cst.FlattenSentinel([first, *extra[1:]])
+        if len(updated.body) < len(original.body):  # drop a dangling `;`
+            last = updated.body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            updated = updated.with_changes(body=[*updated.body[:-1], last])
+        if extra:
+            return cst.FlattenSentinel([updated, *extra])
+        return updated
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        result = super().on_leave(original, updated)
+        replacement = self._nodes.get(id(original))
+        if replacement is not None and isinstance(result, cst.CSTNode):
+            return replacement
+        return result  # type: ignore[return-value]
+
+    # -- strings and mentions --------------------------------------------------------------------
+    def _note_docstring(self, body: object) -> None:
+        if isinstance(body, cst.IndentedBlock):
+            body = body.body
+        if (
+            isinstance(body, (list, tuple))
+            and body
+            and isinstance(body[0], cst.SimpleStatementLine)
+        ):
+            first = body[0].body[0] if body[0].body else None
+            if isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
+                self._docstrings.add(id(first.value))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._note_docstring(node.body)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._note_docstring(node.body)
+
+    def leave_SimpleString(
+        self, original: cst.SimpleString, updated: cst.SimpleString
+    ) -> cst.BaseExpression:
+        if self.stop or id(original) in self._nodes:
+            return updated
+        if id(original) not in self._docstrings:
+            for old, new in self.string_paths:
+                rewritten = rewrite_path_string(updated, old, new)
+                if rewritten is not None:
+                    return rewritten
+        self._mention(
+            original, original.value, "docstring" if id(original) in self._docstrings else "string"
+        )
+        return updated
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self._mention(node, node.value, "comment")
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self._mention(node, node.value, "string")
+
+    def mentioned(self, text: str) -> str | None:
+        """Which old path ``text`` mentions, if any (subclasses may widen this)."""
+        return next((p for p in self.mention_paths if mentions(text, p)), None)
+
+    def _mention(self, node: cst.CSTNode, text: str, kind: str) -> None:
+        path = self.mentioned(text)
+        if path is not None:
+            pos = self.get_metadata(PositionProvider, node).start
+            self.ctx.report(
+                "mention",
+                f"{kind} still mentions `{path}` (not code: left for you to review)",
+                pos.line,
+                pos.column + 1,
+            )

@@ -1,0 +1,186 @@
+"""Move a module (and its submodules) to a new dotted path in every import and string
+
+When a module moves (``pkg.core.agent_registry`` -> ``pkg.agents.supervisor.agent_registry``),
+every import of it, and of its submodules, must follow. This step rewrites
+``from old import A`` (layout and aliases kept), ``from old.sub import A``, ``import old``
+and ``import old.sub`` together with the dotted uses ``old.A`` in the code, ``import old as o``,
+``from pkg import old``, relative imports (resolved from the file's package),
+``from old import *`` (the whole module moved, so the star import moves with it), and strings
+that name the path exactly or as a prefix followed by ``.`` (``patch("old.A.method")``,
+``importlib.import_module("old")``, ``pytest.importorskip("old")``). Comments, docstrings and
+other strings that merely mention the path are reported, never rewritten. An import that the
+same block already has is not duplicated. When the new module lies in the scanned tree, a
+missing module or name is reported at the rewritten import.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from pydantic import Field, model_validator
+
+from codemods.analysis.imports import (
+    DOTTED_RE,
+    binding_of,
+    dotted_expr,
+    import_module_stmt,
+    with_asname,
+    without_alias,
+)
+from codemods.analysis.moves import FoundImport, MoveTransformer
+from codemods.analysis.visit import transform_with_metadata
+from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+
+class RenameModuleOptions(StepOptions):
+    old: str = Field(
+        description="The module's old dotted path, e.g. `netra_backend.app.core.agent_registry`; "
+        "its submodules move with it.",
+        examples=["netra_backend.app.core.agent_registry"],
+    )
+    new: str = Field(
+        description="The new dotted path, e.g. `netra_backend.app.agents.supervisor.agent_registry`.",
+        examples=["netra_backend.app.agents.supervisor.agent_registry"],
+    )
+
+    @model_validator(mode="after")
+    def _dotted(self) -> RenameModuleOptions:
+        for key in ("old", "new"):
+            if not DOTTED_RE.match(getattr(self, key)):
+                raise ValueError(f"`{key}` must be a dotted module path such as `pkg.mod`")
+        if self.old == self.new:
+            raise ValueError("`old` and `new` are the same module")
+        return self
+
+
+class RenameModule(Step[RenameModuleOptions]):
+    """Move a module (and its submodules) to a new dotted path in every import and string
+
+    Rewrites every spelling of an import of the module: ``from old import A`` (layout and
+    aliases kept), ``from old.sub import A``, ``import old`` with its dotted uses ``old.A``,
+    ``import old as o``, ``from pkg import old``, relative imports and ``from old import *``,
+    plus strings naming the path (``patch("old.A")``, ``importlib.import_module("old")``).
+    Comments and docstrings that mention the path are reported, not rewritten. When the new
+    module lies in the scanned tree, a missing module or name is reported.
+    """
+
+    Options: ClassVar = RenameModuleOptions
+    examples: ClassVar = (
+        Example(
+            title="multi-line import, dotted import and a patch() string",
+            options={"old": "app.core.agent_registry", "new": "app.agents.agent_registry"},
+            path="tests/test_registry.py",
+            before=(
+                "import app.core.agent_registry\n"
+                "from unittest import mock\n"
+                "from app.core.agent_registry import (\n"
+                "    AgentRegistry,\n"
+                "    get_registry,  # the shared one\n"
+                ")\n\n"
+                "# app.core.agent_registry is gone\n"
+                '@mock.patch("app.core.agent_registry.AgentRegistry.register")\n'
+                "def test_register(register):\n"
+                "    assert app.core.agent_registry.AgentRegistry is AgentRegistry\n"
+            ),
+            after=(
+                "import app.agents.agent_registry\n"
+                "from unittest import mock\n"
+                "from app.agents.agent_registry import (\n"
+                "    AgentRegistry,\n"
+                "    get_registry,  # the shared one\n"
+                ")\n\n"
+                "# app.core.agent_registry is gone\n"
+                '@mock.patch("app.agents.agent_registry.AgentRegistry.register")\n'
+                "def test_register(register):\n"
+                "    assert app.agents.agent_registry.AgentRegistry is AgentRegistry\n"
+            ),
+        ),
+        Example(
+            title="a module whose name merely starts the same is another module",
+            options={"old": "app.core.agent_registry", "new": "app.agents.agent_registry"},
+            before=(
+                "from app.core.agent_registry_v2 import AgentRegistry\n"
+                'NOTE = "see app.core.agent_registry_v2"\n'
+            ),
+        ),
+    )
+
+    def needles(self) -> Needles:
+        return [[self.options.old.rsplit(".", 1)[-1]]]
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        return transform_with_metadata(module, _ModuleMover(self.options, ctx))
+
+
+class _ModuleMover(MoveTransformer):
+    def __init__(self, options: RenameModuleOptions, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.old, self.new = options.old, options.new
+        self.string_paths = ((self.old, self.new),)
+        self.mention_paths = (self.old,)
+
+    def moved(self, dotted: str | None) -> str | None:
+        """Where module ``dotted`` lives now, or ``None`` if it is not (under) the old module."""
+        old, new = self.old, self.new
+        if dotted is None or not (dotted == old or dotted.startswith(old + ".")):
+            return None
+        if new.startswith(old + ".") and (dotted == new or dotted.startswith(new + ".")):
+            return None  # already moved (the new path extends the old one)
+        return new + dotted[len(old) :]
+
+    def plan(self) -> None:
+        for found in self.imports:
+            if isinstance(found.node, cst.ImportFrom):
+                self._plan_from(found, found.node)
+            else:
+                self._plan_import(found, found.node)
+
+    def _plan_from(self, found: FoundImport, node: cst.ImportFrom) -> None:
+        target = self.moved(found.module)
+        if target is not None:
+            self.replace_import(found, node.with_changes(module=dotted_expr(target), relative=()))
+            names = [] if isinstance(node.names, cst.ImportStar) else node.names
+            self.verify_target(found, target, [a.evaluated_name for a in names])
+            return
+        if isinstance(node.names, cst.ImportStar) or found.module is None:
+            return
+        for index, alias in enumerate(node.names):  # `from pkg import old [as o]`
+            target = self.moved(f"{found.module}.{alias.evaluated_name}")
+            if target is None:
+                continue
+            binding = binding_of(alias)
+            parent, _, last = target.rpartition(".")
+            if len(node.names) == 1 and parent:
+                new_alias = with_asname(
+                    alias.with_changes(name=cst.Name(last)), None if binding == last else binding
+                )
+                self.replace_import(
+                    found,
+                    node.with_changes(module=dotted_expr(parent), relative=(), names=[new_alias]),
+                )
+            else:
+                self.replace_import(found, without_alias(node, index))
+                self.insert_after(found, import_module_stmt(target, binding))
+            self.verify_target(found, target, [])
+            return
+
+    def _plan_import(self, found: FoundImport, node: cst.Import) -> None:
+        names = list(node.names)
+        changed = False
+        for index, alias in enumerate(names):
+            dotted = alias.evaluated_name
+            target = self.moved(dotted)
+            if target is None:
+                continue
+            changed = True
+            names[index] = alias.with_changes(name=dotted_expr(target))
+            self.verify_target(found, target, [])
+            if alias.asname is not None:
+                continue
+            for access in self.references(found, dotted):  # `old.A` -> `new.A`
+                if get_full_name_for_node(access.node) == dotted:
+                    self.replace_node(access.node, dotted_expr(target))
+        if changed:
+            self.replace_import(found, node.with_changes(names=names))

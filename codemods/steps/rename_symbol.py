@@ -1,0 +1,534 @@
+"""Move or rename a module-level name, or rename a class attribute, at every import and use
+
+A class, function or constant that moved to another module (``pkg.core.agent_registry.
+AgentRegistry`` -> ``pkg.agents.supervisor.agent_registry.AgentRegistry``), was renamed
+(``PipelineStep`` -> ``PipelineStepConfig``), or both. Every spelling of its import is rewritten
+in place (never hoisted out of a function, ``if TYPE_CHECKING:`` or ``try`` block):
+``from old import A`` (layout kept), ``from old import A as B`` (alias kept),
+``from old import A, C`` when only ``A`` moved (becomes two imports), ``import old`` /
+``import old as o`` / ``from pkg import old`` with their ``old.A`` / ``o.A`` uses, and relative
+imports resolved from the file's package. When the name changes, every use the import binds is
+renamed too (annotations, quoted annotations, ``isinstance``, decorators, ``__all__``), or, with
+``alias_old_name``, the import keeps the old name as an alias. Local names that shadow the
+import are left alone. An import that the block already has is not added twice.
+``from old import *`` is reported, not guessed. Strings that name the path exactly or as a
+prefix followed by ``.`` (``patch("old.A")``, ``monkeypatch.setattr("old.A.x", ...)``) are
+rewritten; comments and docstrings are reported as mentions.
+
+The class-attribute form (``pkg.mod.Cls.create_for_user`` -> ``pkg.mod.Cls.from_request``)
+renames a method or attribute where it is reached through the class (``Cls.create_for_user(...)``,
+``mod.Cls.create_for_user``, ``patch.object(Cls, "create_for_user")``); ``*.Cls.attr`` means the
+class imported from any module (never a local class of the same name).
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import ClassVar
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import ImportAssignment, QualifiedNameProvider
+from pydantic import Field, model_validator
+
+from codemods.analysis.imports import (
+    Symbol,
+    binding_of,
+    dotted_expr,
+    import_from_stmt,
+    import_module_stmt,
+    import_stmt,
+    mentions,
+    parse_symbol,
+    rename_in_annotation,
+    replace_string_value,
+    with_asname,
+    without_alias,
+)
+from codemods.analysis.moves import FoundImport, MoveTransformer
+from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
+from codemods.analysis.visit import transform_with_metadata
+from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+
+class RenameSymbolOptions(StepOptions):
+    old: str = Field(
+        description="What is renamed: a module-level name `pkg.mod.Name` (write `pkg.mod:Name` "
+        "if the module path has a capitalised segment), or a class attribute "
+        "`pkg.mod.Cls.attr` / `*.Cls.attr` (the class imported from any module).",
+        examples=["netra_backend.app.core.agent_registry.AgentRegistry"],
+    )
+    new: str = Field(
+        description="Its new dotted path, same form as `old`: the module, the name, or both may "
+        "change; for a class attribute only the attribute name may change.",
+        examples=["netra_backend.app.agents.supervisor.agent_registry.AgentRegistry"],
+    )
+    alias_old_name: bool = Field(
+        default=False,
+        description="When the name changes, import the new name under the old one "
+        "(`from new import B as A`) instead of renaming the uses in the file.",
+    )
+    reused_name_attributes: list[str] = Field(
+        default_factory=list,
+        description="Glob patterns of attribute names (e.g. `[A-Z]*` for enum members) that show "
+        "a file already uses the old name with its NEW meaning (the name was reused, e.g. "
+        "`PipelineStep` became an Enum): such files are left unchanged and reported for review.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RenameSymbolOptions:
+        old, new = parse_symbol(self.old), parse_symbol(self.new)
+        if (old.attr is None and new.attr is not None) or (
+            old.attr is not None and new.attr is None
+        ):
+            raise ValueError(
+                "`old` and `new` must both be module-level names or both class attributes"
+            )
+        if old.attr is not None and (old.module, old.name) != (new.module, new.name):
+            raise ValueError(
+                "for a class attribute only the attribute may change: "
+                f"`{new.module}.{new.name}` must equal `{old.module}.{old.name}`"
+            )
+        if old.attr is None and old.module == "*":
+            raise ValueError("`*.` is only allowed for class attributes (`*.Cls.attr`)")
+        if old == new:
+            raise ValueError("`old` and `new` name the same thing")
+        return self
+
+
+class RenameSymbol(Step[RenameSymbolOptions]):
+    """Move or rename a module-level name, or rename a class attribute, at every import and use
+
+    Every spelling of the import is rewritten in place (inside functions, ``if TYPE_CHECKING:``
+    and ``try`` blocks too): ``from old import A`` (layout kept), ``from old import A as B``,
+    partial moves ``from old import A, C`` (two imports), ``import old`` / ``import old as o``
+    with ``o.A`` uses, and relative imports. A renamed name is renamed at every use the import
+    binds (annotations, quoted annotations, decorators, ``__all__``), or kept as an alias with
+    ``alias_old_name``; shadowing local names are left alone. Strings naming the path
+    (``patch("old.A.method")``) follow; comments and docstrings are reported as mentions;
+    ``from old import *`` is reported, not guessed. The class-attribute form
+    (``pkg.mod.Cls.old_method`` -> ``pkg.mod.Cls.new_method``) renames a method at the places
+    it is reached through the class.
+    """
+
+    Options: ClassVar = RenameSymbolOptions
+    examples: ClassVar = (
+        Example(
+            title="partial move out of a multi-name import, with a patch() string",
+            options={
+                "old": "app.core.registry.AgentRegistry",
+                "new": "app.agents.registry.AgentRegistry",
+            },
+            path="tests/test_registry.py",
+            before=(
+                "from unittest.mock import patch\n\n"
+                "from app.core.registry import AgentRegistry, get_registry\n\n\n"
+                '@patch("app.core.registry.AgentRegistry.register")\n'
+                "def test_register(register):\n"
+                "    assert isinstance(get_registry(), AgentRegistry)\n"
+            ),
+            after=(
+                "from unittest.mock import patch\n\n"
+                "from app.core.registry import get_registry\n"
+                "from app.agents.registry import AgentRegistry\n\n\n"
+                '@patch("app.agents.registry.AgentRegistry.register")\n'
+                "def test_register(register):\n"
+                "    assert isinstance(get_registry(), AgentRegistry)\n"
+            ),
+        ),
+        Example(
+            title="renamed class: import and every use follow",
+            options={"old": "app.ctx.PipelineStep", "new": "app.ctx.PipelineStepConfig"},
+            before=(
+                "from app.ctx import PipelineStep\n\n\n"
+                'def build(name: str) -> "PipelineStep":\n'
+                "    return PipelineStep(name=name)\n"
+            ),
+            after=(
+                "from app.ctx import PipelineStepConfig\n\n\n"
+                'def build(name: str) -> "PipelineStepConfig":\n'
+                "    return PipelineStepConfig(name=name)\n"
+            ),
+        ),
+        Example(
+            title="method renamed at call sites through the class",
+            options={
+                "old": "*.UserExecutionContext.create_for_user",
+                "new": "*.UserExecutionContext.from_request",
+            },
+            before=(
+                "from app.context import UserExecutionContext as UEC\n\n"
+                'ctx = UEC.create_for_user(user_id="u1", request_id="r1")\n'
+            ),
+            after=(
+                "from app.context import UserExecutionContext as UEC\n\n"
+                'ctx = UEC.from_request(user_id="u1", request_id="r1")\n'
+            ),
+        ),
+        Example(
+            title="a local name that shadows the import is another object",
+            options={"old": "app.ctx.PipelineStep", "new": "app.ctx.PipelineStepConfig"},
+            before=(
+                "class PipelineStep:\n    pass\n\n\n"
+                "step = PipelineStep()  # app.ctx.PipelineStep is not imported here\n"
+            ),
+        ),
+    )
+
+    def needles(self) -> Needles:
+        old = parse_symbol(self.options.old)
+        if old.attr is not None:
+            return [[old.name, old.attr]]
+        last = old.module.rsplit(".", 1)[-1]
+        return [[last, old.name], ["from .", old.name]]
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        old, new = parse_symbol(self.options.old), parse_symbol(self.options.new)
+        if old.attr is not None:
+            return transform_with_metadata(module, _AttributeRenamer(old, new, ctx))
+        return transform_with_metadata(module, _SymbolMover(self.options, old, new, ctx))
+
+
+class _SymbolMover(MoveTransformer):
+    def __init__(
+        self, options: RenameSymbolOptions, old: Symbol, new: Symbol, ctx: FileContext
+    ) -> None:
+        super().__init__(ctx)
+        self.opts = options
+        self.old, self.new = old, new
+        self.string_paths = ((old.dotted, new.dotted),)
+        self.mention_paths = (old.dotted,)
+
+    def mentioned(self, text: str) -> str | None:
+        found = super().mentioned(text)
+        if found is None and mentions(text, self.old.module) and mentions(text, self.old.name):
+            return self.old.dotted
+        return found
+
+    # -- planning ------------------------------------------------------------------------------
+    def plan(self) -> None:
+        old = self.old
+        later = []  # module bindings after name imports: they may reuse a name import's binding
+        for found in self.imports:
+            node = found.node
+            if isinstance(node, cst.ImportFrom):
+                if found.module == old.module:
+                    if isinstance(node.names, cst.ImportStar):
+                        self.ctx.warn(
+                            f"`from {old.module} import *` may bring in `{old.name}`, which is now "
+                            f"`{self.new.dotted}`; not rewritten: import it explicitly",
+                            self.line_of(node),
+                        )
+                        continue
+                    for index, alias in enumerate(node.names):
+                        if alias.evaluated_name == old.name:
+                            self._plan_name(found, node, index, alias)
+                            break
+                elif found.module is not None and not isinstance(node.names, cst.ImportStar):
+                    for index, alias in enumerate(node.names):
+                        if f"{found.module}.{alias.evaluated_name}" == old.module:
+                            later.append((self._plan_module_binding, found, index, alias))
+            else:
+                for index, alias in enumerate(node.names):
+                    name = alias.evaluated_name
+                    if name == old.module and alias.asname is not None:
+                        later.append((self._plan_module_binding, found, index, alias))
+                    elif alias.asname is None and (
+                        name == old.module or name.startswith(old.module + ".")
+                    ):  # `import old` or `import old.sub`, used as `old.A`
+                        later.append((self._plan_dotted, found, index, alias))  # type: ignore[arg-type]
+            if self.stop:
+                return
+        for method, found, index, alias in later:
+            method(found, index, alias)
+            if self.stop:
+                return
+        if self._renamed_bindings:
+            self._plan_dunder_all()
+
+    _renamed_bindings: dict[str, str]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._renamed_bindings = {}
+        self._module = node
+        super().visit_Module(node)
+
+    def _reused(self, attribute: cst.CSTNode | None, value: cst.CSTNode) -> bool:
+        """Whether ``value.attr`` shows the old name used with its new meaning (then: stop)."""
+        if not isinstance(attribute, cst.Attribute) or attribute.value is not value:
+            return False
+        attr = attribute.attr.value
+        if any(fnmatchcase(attr, p) for p in self.opts.reused_name_attributes):
+            self.ctx.report(
+                "review",
+                f"`{get_full_name_for_node(attribute)}` uses `{self.old.name}` with its new meaning "
+                f"(matches reused_name_attributes); file left unchanged",
+                self.line_of(attribute),
+            )
+            self.stop = True
+            return True
+        return False
+
+    def _plan_name(
+        self, found: FoundImport, node: cst.ImportFrom, index: int, alias: cst.ImportAlias
+    ) -> None:
+        """``from old import A [as B]``."""
+        old, new = self.old, self.new
+        binding = binding_of(alias)
+        refs = self.references(found, binding)
+        if any(self._reused(self.parent(r.node), r.node) for r in refs):
+            return
+        rename_to: str | None = None
+        if alias.asname is not None:
+            new_as = None if binding == new.name else binding
+        elif old.name == new.name:
+            new_as = None
+        elif self.opts.alias_old_name:
+            new_as = old.name
+        elif self.bound_elsewhere(found.node, new.name, found) or any(
+            self.bound_elsewhere(r.node, new.name, found) for r in refs
+        ):
+            new_as = old.name
+            self.ctx.report(
+                "info",
+                f"`{new.name}` already names something else here; imported it as `{old.name}`",
+                self.line_of(node),
+            )
+        else:
+            new_as, rename_to = None, new.name
+        new_alias = with_asname(alias.with_changes(name=cst.Name(new.name)), new_as)
+        names = list(node.names)  # type: ignore[arg-type]
+        if new.module == old.module:
+            names[index] = new_alias
+            self.replace_import(found, node.with_changes(names=names))
+        elif len(names) == 1:
+            self.replace_import(
+                found,
+                node.with_changes(module=dotted_expr(new.module), relative=(), names=[new_alias]),
+            )
+        else:
+            self.replace_import(found, without_alias(node, index))
+            self.insert_after(found, import_from_stmt(new.module, new.name, new_as))
+        if rename_to is not None:
+            self._renamed_bindings[binding] = rename_to
+            for ref in refs:
+                self._rename_use(ref.node, binding, rename_to)
+        self.verify_target(found, new.module, [new.name])
+
+    def _rename_use(self, node: cst.CSTNode, old: str, new: str) -> None:
+        if isinstance(node, cst.Name):
+            self.replace_node(node, node.with_changes(value=new))
+        elif isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            renamed = None
+            if isinstance(value, str):
+                renamed = replace_string_value(node, rename_in_annotation(value, old, new))
+            if renamed is None:
+                self.ctx.warn(
+                    f"could not rename `{old}` inside this string annotation", self.line_of(node)
+                )
+            else:
+                self.replace_node(node, renamed)
+        else:
+            self.ctx.warn(f"could not rename this use of `{old}`", self.line_of(node))
+
+    def _plan_dunder_all(self) -> None:
+        for stmt in self._module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [small.target]
+                value = getattr(small, "value", None)
+                if not any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                    continue
+                for element in getattr(value, "elements", []):
+                    item = element.value
+                    if (
+                        isinstance(item, cst.SimpleString)
+                        and item.evaluated_value in self._renamed_bindings
+                    ):
+                        renamed = replace_string_value(
+                            item, self._renamed_bindings[str(item.evaluated_value)]
+                        )
+                        if renamed is not None:
+                            self.replace_node(item, renamed)
+
+    def _plan_module_binding(self, found: FoundImport, index: int, alias: cst.ImportAlias) -> None:
+        """``import old as o`` or ``from pkg import old [as o]``, used as ``o.A``."""
+        old, new = self.old, self.new
+        binding = binding_of(alias)
+        refs = self.references(found, binding)
+        moved = [r for r in refs if self._attr_of(r.node) is not None]
+        if not moved:
+            return
+        attributes = [a for r in moved if (a := self._attr_of(r.node)) is not None]
+        if any(self._reused(self.parent(a), a) for a in attributes):
+            return
+        node = found.node
+        if len(moved) == len(
+            refs
+        ):  # only the moved name is used: point the binding at the new module
+            if isinstance(node, cst.Import):
+                names = list(node.names)
+                names[index] = alias.with_changes(name=dotted_expr(new.module))
+                self.replace_import(found, node.with_changes(names=names))
+            else:
+                parent, _, last = new.module.rpartition(".")
+                assert isinstance(node.names, (list, tuple))
+                if len(node.names) == 1 and parent:
+                    new_alias = with_asname(
+                        alias.with_changes(name=cst.Name(last)),
+                        None if binding == last else binding,
+                    )
+                    self.replace_import(
+                        found,
+                        node.with_changes(
+                            module=dotted_expr(parent), relative=(), names=[new_alias]
+                        ),
+                    )
+                else:
+                    self.replace_import(found, without_alias(node, index))
+                    self.insert_after(found, import_module_stmt(new.module, binding))
+            if new.name != old.name:
+                for ref in moved:
+                    attribute = self._attr_of(ref.node)
+                    assert attribute is not None
+                    self.replace_node(attribute, attribute.with_changes(attr=cst.Name(new.name)))
+        else:  # the old module is still used for other names: import the moved one directly
+            bound = {self._binds_new(r.node) for r in moved}
+            if False in bound:
+                self.ctx.warn(
+                    f"`{new.name}` already names something else here; `{binding}.{old.name}` "
+                    f"left unchanged (it is now `{new.dotted}`)",
+                    self.line_of(moved[0].node),
+                )
+                return
+            if None in bound:
+                self.insert_after(found, import_from_stmt(new.module, new.name))
+            for ref in moved:
+                attribute = self._attr_of(ref.node)
+                assert attribute is not None
+                self.replace_node(
+                    attribute, cst.Name(new.name, lpar=attribute.lpar, rpar=attribute.rpar)
+                )
+        self.verify_target(found, new.module, [new.name])
+
+    def _plan_dotted(self, found: FoundImport, index: int, alias: cst.ImportAlias) -> None:
+        """``import old`` (binding the top package), used as ``old.A``."""
+        old, new = self.old, self.new
+        node = found.node
+        assert isinstance(node, cst.Import)
+        refs = [
+            r
+            for r in self.references(found, old.module)
+            if get_full_name_for_node(r.node) == old.module
+        ]
+        moved = [r for r in refs if self._attr_of(r.node) is not None]
+        if not moved:
+            return
+        for ref in moved:
+            attribute = self._attr_of(ref.node)
+            assert attribute is not None
+            if self._reused(self.parent(attribute), attribute):
+                return
+            self.replace_node(
+                attribute,
+                dotted_expr(new.dotted).with_changes(lpar=attribute.lpar, rpar=attribute.rpar),
+            )
+        if len(moved) == len(refs) and alias.evaluated_name == old.module:
+            names = list(node.names)
+            names[index] = alias.with_changes(name=dotted_expr(new.module))
+            self.replace_import(found, node.with_changes(names=names))
+        else:
+            self.insert_after(found, import_stmt(new.module))
+        self.verify_target(found, new.module, [new.name])
+
+    def _binds_new(self, node: cst.CSTNode) -> bool | None:
+        """Whether the new name, where ``node`` is, is unbound (None), the moved symbol (True:
+        imported from the new module, or from the old one by an import this step rewrites),
+        or something else (False)."""
+        scope = self.scope_of(node)
+        new = self.new
+        if scope is None or new.name not in scope:
+            return None
+        for assignment in scope[new.name]:
+            if not isinstance(assignment, ImportAssignment):
+                return False
+            found = next((f for f in self.imports if f.node is assignment.node), None)
+            if found is None or not isinstance(found.node, cst.ImportFrom):
+                return False
+            names = found.node.names
+            aliases = [] if isinstance(names, cst.ImportStar) else names
+            if not any(
+                binding_of(a) == new.name
+                and (
+                    (found.module == new.module and a.evaluated_name == new.name)
+                    or (found.module == self.old.module and a.evaluated_name == self.old.name)
+                )
+                for a in aliases
+            ):
+                return False
+        return True
+
+    def _attr_of(self, node: cst.CSTNode) -> cst.Attribute | None:
+        """The ``node.A`` attribute access around ``node``, when ``A`` is the old name."""
+        parent = self.parent(node)
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.value is node
+            and parent.attr.value == self.old.name
+        ):
+            return parent
+        return None
+
+
+class _AttributeRenamer(MoveTransformer):
+    """``Cls.old_attr`` -> ``Cls.new_attr`` where ``Cls`` resolves to the given class."""
+
+    METADATA_DEPENDENCIES = (*MoveTransformer.METADATA_DEPENDENCIES, QualifiedNameProvider)  # type: ignore[assignment]
+    _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
+
+    def __init__(self, old: Symbol, new: Symbol, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.old, self.new = old, new
+        assert old.attr is not None and new.attr is not None
+        self.old_attr, self.new_attr = old.attr, new.attr
+        self.pattern = DottedPattern(f"{old.module}.{old.name}")
+        if old.module != "*":
+            self.string_paths = ((old.dotted, new.dotted),)
+            self.mention_paths = (old.dotted,)
+
+    def _is_class(self, node: cst.BaseExpression) -> bool:
+        qnames = qualified_names_for(
+            self.get_metadata(QualifiedNameProvider, node, set()), self.ctx.module_name
+        )
+        return matches_any([self.pattern], qnames, node) is not None
+
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        if original.attr.value == self.old_attr and self._is_class(original.value):
+            return updated.with_changes(attr=updated.attr.with_changes(value=self.new_attr))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``patch.object(Cls, "old")``, ``monkeypatch.setattr(Cls, "old", ...)``, ``getattr(...)``."""
+        func = get_full_name_for_node(original.func) or ""
+        if func.rsplit(".", 1)[-1] not in self._SETTERS or len(original.args) < 2:
+            return updated
+        first, second = original.args[0].value, updated.args[1].value
+        if (
+            isinstance(second, cst.SimpleString)
+            and second.evaluated_value == self.old_attr
+            and self._is_class(first)
+        ):
+            renamed = replace_string_value(second, self.new_attr)
+            if renamed is not None:
+                args = list(updated.args)
+                args[1] = args[1].with_changes(value=renamed)
+                return updated.with_changes(args=args)
+        return updated
