@@ -42,18 +42,21 @@ class FoundImport:
     """One import statement of the file, with what it resolves to."""
 
     node: ImportNode
-    line: cst.SimpleStatementLine
-    block: cst.CSTNode  # the Module or IndentedBlock holding ``line``
+    line: cst.SimpleStatementLine | cst.SimpleStatementSuite  # `if x: import y` is a suite
+    block: cst.CSTNode  # the Module, IndentedBlock or compound statement holding ``line``
     module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
 
 
 class _ImportCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
-        self.found: list[tuple[ImportNode, cst.SimpleStatementLine]] = []
-        self._line: cst.SimpleStatementLine | None = None
+        self.found: list[tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite]] = []
+        self._line: cst.SimpleStatementLine | cst.SimpleStatementSuite | None = None
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._line = node
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
         self._line = node
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -245,6 +248,31 @@ class MoveTransformer(cst.CSTTransformer):
         if extra:
             return cst.FlattenSentinel([updated, *extra])
         return updated
+
+    def leave_SimpleStatementSuite(
+        self, original: cst.SimpleStatementSuite, updated: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        """``if x: import a`` has no line to insert after: append ``; import b`` instead."""
+        extra = [line.body[0] for line in self._insert.get(id(original), [])]
+        body = list(updated.body)
+        if len(body) < len(original.body) and body:
+            body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        if extra and body:
+            body[-1] = body[-1].with_changes(
+                semicolon=cst.Semicolon(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+            for small in extra[:-1]:
+                body.append(
+                    small.with_changes(
+                        semicolon=cst.Semicolon(whitespace_after=cst.SimpleWhitespace(" "))
+                    )
+                )
+            body.append(extra[-1])
+        elif extra:
+            body = extra
+        if not body:
+            body = [cst.Pass()]
+        return updated.with_changes(body=body)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         result = super().on_leave(original, updated)

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import ImportAssignment, QualifiedNameProvider
+from libcst.metadata import Access, ImportAssignment, QualifiedNameProvider
 from pydantic import Field, model_validator
 
 from codemods.analysis.imports import (
@@ -49,6 +49,9 @@ from codemods.analysis.moves import FoundImport, MoveTransformer
 from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
 from codemods.analysis.visit import transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+#: Calls whose first two arguments are an object and an attribute name, like ``patch.object``.
+_SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
 
 
 class RenameSymbolOptions(StepOptions):
@@ -363,15 +366,15 @@ class _SymbolMover(MoveTransformer):
         binding = binding_of(alias)
         refs = self.references(found, binding)
         moved = [r for r in refs if self._attr_of(r.node) is not None]
-        if not moved:
+        patched = [r for r in refs if self._setattr_call(r.node) is not None]
+        if not moved and not patched:
             return
         attributes = [a for r in moved if (a := self._attr_of(r.node)) is not None]
         if any(self._reused(self.parent(a), a) for a in attributes):
             return
         node = found.node
-        if len(moved) == len(
-            refs
-        ):  # only the moved name is used: point the binding at the new module
+        if len(moved) + len(patched) == len(refs):
+            # only the moved name is used: point the binding at the new module
             if isinstance(node, cst.Import):
                 names = list(node.names)
                 names[index] = alias.with_changes(name=dotted_expr(new.module))
@@ -398,15 +401,24 @@ class _SymbolMover(MoveTransformer):
                     attribute = self._attr_of(ref.node)
                     assert attribute is not None
                     self.replace_node(attribute, attribute.with_changes(attr=cst.Name(new.name)))
+            for ref in patched:
+                self._rename_setattr_string(ref.node)
         else:  # the old module is still used for other names: import the moved one directly
-            bound = {self._binds_new(r.node) for r in moved}
-            if False in bound:
-                self.ctx.warn(
-                    f"`{new.name}` already names something else here; `{binding}.{old.name}` "
-                    f"left unchanged (it is now `{new.dotted}`)",
-                    self.line_of(moved[0].node),
-                )
-                return
+            self._plan_mixed(found, binding, moved, patched)
+        self.verify_target(found, new.module, [new.name])
+
+    def _plan_mixed(
+        self, found: FoundImport, binding: str, moved: list[Access], patched: list[Access]
+    ) -> None:
+        old, new = self.old, self.new
+        bound = {self._binds_new(r.node) for r in moved}
+        if False in bound:
+            self.ctx.warn(
+                f"`{new.name}` already names something else here; `{binding}.{old.name}` "
+                f"left unchanged (it is now `{new.dotted}`)",
+                self.line_of(moved[0].node),
+            )
+        elif moved:
             if None in bound:
                 self.insert_after(found, import_from_stmt(new.module, new.name))
             for ref in moved:
@@ -415,7 +427,38 @@ class _SymbolMover(MoveTransformer):
                 self.replace_node(
                     attribute, cst.Name(new.name, lpar=attribute.lpar, rpar=attribute.rpar)
                 )
-        self.verify_target(found, new.module, [new.name])
+        if patched:  # `patch.object(o, "A")` needs the new module itself
+            self.insert_after(found, import_stmt(new.module))
+            for ref in patched:
+                self.replace_node(ref.node, dotted_expr(new.module))
+                self._rename_setattr_string(ref.node)
+
+    def _setattr_call(self, node: cst.CSTNode) -> cst.Call | None:
+        """The ``patch.object(node, "A")`` / ``monkeypatch.setattr(node, "A", ...)`` around
+        ``node`` (a module), when ``"A"`` is the old name."""
+        arg = self.parent(node)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or len(call.args) < 2 or call.args[0] is not arg:
+            return None
+        func = get_full_name_for_node(call.func) or ""
+        second = call.args[1].value
+        if (
+            func.rsplit(".", 1)[-1] in _SETTERS
+            and isinstance(second, cst.SimpleString)
+            and second.evaluated_value == self.old.name
+        ):
+            return call
+        return None
+
+    def _rename_setattr_string(self, node: cst.CSTNode) -> None:
+        call = self._setattr_call(node)
+        if call is None or self.new.name == self.old.name:
+            return
+        string = call.args[1].value
+        assert isinstance(string, cst.SimpleString)
+        renamed = replace_string_value(string, self.new.name)
+        if renamed is not None:
+            self.replace_node(string, renamed)
 
     def _plan_dotted(self, found: FoundImport, index: int, alias: cst.ImportAlias) -> None:
         """``import old`` (binding the top package), used as ``old.A``."""
@@ -428,7 +471,8 @@ class _SymbolMover(MoveTransformer):
             if get_full_name_for_node(r.node) == old.module
         ]
         moved = [r for r in refs if self._attr_of(r.node) is not None]
-        if not moved:
+        patched = [r for r in refs if self._setattr_call(r.node) is not None]
+        if not moved and not patched:
             return
         for ref in moved:
             attribute = self._attr_of(ref.node)
@@ -439,7 +483,10 @@ class _SymbolMover(MoveTransformer):
                 attribute,
                 dotted_expr(new.dotted).with_changes(lpar=attribute.lpar, rpar=attribute.rpar),
             )
-        if len(moved) == len(refs) and alias.evaluated_name == old.module:
+        for ref in patched:
+            self.replace_node(ref.node, dotted_expr(new.module))
+            self._rename_setattr_string(ref.node)
+        if len(moved) + len(patched) == len(refs) and alias.evaluated_name == old.module:
             names = list(node.names)
             names[index] = alias.with_changes(name=dotted_expr(new.module))
             self.replace_import(found, node.with_changes(names=names))
@@ -490,7 +537,6 @@ class _AttributeRenamer(MoveTransformer):
     """``Cls.old_attr`` -> ``Cls.new_attr`` where ``Cls`` resolves to the given class."""
 
     METADATA_DEPENDENCIES = (*MoveTransformer.METADATA_DEPENDENCIES, QualifiedNameProvider)  # type: ignore[assignment]
-    _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
 
     def __init__(self, old: Symbol, new: Symbol, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -518,7 +564,7 @@ class _AttributeRenamer(MoveTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """``patch.object(Cls, "old")``, ``monkeypatch.setattr(Cls, "old", ...)``, ``getattr(...)``."""
         func = get_full_name_for_node(original.func) or ""
-        if func.rsplit(".", 1)[-1] not in self._SETTERS or len(original.args) < 2:
+        if func.rsplit(".", 1)[-1] not in _SETTERS or len(original.args) < 2:
             return updated
         first, second = original.args[0].value, updated.args[1].value
         if (
