@@ -15,6 +15,7 @@ the checks look at the files under the given paths:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +33,7 @@ _ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.i
 
 def project_root(paths: Sequence[Path]) -> Path:
     """The nearest directory above the paths that holds project metadata (or a ``.git``)."""
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    resolved = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
     start = resolved[0]
     for other in resolved[1:]:
         while start != other and start not in other.parents:
@@ -47,10 +48,9 @@ def project_root(paths: Sequence[Path]) -> Path:
 def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     """Analyse the project around ``paths``; report problems in the files under ``paths``."""
     paths = list(paths) or [Path(".")]
-    root = (root or project_root(paths)).resolve()
-    everything = [f.path.resolve() for f in discover([root], root)]
-    in_scope = sorted({f.path.resolve() for f in discover(paths, root)} & set(everything))
-    in_scope += sorted({f.path.resolve() for f in discover(paths, root)} - set(everything))
+    root = Path(os.path.abspath(root or project_root(paths)))
+    everything = {f.path for f in discover([root], root)}
+    in_scope = sorted({f.path for f in discover(paths, root)})
     project = ProjectModel(root, [*everything, *in_scope])
     report = Report(root=str(root), files=len(in_scope))
     for path in in_scope:

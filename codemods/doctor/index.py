@@ -36,16 +36,19 @@ def _is_test_file(path: Path) -> bool:
     )
 
 
-def _basedir(path: Path) -> Path:
-    directory = path.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        directory = directory.parent
+def _basedir(path: str, files: set[str]) -> str:
+    """pytest's rootdir-insertion directory: the first one upwards without ``__init__.py``."""
+    directory = os.path.dirname(path)
+    while (
+        os.path.join(directory, "__init__.py") in files and os.path.dirname(directory) != directory
+    ):
+        directory = os.path.dirname(directory)
     return directory
 
 
-def _dotted(relative: Path) -> str | None:
-    parts = list(relative.with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
+def _dotted(parts: list[str]) -> str | None:
+    parts = [*parts[:-1], parts[-1].removesuffix(".py")]
+    if parts[-1] == "__init__":
         parts.pop()
     if not parts or not all(p.isidentifier() for p in parts):
         return None
@@ -56,24 +59,32 @@ class ProjectModel:
     def __init__(self, root: Path, files: Iterable[Path]) -> None:
         self.root = root
         files = sorted(set(files))
-        bases = [root, *([root / "src"] if (root / "src").is_dir() else [])]
-        bases += sorted({_basedir(f) for f in files if _is_test_file(f)} - set(bases))
+        names = {str(f) for f in files}
+        bases = [str(root), *([str(root / "src")] if (root / "src").is_dir() else [])]
+        bases += sorted({_basedir(str(f), names) for f in files if _is_test_file(f)} - set(bases))
+        rank = {base: i for i, base in enumerate(bases)}
         self.modules: dict[str, Path] = {}
         self.packages: dict[str, Path] = {}
         self.canonical: dict[Path, str] = {}
         for path in files:
+            parts = str(path).split(os.sep)
+            found = [
+                (rank[base], i)
+                for i in range(1, len(parts))
+                if (base := os.sep.join(parts[:i])) in rank
+            ]
             best: str | None = None
-            for base in bases:
-                if base != path.parent and base not in path.parents:
-                    continue
-                name = _dotted(path.relative_to(base))
+            for _rank, i in sorted(found):
+                name = _dotted(parts[i:])
                 if name is None:
                     continue
                 self.modules.setdefault(name, path)
-                parts = name.split(".")
-                stop = len(parts) if path.name == "__init__.py" else len(parts) - 1
-                for i in range(1, stop + 1):
-                    self.packages.setdefault(".".join(parts[:i]), base.joinpath(*parts[:i]))
+                segments = name.split(".")
+                stop = len(segments) if path.name == "__init__.py" else len(segments) - 1
+                for j in range(1, stop + 1):
+                    key = ".".join(segments[:j])
+                    if key not in self.packages:
+                        self.packages[key] = Path(os.sep.join(parts[: i + j]))
                 if best is None or len(name) < len(best):
                     best = name
             if best is not None:
