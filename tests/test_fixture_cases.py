@@ -58,6 +58,10 @@ def test_step_examples(step_id: str) -> None:
     step_type = all_steps()[step_id]
     changes = [e for e in step_type.examples if e.after is not None]
     unchanged = [e for e in step_type.examples if e.after is None]
+    if step_type.is_whole_tree() and not changes:
+        # A whole-tree step changes config files, which a one-file example cannot show: its
+        # changing examples are its tree fixture cases (a before/ and an after/ folder).
+        changes = sorted((FIXTURES / "steps" / step_id).glob("*/after"))  # type: ignore[arg-type]
     assert changes and unchanged, "a step needs an example that changes code and one that must not"
     for case, steps in step_example_cases(step_type):
         result = check_case(case, steps)

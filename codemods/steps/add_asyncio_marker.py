@@ -1,0 +1,261 @@
+"""Mark async tests with @pytest.mark.asyncio where pytest-asyncio's strict mode needs it
+
+In strict mode (pytest-asyncio's default) an ``async def test_*`` without the ``asyncio`` mark
+is not run by pytest-asyncio; pytest fails or skips it. The step adds ``@pytest.mark.asyncio``
+directly above each such function (after its other decorators), at module level and in
+``Test*`` classes, unless it is already covered: by its own decorator, a decorator or
+``pytestmark`` of an enclosing class, the module's ``pytestmark`` (one mark or a list/tuple),
+or ``asyncio_mode = auto`` in the effective pytest configuration. Tests marked for another
+async framework (``anyio``, ``trio``) are left alone. ``import pytest`` is added where missing.
+
+The sibling breakage, a ``def test_*`` whose body uses ``await`` (a SyntaxError), becomes
+``async def`` and gets the mark too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from pydantic import Field
+
+from codemods.analysis.pytest_config import pytest_config_for
+from codemods.analysis.pytest_marks import PytestNames, has_own_await, pytestmark_values
+from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+#: Marks meaning "an async framework runs this test": asyncio covers, the others opt out.
+ASYNC_MARKS = frozenset({"asyncio", "anyio", "trio"})
+
+
+class AddAsyncioMarkerOptions(StepOptions):
+    style: Literal["decorator", "pytestmark"] = Field(
+        default="decorator",
+        description=(
+            "`decorator`: `@pytest.mark.asyncio` above each uncovered async test. "
+            "`pytestmark`: one module-level `pytestmark` entry instead, used only when every "
+            "test in the module is async (pytest-asyncio warns about marked sync tests) and "
+            "no test uses anyio/trio; otherwise decorators are added."
+        ),
+    )
+    fix_await_in_sync_tests: bool = Field(
+        default=True,
+        description="Turn a `def test_*` whose own body uses `await` into `async def` (and mark it).",
+    )
+
+
+class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
+    """Mark async tests with @pytest.mark.asyncio where pytest-asyncio's strict mode needs it
+
+    An ``async def test_*`` without the mark is not awaited in strict mode. Covered tests
+    (own decorator, class decorator or ``pytestmark``, module ``pytestmark``, or
+    ``asyncio_mode = auto`` in the effective pytest config) and anyio/trio tests are left as
+    they are; ``import pytest`` is added after the docstring and ``__future__`` imports.
+
+    Example::
+
+        async def test_ping(client):        @pytest.mark.asyncio
+            assert await client.ping()  ->  async def test_ping(client):
+                                                assert await client.ping()
+    """
+
+    Options: ClassVar = AddAsyncioMarkerOptions
+    examples: ClassVar = (
+        Example(
+            title="unmarked async test; import added after the docstring",
+            options={},
+            path="tests/test_ping.py",
+            before=(
+                '"""Ping tests."""\n'
+                "from __future__ import annotations\n\n"
+                "from app import client\n\n\n"
+                "@client.retry(3)\n"
+                "async def test_ping():\n"
+                "    assert await client.ping()\n"
+            ),
+            after=(
+                '"""Ping tests."""\n'
+                "from __future__ import annotations\n\n"
+                "from app import client\n"
+                "import pytest\n\n\n"
+                "@client.retry(3)\n"
+                "@pytest.mark.asyncio\n"
+                "async def test_ping():\n"
+                "    assert await client.ping()\n"
+            ),
+        ),
+        Example(
+            title="covered by the module's pytestmark list",
+            options={},
+            path="tests/test_ping.py",
+            before=(
+                "import pytest\n\n"
+                "pytestmark = [pytest.mark.integration, pytest.mark.asyncio]\n\n\n"
+                "async def test_ping(client):\n"
+                "    assert await client.ping()\n"
+            ),
+        ),
+    )
+
+    def needles(self) -> Needles:
+        groups: list[list[str]] = [["async", "test"]]
+        if self.options.fix_await_in_sync_tests:
+            groups.append(["await", "test"])
+        return groups
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        auto = False
+        if ctx.project is not None:
+            auto = pytest_config_for(ctx.project, ctx.path).asyncio_mode == "auto"
+        names = PytestNames.of(module)
+        module_marks = names.pytestmark_marks(module.body)
+        plan = _Planner(names, self.options.fix_await_in_sync_tests)
+        plan.scan(module.body, covered=auto or bool(module_marks & ASYNC_MARKS))
+        if not plan.to_mark and not plan.to_async:
+            return module
+        use_pytestmark = (
+            self.options.style == "pytestmark"
+            and plan.to_mark
+            and not plan.sync_tests
+            and not plan.other_frameworks
+        )
+        if names.module_level_pytest is None and names.module_level_mark is not None:
+            mark = cst.parse_expression(f"{names.module_level_mark}.asyncio")
+            need_import = False
+        else:
+            prefix = names.module_level_pytest or "pytest"
+            mark = cst.parse_expression(f"{prefix}.mark.asyncio")
+            need_import = names.module_level_pytest is None
+        decorate = set() if use_pytestmark else plan.to_mark
+        module = module.visit(_Rewriter(decorate, plan.to_async, mark))
+        if use_pytestmark:
+            module = _add_pytestmark(module, names, mark)
+        if (decorate or use_pytestmark) and need_import:
+            context = CodemodContext()
+            AddImportsVisitor.add_needed_import(context, "pytest")
+            module = AddImportsVisitor(context).transform_module(module)
+        return module
+
+
+class _Planner:
+    """Which test functions need the mark, and which must become ``async def``."""
+
+    def __init__(self, names: PytestNames, fix_sync: bool) -> None:
+        self.names = names
+        self.fix_sync = fix_sync
+        self.to_mark: set[int] = set()  # ids of FunctionDef nodes
+        self.to_async: set[int] = set()
+        self.sync_tests = False
+        self.other_frameworks = False
+
+    def scan(self, body: Sequence[cst.CSTNode], covered: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test"):
+                self._function(stmt, covered)
+            elif isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):
+                inner = getattr(stmt.body, "body", ())
+                marks = self.names.decorator_marks(stmt.decorators)
+                marks |= self.names.pytestmark_marks(inner)
+                self.other_frameworks |= bool(marks & {"anyio", "trio"})
+                self.scan(inner, covered or bool(marks & ASYNC_MARKS))
+
+    def _function(self, node: cst.FunctionDef, covered: bool) -> None:
+        marks = self.names.decorator_marks(node.decorators)
+        if any(_is_fixture(d.decorator, self.names) for d in node.decorators):
+            return
+        self.other_frameworks |= bool(marks & {"anyio", "trio"})
+        covered = covered or bool(marks & ASYNC_MARKS)
+        if node.asynchronous is None:
+            awaits, async_blocks = has_own_await(node)
+            if not (self.fix_sync and (awaits or async_blocks)):
+                self.sync_tests = True
+                return
+            self.to_async.add(id(node))
+        if not covered:
+            self.to_mark.add(id(node))
+
+
+def _is_fixture(expr: cst.BaseExpression, names: PytestNames) -> bool:
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    return (
+        isinstance(expr, cst.Attribute)
+        and expr.attr.value == "fixture"
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in (*names.pytest, "pytest_asyncio")
+    )
+
+
+class _Rewriter(cst.CSTTransformer):
+    def __init__(self, decorate: set[int], make_async: set[int], mark: cst.BaseExpression) -> None:
+        super().__init__()
+        self.decorate = decorate
+        self.make_async = make_async
+        self.mark = mark
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if id(original) in self.make_async:
+            updated = updated.with_changes(asynchronous=cst.Asynchronous())
+        if id(original) in self.decorate:
+            # Directly above `def`: comments between the decorators and `def` go above it.
+            decorator = cst.Decorator(
+                decorator=self.mark, leading_lines=updated.lines_after_decorators
+            )
+            updated = updated.with_changes(
+                decorators=[*updated.decorators, decorator], lines_after_decorators=()
+            )
+        return updated
+
+
+def _add_pytestmark(module: cst.Module, names: PytestNames, mark: cst.BaseExpression) -> cst.Module:
+    """Append the mark to the module's ``pytestmark``, or add ``pytestmark = <mark>``."""
+    body = list(module.body)
+    for index, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign | cst.AnnAssign) and small.value is not None:
+            values = list(pytestmark_values([stmt]))
+            if not values:
+                continue
+            value = values[0]
+            if isinstance(value, cst.List | cst.Tuple) and value.elements:
+                elements = list(value.elements)
+                last = elements[-1]
+                between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                if len(elements) >= 2 and isinstance(elements[-2].comma, cst.Comma):
+                    between = elements[-2].comma
+                elements[-1] = last.with_changes(comma=between)
+                elements.append(cst.Element(mark, comma=last.comma))
+                new_value: cst.BaseExpression = value.with_changes(elements=elements)
+            else:
+                new_value = cst.List([cst.Element(value), cst.Element(mark)])
+            body[index] = stmt.with_changes(
+                body=[small.with_changes(value=new_value), *stmt.body[1:]]
+            )
+            return module.with_changes(body=body)
+    # No pytestmark yet: put one after the leading docstring and imports.
+    insert_at = 0
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, cst.SimpleStatementLine) and all(
+            isinstance(s, cst.Import | cst.ImportFrom) or _is_docstring(s) for s in stmt.body
+        ):
+            insert_at = index + 1
+        else:
+            break
+    line = cst.SimpleStatementLine(
+        [cst.Assign([cst.AssignTarget(cst.Name("pytestmark"))], mark)],
+        leading_lines=[cst.EmptyLine()] if insert_at else [],
+    )
+    body.insert(insert_at, line)
+    return module.with_changes(body=body)
+
+
+def _is_docstring(small: cst.BaseSmallStatement) -> bool:
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, cst.SimpleString | cst.ConcatenatedString
+    )

@@ -1,0 +1,133 @@
+"""Rename a pytest marker wherever the code uses it
+
+When a project renames a marker (``auth_handshake`` -> ``websocket_authentication``), every
+``pytest.mark.<old>`` must follow: decorators (bare or called), ``pytestmark`` (one mark or a
+list/tuple, at module or class level), ``pytest.param(..., marks=...)`` and
+``request.node.add_marker(...)``. Marks are recognised however pytest was imported
+(``import pytest as pt``, ``from pytest import mark``). The marker's name as a string in
+``get_closest_marker("old")`` / ``iter_markers("old")`` (conftest hooks that read the marker)
+is renamed too. Register the new name with the ``register_markers`` step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+from pydantic import Field
+
+from codemods.analysis.pytest_marks import PytestNames
+from codemods.analysis.visit import line_col, transform_with_metadata
+from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_READERS = frozenset({"get_closest_marker", "iter_markers", "iter_markers_with_node"})
+
+
+class RenameMarkerOptions(StepOptions):
+    old: str = Field(description="The marker's current name.", pattern=_NAME)
+    new: str = Field(description="Its new name.", pattern=_NAME)
+
+
+class RenameMarker(Step[RenameMarkerOptions]):
+    """Rename a pytest marker wherever the code uses it
+
+    Renames ``pytest.mark.<old>`` in decorators, ``pytestmark`` lists,
+    ``pytest.param(..., marks=...)`` and anywhere else it is used as a mark, plus the name
+    string given to ``get_closest_marker``/``iter_markers``. Comments are not code and are
+    left as they are.
+
+    Example::
+
+        @pytest.mark.auth_handshake    ->   @pytest.mark.websocket_authentication
+    """
+
+    Options: ClassVar = RenameMarkerOptions
+    examples: ClassVar = (
+        Example(
+            title="decorator and pytestmark list",
+            options={"old": "auth_handshake", "new": "websocket_authentication"},
+            path="tests/test_ws.py",
+            before=(
+                "import pytest\n\n"
+                "pytestmark = [pytest.mark.integration, pytest.mark.auth_handshake]\n\n\n"
+                "@pytest.mark.auth_handshake(timeout=5)\n"
+                "def test_token():\n"
+                "    pass\n"
+            ),
+            after=(
+                "import pytest\n\n"
+                "pytestmark = [pytest.mark.integration, pytest.mark.websocket_authentication]\n\n\n"
+                "@pytest.mark.websocket_authentication(timeout=5)\n"
+                "def test_token():\n"
+                "    pass\n"
+            ),
+        ),
+        Example(
+            title="an attribute of some other object with the same name",
+            options={"old": "auth_handshake", "new": "websocket_authentication"},
+            path="tests/test_ws.py",
+            before=(
+                "import pytest\n\n\n"
+                "def test_flags(flags):\n"
+                "    assert flags.mark.auth_handshake  # not a pytest mark\n"
+            ),
+        ),
+    )
+
+    def needles(self) -> Needles:
+        return [[self.options.old]]
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        return transform_with_metadata(module, _Renamer(PytestNames.of(module), self.options, ctx))
+
+
+class _Renamer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, names: PytestNames, options: RenameMarkerOptions, ctx: FileContext) -> None:
+        super().__init__()
+        self.names = names
+        self.old = options.old
+        self.new = options.new
+        self.ctx = ctx
+        self.word = re.compile(rf"\b{re.escape(options.old)}\b")
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        if self.word.search(node.value):
+            self.ctx.report(
+                "mention",
+                f"comment mentions marker `{self.old}`; left as is",
+                *line_col(self, node),
+            )
+
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        if original.attr.value == self.old and self.names.is_mark_object(original.value):
+            return updated.with_changes(attr=updated.attr.with_changes(value=self.new))
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        func = original.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _READERS):
+            return updated
+        args = []
+        changed = False
+        for arg in updated.args:
+            value = arg.value
+            positional_or_name = arg.keyword is None or arg.keyword.value == "name"
+            if (
+                positional_or_name
+                and isinstance(value, cst.SimpleString)
+                and value.evaluated_value == self.old
+            ):
+                quote = value.quote
+                arg = arg.with_changes(
+                    value=value.with_changes(value=f"{value.prefix}{quote}{self.new}{quote}")
+                )
+                changed = True
+            args.append(arg)
+        return updated.with_changes(args=args) if changed else updated
