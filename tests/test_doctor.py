@@ -205,6 +205,13 @@ def test_one_finding_per_statement_and_module_attribute_uses() -> None:
     }
 
 
+def test_errors_only_the_compiler_sees_are_syntax_errors() -> None:
+    errors = [f for f in diagnose([DOCTOR / "edge"]).findings if f.kind == "syntax-error"]
+    assert [(e.file, e.line, e.message) for e in errors] == [
+        ("src/shop/compile_only.py", 13, "'await' outside async function")
+    ]
+
+
 def test_effective_config_decides_asyncio_mode() -> None:
     # pytest.ini (asyncio_mode = auto) beats pyproject.toml (strict).
     assert _found(DOCTOR / "auto_mode") == set()

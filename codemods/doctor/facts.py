@@ -88,6 +88,7 @@ class TestFunction:
     is_async: bool
     awaits: bool
     marks: frozenset[str]  # own marks plus the class's and the module's pytestmark
+    end_line: int = 0
 
 
 @dataclass(frozen=True)

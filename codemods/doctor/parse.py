@@ -57,6 +57,15 @@ def parse_file(path: Path, relpath: str, module: str, is_package: bool) -> Modul
         return facts
     package = module if is_package else module.rpartition(".")[0]
     _Collector(facts, package).visit(tree)
+    try:  # errors the parser accepts but the compiler does not ('await' outside async, ...)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(tree, relpath, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        if not any(t.awaits and t.line <= (exc.lineno or 0) <= t.end_line for t in facts.tests):
+            facts.syntax_error = (exc.lineno, exc.offset, exc.msg)
+    except (ValueError, RecursionError):
+        pass
     return facts
 
 
@@ -398,7 +407,13 @@ class _Collector(ast.NodeVisitor):
             marks |= self.classes[-1][1]
         self.f.tests.append(
             TestFunction(
-                node.name, qualname, node.lineno, is_async, awaits_inside, frozenset(marks)
+                node.name,
+                qualname,
+                node.lineno,
+                is_async,
+                awaits_inside,
+                frozenset(marks),
+                end_line=node.end_lineno or node.lineno,
             )
         )
 
