@@ -253,3 +253,22 @@ def test_recipe_file_name_must_be_a_recipe_id(tmp_path: Path) -> None:
 def test_no_recipe_when_nothing_is_fixable(tmp_path: Path) -> None:
     assert not write_recipe(diagnose([DOCTOR / "auto_mode"]), tmp_path / "fixes.yaml")
     assert not (tmp_path / "fixes.yaml").exists()
+
+
+def test_relative_imports_and_same_file_classes_round_trip(tmp_path: Path) -> None:
+    project = tmp_path / "relative"
+    shutil.copytree(DOCTOR / "relative", project)
+    recipe = tmp_path / "relative-fixes.yaml"
+    assert write_recipe(diagnose([project]), recipe)
+    # `from ..ctx import Ctx` and `from .. import ctx` both spell `..ctx.Ctx` for LibCST.
+    assert [opts["callables"] for _step, opts in _steps(recipe)] == [
+        ["*.ctx.Ctx"],
+        ["pkg.local.Local"],
+    ]
+    applied = codemod(project, "apply", str(recipe), ".")
+    assert applied.returncode == 0, applied.stderr.decode()
+    assert diagnose([project]).findings == []
+    assert (
+        'second = ctx_module.Ctx(\n    user_id="u",\n    request_id="s",\n)'
+        in (project / "pkg" / "sub" / "use.py").read_text()
+    )
