@@ -1,16 +1,33 @@
-"""``codemod test``: run the examples and fixture cases of recipes and step types, and report."""
+"""``codemod test``: run the examples and fixture cases of recipes and step types, and report.
+
+What a target names:
+
+- a recipe id or recipe file: its embedded ``examples``, the case folders in ``<id>.cases/``
+  next to the YAML file, and (in a checkout) ``tests/fixtures/recipes/<id>/``;
+- a step type id: its embedded examples and (in a checkout) ``tests/fixtures/steps/<id>/``;
+- a folder of case folders: named after a step type (options in each ``case.yaml``), or
+  holding exactly one recipe file, or named ``<id>.cases``/``<id>`` after a recipe;
+- a folder of recipe files (or of such case folders): everything in it.
+
+Every case is also re-run on its own output (a second run must change nothing). With
+``update=True`` a case whose output differs gets its ``after.py`` (or ``after/`` tree)
+rewritten from the actual output; an output equal to the input removes ``after`` ("must not
+change").
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
 
 from codemods.engine.diff import unified_diff
-from codemods.errors import ExitCode
+from codemods.errors import CodemodError, ExitCode
 from codemods.output import Output
-from codemods.recipe import CompiledStep, RecipeLoader
+from codemods.recipe import CompiledStep, Recipe, RecipeLoader
 from codemods.steps import all_steps
 from codemods.testing import (
     Case,
@@ -18,58 +35,174 @@ from codemods.testing import (
     check_case,
     iter_case_dirs,
     load_case_dir,
+    read_tree,
     recipe_example_cases,
     step_example_cases,
+    step_from_options,
 )
 
-Planned = tuple[str, Case, list[CompiledStep]]
+
+@dataclass
+class Planned:
+    group: str
+    case: Case
+    steps: list[CompiledStep]
+    recipe: Recipe | None = None
 
 
-def _planned(targets: list[str]) -> Iterator[Planned]:
-    loader = RecipeLoader()
+def _checkout_fixtures() -> Path | None:
+    """``tests/fixtures`` when running from a source checkout (not shipped in the wheel)."""
+    here = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+    return here if here.is_dir() else None
+
+
+def _recipe_cases(recipe: Recipe, fixtures: Path | None) -> Iterator[Planned]:
+    group = f"recipe {recipe.id}"
+    for case in recipe_example_cases(recipe):
+        yield Planned(group, case, list(recipe.steps), recipe)
+    source = Path(recipe.source)
+    folders = [source.parent / f"{recipe.id}.cases"]
+    if fixtures is not None and source.parent == fixtures.parent.parent / "recipes":
+        folders.append(fixtures / "recipes" / recipe.id)
+    for folder in folders:
+        if folder.is_dir():
+            for case_dir in iter_case_dirs(folder):
+                yield Planned(group, load_case_dir(case_dir), list(recipe.steps), recipe)
+
+
+def _step_cases(step_id: str, fixtures: Path | None) -> Iterator[Planned]:
+    for case, steps in step_example_cases(all_steps()[step_id]):
+        yield Planned(f"step {step_id}", case, steps)
+    if fixtures is not None and (fixtures / "steps" / step_id).is_dir():
+        yield from _step_folder(fixtures / "steps" / step_id)
+
+
+def _step_folder(folder: Path) -> Iterator[Planned]:
+    for case_dir in iter_case_dirs(folder):
+        case = load_case_dir(case_dir)
+        yield Planned(f"step {folder.name}", case, step_from_options(folder.name, case.options))
+
+
+def _folder(folder: Path, loader: RecipeLoader) -> Iterator[Planned]:
+    case_dirs = list(iter_case_dirs(folder))
+    recipes = [p for p in sorted(folder.glob("*.y*ml")) if p.name != "case.yaml"]
+    if not case_dirs:
+        if not recipes and not any(p.is_dir() for p in folder.iterdir()):
+            raise CodemodError(f"{folder} holds no recipe files and no case folders")
+        for path in recipes:
+            yield from _recipe_cases(loader.load(str(path)), None)
+        for child in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if child.suffix == ".cases" and (folder / f"{child.stem}.yaml").is_file():
+                continue  # already run with its recipe
+            if any(iter_case_dirs(child)):
+                yield from _folder(child, loader)
+        return
+    if folder.name in all_steps():
+        yield from _step_folder(folder)
+        return
+    recipe: Recipe | None = None
+    if len(recipes) == 1:
+        recipe = loader.load(str(recipes[0]))
+    else:
+        stem = folder.name.removesuffix(".cases")
+        sibling = folder.parent / f"{stem}.yaml"
+        recipe = loader.load(str(sibling) if sibling.is_file() else stem)
+    for case_dir in case_dirs:
+        yield Planned(f"recipe {recipe.id}", load_case_dir(case_dir), list(recipe.steps), recipe)
+
+
+def planned(targets: list[str], loader: RecipeLoader) -> Iterator[Planned]:
+    fixtures = _checkout_fixtures()
+    steps = all_steps()
     if not targets:
-        for step_id, step_type in sorted(all_steps().items()):
-            for case, steps in step_example_cases(step_type):
-                yield f"step {step_id}", case, steps
-        targets = [info.id for info in loader.available()]
+        for step_id in sorted(steps):
+            yield from _step_cases(step_id, fixtures)
+        for info in loader.available():
+            yield from _recipe_cases(loader.load(str(info.path)), fixtures)
+        return
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            recipe = None
-            yaml_files = sorted(path.glob("*.y*ml"))
-            if len(yaml_files) == 1 and yaml_files[0].name != "case.yaml":
-                recipe = loader.load(str(yaml_files[0]))
-            for case_dir in iter_case_dirs(path):
-                case = load_case_dir(case_dir)
-                steps = list(recipe.steps) if recipe else []
-                yield f"cases {path}", case, steps
-            continue
-        recipe = loader.load(target)
-        for case in recipe_example_cases(recipe):
-            yield f"recipe {recipe.id}", case, list(recipe.steps)
-        cases_dir = Path(recipe.source).with_suffix("").parent / f"{recipe.id}.cases"
-        if cases_dir.is_dir():
-            for case_dir in iter_case_dirs(cases_dir):
-                yield f"recipe {recipe.id}", load_case_dir(case_dir), list(recipe.steps)
+            yield from _folder(path, loader)
+        elif target in steps and not path.exists():
+            yield from _step_cases(target, fixtures)
+        else:
+            yield from _recipe_cases(loader.load(target), fixtures)
 
 
-def run_cases(targets: list[str], out: Output) -> int:
-    passed = failed = 0
-    failures: list[tuple[str, CaseResult]] = []
-    for group, case, steps in _planned(targets):
-        result = check_case(case, steps)
+def update_case(case: Case, result: CaseResult) -> bool:
+    """Rewrite the expected output of a case folder from ``result``; False if it cannot be."""
+    fixable = result.problem == "output differs from expected" or result.problem.startswith(
+        "tree differs from expected"
+    )
+    if case.source is None or not fixable:
+        return False
+    if case.tree is not None:
+        if result.actual_tree is None:
+            return False
+        after = case.source / "after"
+        if after.exists():
+            shutil.rmtree(after)
+        if result.actual_tree != read_tree(case.tree):
+            for rel, data in result.actual_tree.items():
+                target = after / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        return True
+    if result.actual is None:
+        return False
+    after_file = case.source / "after.py"
+    if result.actual == case.before:
+        after_file.unlink(missing_ok=True)  # no after.py: "must not change"
+    else:
+        after_file.write_bytes(result.actual)
+    return True
+
+
+def run_cases(
+    targets: list[str], out: Output, update: bool = False, extra_dirs: tuple[Path, ...] = ()
+) -> int:
+    loader = RecipeLoader(extra_dirs=extra_dirs)
+    passed = failed = updated = 0
+    for item in planned(targets, loader):
+        case = item.case
+        result = check_case(case, item.steps, item.recipe)
         if result.ok:
             passed += 1
             if out.verbose:
-                out.err.print(Text.assemble(("PASS ", "green"), f"{group}: {case.name}"))
-        else:
-            failed += 1
-            failures.append((group, result))
-            out.err.print(
-                Text.assemble(("FAIL ", "bold red"), f"{group}: {case.name}: {result.problem}")
+                out.err.print(Text.assemble(("PASS ", "green"), f"{item.group}: {case.name}"))
+            continue
+        if update and case.source is not None and update_case(case, result):
+            again = check_case(load_case_dir(case.source), item.steps, item.recipe)
+            if again.ok:
+                updated += 1
+                where = case.source / ("after" if case.tree is not None else "after.py")
+                out.err.print(
+                    Text.assemble(
+                        ("UPDATED ", "bold yellow"), f"{item.group}: {case.name}: {where}"
+                    )
+                )
+                continue
+            result = again
+        failed += 1
+        out.err.print(
+            Text.assemble(("FAIL ", "bold red"), f"{item.group}: {case.name}: {result.problem}")
+        )
+        if case.source is None and update:
+            out.err.print("  (an embedded example: edit its `after:` in the recipe file by hand)")
+        if result.actual is not None and case.before is not None:
+            expected = case.after if case.after is not None else case.before
+            patch = unified_diff(expected, result.actual, case.path)
+            patch = patch.replace(b"--- a/", b"--- expected/", 1).replace(
+                b"+++ b/", b"+++ actual/", 1
             )
-            if result.actual is not None and case.before is not None:
-                expected = case.after if case.after is not None else case.before
-                out.diff(unified_diff(expected, result.actual, case.path))
-    out.summary(f"{passed} passed, {failed} failed", failed=bool(failed))
+            out.diff(patch)
+    total = passed + failed + updated
+    if total == 0:
+        raise CodemodError(
+            "no examples or cases to run",
+            hint="add `examples:` to the recipe, or case folders in `<recipe-id>.cases/`",
+        )
+    line = f"{passed} passed, {failed} failed" + (f", {updated} updated" if updated else "")
+    out.summary(line, failed=bool(failed))
     return ExitCode.FILE_FAILED if failed else ExitCode.OK

@@ -12,8 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from codemods import __version__
-from codemods.engine import Status, Summary, make_plan, run, write
-from codemods.engine.diff import unified_diff
 from codemods.errors import CodemodError, ExitCode
 from codemods.output import ColorMode, Output
 from codemods.recipe import RecipeLoader
@@ -30,9 +28,11 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 RecipeArg = Annotated[
-    str,
+    str | None,
     typer.Argument(
-        help="A built-in recipe id (see `codemod list`) or a path to a recipe YAML file."
+        help="A built-in recipe id (see `codemod list`) or a path to a recipe YAML file "
+        "(default: the `recipes` of [tool.codemod] in pyproject.toml).",
+        show_default=False,
     ),
 ]
 PathsArg = Annotated[
@@ -49,8 +49,38 @@ ColorOpt = Annotated[str, typer.Option("--color", help="Colour output: auto, alw
 UnsafeOpt = Annotated[
     bool, typer.Option("--unsafe", help="Also run steps marked unsafe (they may change behaviour).")
 ]
-
-
+PatchOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--patch",
+        help="Also write the changes as a unified diff to FILE (paths relative to the repository "
+        "root, a/ b/ prefixes: `git apply FILE` or `patch -p1 < FILE`).",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", help="stdout format: text (diffs), json, or sarif (SARIF 2.1.0 with fixes)."
+    ),
+]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        help="Only change files matching this glob (repeatable; overrides [tool.codemod]).",
+        show_default=False,
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Never change files matching this glob (repeatable; overrides [tool.codemod]).",
+        show_default=False,
+    ),
+]
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"codemod {__version__}")
@@ -94,7 +124,7 @@ def _guard(out: Output, verbose: bool, body: Callable[[], int]) -> None:
 
 
 def _execute(
-    recipe_ref: str,
+    recipe_ref: str | None,
     paths: list[Path] | None,
     *,
     write_files: bool,
@@ -102,65 +132,95 @@ def _execute(
     check: bool,
     unsafe: bool,
     out: Output,
+    **extra: Any,
 ) -> int:
-    recipe = RecipeLoader().load(recipe_ref)
-    plan = make_plan(recipe, paths or [Path(".")], unsafe=unsafe)
-    for step_id in dict.fromkeys(plan.held_back):
-        out.note(f"note: step `{step_id}` is unsafe and was not run (enable with --unsafe)")
-    summary = Summary()
-    for result in out.progress(run(plan), total=len(plan.files)):
-        if result.status is Status.CHANGED:
-            if show_diff:
-                out.diff(unified_diff(result.old, result.new, result.relpath))
-            if write_files:
-                result = write(result, plan.scan_roots)
-            elif not show_diff:
-                out.err.print(Text.assemble(("would change ", "yellow"), result.relpath))
-        out.file_messages(result)
-        summary.add(result)
-    out.summary(summary.line(applied=write_files), failed=summary.total_failed > 0)
-    if plan.root != Path.cwd().resolve() and summary.changed and show_diff:
-        out.note(f"diff paths are relative to {plan.root}")
-    if summary.total_failed:
-        return ExitCode.FILE_FAILED
-    if check and summary.changed:
-        return ExitCode.CHANGES_PENDING
-    return ExitCode.OK
+    from codemods.workflow import RunOptions, execute
+
+    options = RunOptions(
+        recipe_ref,
+        paths,
+        write_files=write_files,
+        show_diff=show_diff,
+        check=check,
+        unsafe=unsafe,
+        **extra,
+    )
+    return execute(options, out)
 
 
 @app.command()
 def preview(
-    recipe: RecipeArg,
+    recipe: RecipeArg = None,
     paths: PathsArg = None,
     check: CheckOpt = False,
     unsafe: UnsafeOpt = False,
+    patch: PatchOpt = None,
+    format: FormatOpt = "text",
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
-    """Show the unified diff RECIPE would make, and write nothing."""
+    """Show the unified diff RECIPE would make, and write nothing.
+
+    With no RECIPE, runs the recipes listed under [tool.codemod] in pyproject.toml.
+    """
     out = Output(_color(color), verbose)
     _guard(
         out,
         verbose,
         lambda: _execute(
-            recipe, paths, write_files=False, show_diff=True, check=check, unsafe=unsafe, out=out
+            recipe,
+            paths,
+            write_files=False,
+            show_diff=format == "text",
+            check=check,
+            unsafe=unsafe,
+            out=out,
+            patch=patch,
+            fmt=format,
+            include=include or (),
+            exclude=exclude or (),
         ),
     )
 
 
 @app.command()
 def apply(
-    recipe: RecipeArg,
+    recipe: RecipeArg = None,
     paths: PathsArg = None,
     check: CheckOpt = False,
     diff: Annotated[
         bool, typer.Option("--diff", help="Also print the diff of what is written.")
     ] = False,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            "-i",
+            help="Review each hunk (y/n/a/d/e/q) and write only the accepted ones.",
+        ),
+    ] = False,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty",
+            help="Write even into files with uncommitted git changes (git is your undo).",
+        ),
+    ] = False,
     unsafe: UnsafeOpt = False,
+    patch: PatchOpt = None,
+    format: FormatOpt = "text",
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
-    """Apply RECIPE to the files under PATHS and print a summary."""
+    """Apply RECIPE to the files under PATHS and print a summary.
+
+    With no RECIPE, runs the recipes listed under [tool.codemod] in pyproject.toml.
+    Refuses to write into files with uncommitted git changes unless --allow-dirty.
+    """
     out = Output(_color(color), verbose)
     _guard(
         out,
@@ -169,10 +229,16 @@ def apply(
             recipe,
             paths,
             write_files=not check,
-            show_diff=diff,
+            show_diff=diff and format == "text",
             check=check,
             unsafe=unsafe,
             out=out,
+            interactive=interactive,
+            allow_dirty=allow_dirty,
+            patch=patch,
+            fmt=format,
+            include=include or (),
+            exclude=exclude or (),
         ),
     )
 
@@ -223,14 +289,113 @@ def test(
             show_default=False,
         ),
     ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update", help="Rewrite after.py (or after/) of failing cases from the actual output."
+        ),
+    ] = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
-    """Run the examples and fixture cases of recipes and step types."""
+    """Run the examples and fixture cases of recipes and step types.
+
+    Each case must produce its after.py (no after.py: must not change), and a second run on
+    the output must change nothing. Recipe dirs from [tool.codemod] are searched too.
+    """
     out = Output(_color(color), verbose)
     from codemods import case_runner
+    from codemods.config import load_config
 
-    _guard(out, verbose, lambda: case_runner.run_cases(targets or [], out))
+    _guard(
+        out,
+        verbose,
+        lambda: case_runner.run_cases(
+            targets or [], out, update=update, extra_dirs=load_config().recipe_dirs
+        ),
+    )
+
+
+new_app = typer.Typer(help="Create a new recipe (and a test case for it).", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("recipe")
+def new_recipe(
+    recipe_id: Annotated[str, typer.Argument(metavar="ID", help="The new recipe's kebab-case id.")],
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Where to create it (default: the first [tool.codemod] recipe-dirs, else .).",
+            show_default=False,
+        ),
+    ] = None,
+    color: ColorOpt = "auto",
+) -> None:
+    """Scaffold ID.yaml and ID.cases/basic/ (before.py, after.py) that pass `codemod test`."""
+    out = Output(_color(color))
+
+    def body() -> int:
+        from codemods.config import load_config
+        from codemods.scaffold import new_recipe as scaffold
+        from codemods.schema import SCHEMA_PATH
+
+        dirs = load_config().recipe_dirs
+        target = directory or (dirs[0] if dirs else Path("."))
+        made = scaffold(recipe_id, target, SCHEMA_PATH if SCHEMA_PATH.is_file() else None)
+        out.err.print(f"created {made.recipe}")
+        out.err.print(f"created {made.case}/before.py, after.py")
+        out.note(f"next: edit them, then run `codemod test {made.recipe}`")
+        return ExitCode.OK
+
+    _guard(out, False, body)
+
+
+@app.command()
+def schema(
+    path: Annotated[
+        bool, typer.Option("--path", help="Print where the shipped schema file is.")
+    ] = False,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Regenerate the shipped schema file (for developers)."),
+    ] = False,
+) -> None:
+    """Print the JSON Schema of recipe files (for editor completion of recipe keys)."""
+    from codemods import schema as recipe_schema
+
+    if write:
+        typer.echo(f"wrote {recipe_schema.write()}", err=True)
+    elif path:
+        typer.echo(str(recipe_schema.SCHEMA_PATH))
+    else:
+        typer.echo(recipe_schema.render(), nl=False)
+
+
+@app.command()
+def doctor(
+    paths: PathsArg = None,
+    format: Annotated[
+        str, typer.Option("--format", help="stdout format: text (grouped by kind) or json.")
+    ] = "text",
+    write_recipe: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-recipe",
+            metavar="FILE",
+            help="Write the proposed fixes as a recipe (kebab-case FILE.yaml) for `codemod preview`.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+) -> None:
+    """Find what breaks test collection, without importing the project; exit 1 if anything is found."""
+    out = Output(_color(color), verbose)
+    from codemods.doctor.render import run_doctor
+
+    _guard(out, verbose, lambda: run_doctor(paths or [Path(".")], format, write_recipe, out))
 
 
 def entry() -> None:  # pragma: no cover - for `python -m codemods`

@@ -25,9 +25,22 @@ class Output:
     ) -> None:
         force = True if color == "always" else None
         no_color = color == "never" or (color == "auto" and "NO_COLOR" in os.environ)
-        self.out = Console(force_terminal=force, no_color=no_color, highlight=False, soft_wrap=True)
+        # --color never: no escape codes at all (not even bold), whatever the terminal
+        system: Literal["auto"] | None = None if color == "never" else "auto"
+        self.out = Console(
+            force_terminal=force,
+            no_color=no_color,
+            highlight=False,
+            soft_wrap=True,
+            color_system=system,
+        )
         self.err = Console(
-            stderr=True, force_terminal=force, no_color=no_color, highlight=False, soft_wrap=True
+            stderr=True,
+            force_terminal=force,
+            no_color=no_color,
+            highlight=False,
+            soft_wrap=True,
+            color_system=system,
         )
         self.color = color == "always" or (
             color == "auto" and self.out.is_terminal and not no_color
@@ -97,6 +110,12 @@ class Output:
                     (f"{loc}: ", "bold"), (f"{label}", style), (f" [{d.step}] ", "dim"), d.message
                 )
             )
+
+    def document(self, text: str) -> None:
+        """A machine-readable report (JSON, SARIF): plain text on stdout, never styled."""
+        sys.stdout.flush()
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
     def summary(self, line: str, failed: bool) -> None:
         self.err.print(Text(line, style="bold red" if failed else "bold"))

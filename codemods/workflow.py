@@ -1,0 +1,213 @@
+"""What ``codemod preview`` and ``codemod apply`` do, between parsing flags and exiting.
+
+Order of work: read ``[tool.codemod]``; load the recipe(s); plan; run every file (showing
+diffs and messages as results arrive); then, for ``apply``, check the dirty-tree guard over
+every file about to change, let the user review hunks (``--interactive``), and write; finally
+write the ``--patch`` file and the ``--format json|sarif`` report, and print the summary.
+Nothing is written before the guard has passed for all files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from codemods import config as configuration
+from codemods import vcs
+from codemods.engine import Status, Summary, make_plan, run, write
+from codemods.engine.diff import unified_diff
+from codemods.engine.results import FileResult
+from codemods.errors import CodemodError, ExitCode
+from codemods.formats import FORMATS, RunReport, render
+from codemods.output import Output
+from codemods.recipe import Recipe, RecipeLoader
+from codemods.recipe.models import FileFilter
+
+
+@dataclass
+class RunOptions:
+    recipe: str | None
+    paths: Sequence[Path] | None
+    write_files: bool
+    show_diff: bool
+    check: bool = False
+    unsafe: bool = False
+    interactive: bool = False
+    patch: Path | None = None
+    fmt: str = "text"
+    allow_dirty: bool = False
+    engine: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of run()
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+
+
+def _looks_like_source(ref: str) -> bool:
+    path = Path(ref)
+    if ref.endswith((".yaml", ".yml")):
+        return False
+    return path.is_dir() or (path.is_file() and path.suffix in (".py", ".pyi", ".toml", ".ini"))
+
+
+def resolve_recipe(
+    ref: str | None, paths: Sequence[Path] | None, cfg: configuration.Config
+) -> tuple[Recipe, list[Path] | None]:
+    """The recipe to run and the paths to scan, from arguments and configuration.
+
+    With ``[tool.codemod] recipes`` set, a first argument that is an existing directory or
+    Python file is a path, not a recipe (``codemod apply src/`` runs the configured recipes).
+    """
+    given = list(paths) if paths else None
+    loader = RecipeLoader(extra_dirs=cfg.recipe_dirs)
+    if ref is not None and cfg.recipes and _looks_like_source(ref):
+        given = [Path(ref), *(given or [])]
+        ref = None
+    if ref is not None:
+        return loader.load(ref), given
+    if not cfg.recipes:
+        raise CodemodError(
+            "no recipe given",
+            hint="name a recipe (`codemod list` shows them), or set `recipes = [...]` under "
+            "[tool.codemod] in pyproject.toml",
+        )
+    recipes = [loader.load(cfg.recipe_ref(r)) for r in cfg.recipes]
+    return combine(recipes), given
+
+
+def combine(recipes: Sequence[Recipe]) -> Recipe:
+    """Several recipes as one run: their steps in order, each keeping its own filters."""
+    if len(recipes) == 1:
+        return recipes[0]
+    return Recipe(
+        id="+".join(r.id for r in recipes),
+        title="; ".join(r.title for r in recipes),
+        description=" ".join(r.description for r in recipes),
+        source=recipes[0].source,
+        steps=tuple(s for r in recipes for s in r.steps),
+        uses=tuple(r.id for r in recipes),
+        fingerprint="+".join(r.fingerprint for r in recipes),
+    )
+
+
+def execute(opts: RunOptions, out: Output) -> int:
+    if opts.fmt not in FORMATS:
+        raise CodemodError(f"--format must be one of {', '.join(FORMATS)}, not {opts.fmt!r}")
+    if opts.interactive and (opts.check or not opts.write_files):
+        raise CodemodError("--interactive reviews what `apply` writes; it cannot go with --check")
+    if opts.interactive and opts.fmt != "text":
+        raise CodemodError("--interactive cannot go with --format json/sarif")
+    cfg = configuration.load_config()
+    recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
+    if paths is None:
+        paths = list(cfg.paths) or [Path(".")]
+    plan = make_plan(recipe, paths, unsafe=opts.unsafe)
+    if opts.include or opts.exclude:
+        flt = FileFilter(tuple(opts.include), tuple(opts.exclude))
+        base = Path.cwd().resolve()
+        files = tuple(f for f in plan.files if _allowed(flt, f.path, base))
+        plan = dataclasses.replace(plan, files=files)
+    elif cfg.include or cfg.exclude:
+        plan = dataclasses.replace(plan, files=tuple(f for f in plan.files if cfg.allows(f.path)))
+    if cfg.source is not None and out.verbose:
+        out.note(f"config: {cfg.source}")
+    for step_id in dict.fromkeys(plan.held_back):
+        out.note(f"note: step `{step_id}` is unsafe and was not run (enable with --unsafe)")
+
+    text = opts.fmt == "text"
+    summary = Summary()
+    report = RunReport(
+        recipe.id,
+        recipe.title,
+        {s.step.id: s.step.title() for s in recipe.steps},
+        plan.root,
+        "apply" if opts.write_files else ("check" if opts.check else "preview"),
+        summary=summary,
+    )
+    pending: list[FileResult] = []
+    results = run(plan, **opts.engine)
+    for result in out.progress(results, total=len(plan.files)):
+        if result.status is Status.CHANGED:
+            pending.append(result)
+            if opts.interactive:
+                continue  # shown hunk by hunk below
+            if text and opts.show_diff:
+                out.diff(unified_diff(result.old, result.new, result.relpath))
+            elif not opts.write_files and not opts.show_diff:
+                out.err.print(Text.assemble(("would change ", "yellow"), result.relpath))
+        out.file_messages(result)
+        if result.status is not Status.CHANGED:
+            summary.add(result)
+            report.add(result)
+
+    final = _write_pending(pending, opts, plan.scan_roots, out)
+    for result in final:
+        summary.add(result)
+        report.add(result)
+    if opts.patch is not None:
+        _write_patch(opts.patch, [r for r in final if r.status is Status.CHANGED], out)
+    if not text:
+        out.document(render(report, opts.fmt))
+    out.summary(summary.line(applied=opts.write_files), failed=summary.total_failed > 0)
+    if plan.root != Path.cwd().resolve() and summary.changed and (opts.show_diff or opts.patch):
+        out.note(f"diff paths are relative to {plan.root}")
+    if summary.total_failed:
+        return ExitCode.FILE_FAILED
+    if opts.check and summary.changed:
+        return ExitCode.CHANGES_PENDING
+    return ExitCode.OK
+
+
+def _allowed(flt: FileFilter, path: Path, base: Path) -> bool:
+    try:
+        rel = path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        rel = path.name
+    return flt.allows(rel)
+
+
+def _write_pending(
+    pending: list[FileResult], opts: RunOptions, scan_roots: Sequence[Path], out: Output
+) -> list[FileResult]:
+    """Guard, review and write the changed files; return their final results."""
+    if not opts.write_files:
+        return pending
+    if not opts.allow_dirty:
+        vcs.refuse_dirty(
+            [Path(r.path) for r in pending], {Path(r.path): r.relpath for r in pending}
+        )
+    if not opts.interactive:
+        return [write(r, scan_roots) for r in pending]
+    from codemods.review import review
+
+    final: list[FileResult] = []
+    declined = 0
+    reviewed_paths: set[str] = set()
+    for reviewed in review(pending, out):
+        reviewed_paths.add(reviewed.result.path)
+        result = reviewed.result
+        if result.status is Status.CHANGED:
+            result = write(result, scan_roots)
+        elif reviewed.accepted == 0:
+            declined += 1
+        final.append(result)
+    for result in pending:
+        if result.path not in reviewed_paths:
+            declined += 1
+            final.append(result.with_(status=Status.UNCHANGED, new=None))
+    if declined:
+        out.note(f"{declined} file{'s' if declined != 1 else ''} left as they were (declined)")
+    return final
+
+
+def _write_patch(target: Path, results: list[FileResult], out: Output) -> None:
+    patch = b"".join(unified_diff(r.old, r.new, r.relpath) for r in results)
+    try:
+        target.write_bytes(patch)
+    except OSError as exc:
+        raise CodemodError(f"cannot write the patch file {target}: {exc.strerror}") from None
+    count = len(results)
+    out.note(f"wrote {target} ({count} file{'s' if count != 1 else ''})")
