@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,6 @@ from codemods.doctor import diagnose
 from codemods.doctor.recipe import write_recipe
 from codemods.errors import CodemodError
 from codemods.recipe import RecipeLoader
-from tests.cli_helpers import codemod
 from tests.conftest import FIXTURES
 
 DOCTOR = FIXTURES / "doctor"
@@ -38,6 +38,18 @@ NETRA_EXPECTED = {
     ("unregistered-marker", "tests/test_async.py:23"),
     ("unregistered-marker", "tests/test_marked_module.py:5"),
 }
+
+
+def codemod(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run `codemod` the way a user does: a real process, no colour."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "codemods", *args],
+        cwd=cwd,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
 
 
 def _found(root: Path) -> set[tuple[str, str]]:
