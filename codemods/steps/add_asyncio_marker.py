@@ -112,6 +112,7 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
         names = PytestNames.of(module)
         module_marks = names.pytestmark_marks(module.body)
         plan = _Planner(names, self.options.fix_await_in_sync_tests)
+        plan.index_classes(module.body)
         plan.scan(module.body, covered=auto or bool(module_marks & ASYNC_MARKS))
         if not plan.to_mark and not plan.to_async:
             return module
@@ -149,17 +150,53 @@ class _Planner:
         self.to_async: set[int] = set()
         self.sync_tests = False
         self.other_frameworks = False
+        self.classes: dict[str, cst.ClassDef] = {}
 
     def scan(self, body: Sequence[cst.CSTNode], covered: bool) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test"):
                 self._function(stmt, covered)
             elif isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):
+                if self._is_unittest(stmt, set()):
+                    continue  # unittest runs these (IsolatedAsyncioTestCase), not pytest-asyncio
                 inner = getattr(stmt.body, "body", ())
-                marks = self.names.decorator_marks(stmt.decorators)
-                marks |= self.names.pytestmark_marks(inner)
+                marks = self._class_marks(stmt, set())
                 self.other_frameworks |= bool(marks & {"anyio", "trio"})
                 self.scan(inner, covered or bool(marks & ASYNC_MARKS))
+
+    def index_classes(self, body: Sequence[cst.CSTNode]) -> None:
+        """Module-level classes by name: marks on a base class defined here are inherited."""
+        self.classes = {s.name.value: s for s in body if isinstance(s, cst.ClassDef)}
+
+    def _bases(self, node: cst.ClassDef) -> list[str]:
+        names = []
+        for arg in node.bases:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                names.append(value.value)
+            elif isinstance(value, cst.Attribute):
+                names.append(value.attr.value)
+        return names
+
+    def _class_marks(self, node: cst.ClassDef, seen: set[str]) -> set[str]:
+        marks = self.names.decorator_marks(node.decorators)
+        marks |= self.names.pytestmark_marks(getattr(node.body, "body", ()))
+        seen.add(node.name.value)
+        for base in self._bases(node):
+            parent = self.classes.get(base)
+            if parent is not None and base not in seen:
+                marks |= self._class_marks(parent, seen)
+        return marks
+
+    def _is_unittest(self, node: cst.ClassDef, seen: set[str]) -> bool:
+        seen.add(node.name.value)
+        for base in self._bases(node):
+            if base.endswith("TestCase"):
+                return True
+            parent = self.classes.get(base)
+            if parent is not None and base not in seen and self._is_unittest(parent, seen):
+                return True
+        return False
 
     def _function(self, node: cst.FunctionDef, covered: bool) -> None:
         marks = self.names.decorator_marks(node.decorators)
