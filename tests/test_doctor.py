@@ -214,6 +214,7 @@ def test_one_finding_per_statement_and_module_attribute_uses() -> None:
     assert found == {
         ("missing-module", 2, "No module named 'shop.gone' (importing `Alpha`, `Beta`)"),
         ("missing-name", 5, "module 'shop.orders' has no attribute 'Formatter'"),
+        ("missing-name", 10, "module 'shop.orders' has no attribute 'Renamed'"),
     }
 
 

@@ -99,21 +99,11 @@ def _check_ref(
     if ref.star:
         return
     if ref.name is None:  # `import pkg.mod as m` ... `m.Gone`: an AttributeError when used
-        for name, line, column in _attribute_uses(facts, ref):
-            if project.lookup(ref.module, name).kind == "missing":
-                report.findings.append(
-                    Finding(
-                        "missing-name",
-                        facts.relpath,
-                        line,
-                        column,
-                        f"module '{ref.module}' has no attribute '{name}'",
-                    )
-                )
-                need = needs.setdefault((ref.module, name), _Need(module_missing=False))
-                need.evidence.append(f"{facts.relpath}:{line}")
+        _check_attributes(project, facts, ref.module, _prefix(ref), report, needs)
         return
     target = project.lookup(ref.module, ref.name)
+    if target.kind == "module":  # `from pkg import mod` ... `mod.Gone`
+        _check_attributes(project, facts, target.module, f"{ref.local}.", report, needs)
     if target.kind != "missing":
         return
     report.findings.append(
@@ -128,9 +118,37 @@ def _check_ref(
     needs.setdefault((ref.module, ref.name), _Need(module_missing=False)).evidence.append(where)
 
 
-def _attribute_uses(facts: ModuleFacts, ref: ImportRef) -> list[tuple[str, int, int]]:
-    """``(name, line, column)`` of each ``m.name`` use of the module a plain import binds."""
-    prefix = f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
+def _check_attributes(
+    project: ProjectModel,
+    facts: ModuleFacts,
+    module: str,
+    prefix: str,
+    report: Report,
+    needs: dict[tuple[str, str], _Need],
+) -> None:
+    for name, line, column in _attribute_uses(facts, prefix):
+        if project.lookup(module, name).kind != "missing":
+            continue
+        report.findings.append(
+            Finding(
+                "missing-name",
+                facts.relpath,
+                line,
+                column,
+                f"module '{module}' has no attribute '{name}'",
+            )
+        )
+        need = needs.setdefault((module, name), _Need(module_missing=False))
+        need.evidence.append(f"{facts.relpath}:{line}")
+
+
+def _prefix(ref: ImportRef) -> str:
+    """How uses of the module a plain import binds start: ``m.`` or ``pkg.mod.``."""
+    return f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
+
+
+def _attribute_uses(facts: ModuleFacts, prefix: str) -> list[tuple[str, int, int]]:
+    """``(name, line, column)`` of each ``<prefix>name`` use in the file."""
     return [
         (chain[len(prefix) :].split(".")[0], line, column)
         for chain, line, column in facts.chains
@@ -144,7 +162,7 @@ def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
         return []
     if ref.name is not None:
         return [ref.name]
-    return list(dict.fromkeys(name for name, _l, _c in _attribute_uses(facts, ref)))
+    return list(dict.fromkeys(name for name, _l, _c in _attribute_uses(facts, _prefix(ref))))
 
 
 def _propose(
