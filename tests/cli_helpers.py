@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from typer.testing import CliRunner
+
+from codemods.cli import app
 
 CODEMOD = [sys.executable, "-m", "codemods"]
 RECIPE = "session-id-to-request-id"
@@ -32,11 +37,26 @@ def make_repo(path: Path) -> Path:
 
 
 def codemod(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+    real: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [*CODEMOD, *args], cwd=cwd, capture_output=True, env=full_env, input=stdin, check=False
+    """Run ``codemod ARGS`` in ``cwd``: in this process (fast), or as a real process."""
+    if real:
+        full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+        return subprocess.run(
+            [*CODEMOD, *args], cwd=cwd, capture_output=True, env=full_env, input=stdin, check=False
+        )
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(
+            app, list(args), env={"NO_COLOR": "1", **(env or {})}, input=stdin
+        )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["codemod", *args], result.exit_code, result.stdout_bytes, result.stderr_bytes
     )
 
 

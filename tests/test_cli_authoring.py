@@ -26,7 +26,7 @@ def test_new_recipe_passes_codemod_test(scaffolded: Path) -> None:
     recipe = scaffolded / "rename-client-kwarg.yaml"
     case = scaffolded / "rename-client-kwarg.cases" / "basic"
     assert (case / "before.py").is_file() and (case / "after.py").is_file()
-    done = codemod(scaffolded, "test", str(recipe), "--verbose")
+    done = codemod(scaffolded, "test", str(recipe), "--verbose", real=True)
     assert done.returncode == 0, done.stderr.decode()
     err = done.stderr.decode()
     # two embedded examples (one must not change) and the case folder

@@ -27,7 +27,7 @@ def repo(tmp_path: Path) -> Path:
 def test_uncommitted_change_in_a_file_to_rewrite_refuses_everything(repo: Path) -> None:
     (repo / "edited.py").write_text(calls(CALL) + "# my unsaved work\n")
     before = {p.name: p.read_bytes() for p in repo.glob("*.py")}
-    done = codemod(repo, "apply", RECIPE)
+    done = codemod(repo, "apply", RECIPE, real=True)
     assert done.returncode == 2
     err = done.stderr.decode()
     assert "refusing to write 1 file with uncommitted changes: edited.py" in err

@@ -69,7 +69,7 @@ def sarif_validator() -> jsonschema.protocols.Validator:
 
 def test_sarif_is_valid_2_1_0_and_its_fixes_rebuild_the_change(tree: Path) -> None:
     original = (tree / "pkg" / "two.py").read_bytes()
-    done = codemod(tree, "preview", RECIPE, "--format", "sarif")
+    done = codemod(tree, "preview", RECIPE, "--format", "sarif", real=True)
     assert done.returncode == 0, done.stderr.decode()
     doc = json.loads(done.stdout)
     validator = sarif_validator()

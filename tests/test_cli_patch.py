@@ -30,7 +30,7 @@ def test_preview_patch_applies_with_git_apply_from_a_subdirectory_run(tmp_path: 
     repo = tree(tmp_path / "repo")
     patch = tmp_path / "changes.patch"
     # run from a subdirectory, on a path below it: the patch is still relative to the repo root
-    done = codemod(repo / "pkg", "preview", RECIPE, "sub", "--patch", str(patch))
+    done = codemod(repo / "pkg", "preview", RECIPE, "sub", "--patch", str(patch), real=True)
     assert done.returncode == 0, done.stderr.decode()
     text = patch.read_bytes()
     assert b"--- a/pkg/sub/b.py\n+++ b/pkg/sub/b.py\n" in text
