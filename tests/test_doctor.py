@@ -225,6 +225,17 @@ def test_errors_only_the_compiler_sees_are_syntax_errors() -> None:
     ]
 
 
+def test_modules_doctor_cannot_read_are_not_reported() -> None:
+    # A .pyi/extension module, names bound through globals(), a package extending its
+    # __path__, and `helpers` (two files with one module name under pytest's sys.path).
+    quiet = {
+        "src/shop/uses_opaque.py",
+        "tests/unit/test_unit.py",
+        "tests/integration/test_integration.py",
+    }
+    assert [f for f in diagnose([DOCTOR / "edge"]).findings if f.file in quiet] == []
+
+
 def test_effective_config_decides_asyncio_mode() -> None:
     # pytest.ini (asyncio_mode = auto) beats pyproject.toml (strict).
     assert _found(DOCTOR / "auto_mode") == set()

@@ -23,7 +23,7 @@ from codemods.doctor.check_calls import check_calls
 from codemods.doctor.check_imports import check_imports
 from codemods.doctor.check_pytest import check_pytest
 from codemods.doctor.findings import KINDS, Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel
+from codemods.doctor.index import OPAQUE_SUFFIXES, ProjectModel
 from codemods.engine.discover import discover
 
 __all__ = ["KINDS", "Finding", "Proposal", "Report", "diagnose", "project_root"]
@@ -49,9 +49,10 @@ def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     """Analyse the project around ``paths``; report problems in the files under ``paths``."""
     paths = list(paths) or [Path(".")]
     root = Path(os.path.abspath(root or project_root(paths)))
-    everything = {f.path for f in discover([root], root)}
+    found = {f.path for f in discover([root], root, extensions=(".py", *OPAQUE_SUFFIXES))}
     in_scope = sorted({f.path for f in discover(paths, root)})
-    project = ProjectModel(root, [*everything, *in_scope])
+    opaque = {p for p in found if p.name.endswith(OPAQUE_SUFFIXES)}
+    project = ProjectModel(root, [*(found - opaque), *in_scope], opaque)
     report = Report(root=str(root), files=len(in_scope))
     for path in in_scope:
         facts = project.facts[path]

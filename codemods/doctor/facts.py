@@ -117,6 +117,8 @@ class ModuleFacts:
     all_names: tuple[str, ...] | None = None
     all_dynamic: bool = False
     has_getattr: bool = False
+    dynamic: bool = False  # binds names through globals(): any name may exist
+    extends_path: bool = False  # a package that changes its __path__ (pkgutil.extend_path)
     defined: set[str] = field(default_factory=set)  # bound by def/class/assignment (not import)
     functions: dict[str, Signature] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)

@@ -46,8 +46,14 @@ def _basedir(path: str, files: set[str]) -> str:
     return directory
 
 
+#: Files that make a module importable without Python source doctor can read.
+OPAQUE_SUFFIXES = (".pyi", ".pyx", ".so", ".pyd")
+
+
 def _dotted(parts: list[str]) -> str | None:
-    parts = [*parts[:-1], parts[-1].removesuffix(".py")]
+    last = parts[-1]
+    stem = last.removesuffix(".py") if last.endswith(".py") else last.split(".", 1)[0]
+    parts = [*parts[:-1], stem]
     if parts[-1] == "__init__":
         parts.pop()
     if not parts or not all(p.isidentifier() for p in parts):
@@ -56,7 +62,10 @@ def _dotted(parts: list[str]) -> str | None:
 
 
 class ProjectModel:
-    def __init__(self, root: Path, files: Iterable[Path]) -> None:
+    """Module names of ``files`` (parsed) and ``opaque`` files (stubs, extensions: never
+    parsed, so anything may be imported from them)."""
+
+    def __init__(self, root: Path, files: Iterable[Path], opaque: Iterable[Path] = ()) -> None:
         self.root = root
         files = sorted(set(files))
         names = {str(f) for f in files}
@@ -66,7 +75,8 @@ class ProjectModel:
         self.modules: dict[str, Path] = {}
         self.packages: dict[str, Path] = {}
         self.canonical: dict[Path, str] = {}
-        for path in files:
+        self.ambiguous: set[str] = set()  # one module name, several files (conftest, helpers)
+        for path in sorted({*files, *opaque}):
             parts = str(path).split(os.sep)
             found = [
                 (rank[base], i)
@@ -78,7 +88,10 @@ class ProjectModel:
                 name = _dotted(parts[i:])
                 if name is None:
                     continue
-                self.modules.setdefault(name, path)
+                if self.modules.setdefault(name, path) != path and not str(path).endswith(
+                    OPAQUE_SUFFIXES
+                ):
+                    self.ambiguous.add(name)
                 segments = name.split(".")
                 stop = len(segments) if path.name == "__init__.py" else len(segments) - 1
                 for j in range(1, stop + 1):
@@ -96,13 +109,25 @@ class ProjectModel:
             rel = os.path.relpath(path, root).replace(os.sep, "/")
             self.facts[path] = parse_file(path, rel, name, path.name == "__init__.py")
         self._definers: dict[str, list[str]] | None = None
+        self.open_packages = {
+            self.canonical[p]
+            for p, f in self.facts.items()
+            if p in self.canonical and (f.extends_path or f.dynamic) and p.name == "__init__.py"
+        }
+
+    def _open(self, module: str) -> bool:
+        """Whether doctor cannot know what ``module`` holds (or whether it exists)."""
+        if module in self.ambiguous:
+            return True
+        parts = module.split(".")
+        return any(".".join(parts[:i]) in self.open_packages for i in range(1, len(parts) + 1))
 
     # -- modules ---------------------------------------------------------------------------
     def in_project(self, module: str) -> bool:
         return module.split(".")[0] in self.tops
 
     def exists(self, module: str) -> bool:
-        return module in self.modules or module in self.packages
+        return module in self.modules or module in self.packages or self._open(module)
 
     def facts_of(self, module: str) -> ModuleFacts | None:
         path = self.modules.get(module)
@@ -117,7 +142,7 @@ class ProjectModel:
         if not self.in_project(module):
             return Target("external", module, name)
         key = f"{module}:{name}"
-        if key in _seen:
+        if key in _seen or self._open(module):
             return Target("open", module, name)
         seen = _seen | {key}
         facts = self.facts_of(module)
@@ -132,8 +157,11 @@ class ProjectModel:
         if f"{module}.{name}" in self.modules or f"{module}.{name}" in self.packages:
             return Target("module", f"{module}.{name}")
         if facts is None:
-            return Target("missing", module, name) if module in self.packages else Target("open")
-        if facts.syntax_error is not None or facts.has_getattr:
+            path = self.modules.get(module)
+            if module in self.packages and (path is None or str(path).endswith(".py")):
+                return Target("missing", module, name)
+            return Target("open", module, name)
+        if facts.syntax_error is not None or facts.has_getattr or facts.dynamic:
             return Target("open", module, name)
         for ref in facts.imports:
             if not ref.star or not ref.module_level:

@@ -136,6 +136,8 @@ class _Collector(ast.NodeVisitor):
         return not self.scopes and not self.classes
 
     def bind(self, name: str, defined: bool = True) -> None:
+        if name == "__path__":
+            self.f.extends_path = True
         if self.module_scope:
             self.f.bindings[name] = self.f.bindings.get(name, 0) + 1
             if defined:
@@ -324,6 +326,13 @@ class _Collector(ast.NodeVisitor):
                     shadowed=any(root in scope for scope in self.scopes),
                 )
             )
+        called = dotted(node.func) or ""
+        if called in ("globals", "vars") and not node.args:
+            self.f.dynamic = True
+        elif called.rsplit(".", 1)[-1] in ("extend_path", "declare_namespace") or (
+            called.startswith("__path__.")
+        ):
+            self.f.extends_path = True
         if (
             isinstance(node.func, ast.Attribute)
             and node.func.attr == "addinivalue_line"
