@@ -236,6 +236,28 @@ def test_modules_doctor_cannot_read_are_not_reported() -> None:
     assert [f for f in diagnose([DOCTOR / "edge"]).findings if f.file in quiet] == []
 
 
+def test_renamed_class_attributes_and_awaits_of_sync_functions() -> None:
+    report = diagnose([DOCTOR / "edge"])
+    found = {
+        (f.kind, f.line, f.message.split(" (")[0])
+        for f in report.findings
+        if f.file == "src/shop/runtime_uses.py"
+    }
+    # Not reported: a real classmethod, an attribute set as self.x, type's own `mro`, and
+    # awaits of an async def, of `-> Awaitable[int]`, of a class with __await__, of `def`
+    # without a return annotation.
+    assert found == {
+        ("missing-attribute", 6, "type object 'Context' has no attribute 'create_for_user'"),
+        (
+            "await-not-awaitable",
+            9,
+            "`get_manager(...)` is awaited but `shop.context.get_manager` is a plain `def` "
+            "returning Manager | None",
+        ),
+    }
+    assert any("`*.Context.create_for_user`" in p.reason for p in report.proposals)
+
+
 def test_effective_config_decides_asyncio_mode() -> None:
     # pytest.ini (asyncio_mode = auto) beats pyproject.toml (strict).
     assert _found(DOCTOR / "auto_mode") == set()

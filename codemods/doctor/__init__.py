@@ -6,6 +6,7 @@ the checks look at the files under the given paths:
 
 - :mod:`~codemods.doctor.check_imports`: project imports that do not resolve, and moves;
 - :mod:`~codemods.doctor.check_calls`: keyword arguments a project callee does not accept;
+- :mod:`~codemods.doctor.check_runtime`: renamed class attributes, awaits of sync functions;
 - :mod:`~codemods.doctor.check_pytest`: async tests, async setup hooks, unregistered markers;
 - files that do not parse, at the location ``compile()`` reports.
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from codemods.doctor.check_calls import check_calls
 from codemods.doctor.check_imports import check_imports
 from codemods.doctor.check_pytest import check_pytest
+from codemods.doctor.check_runtime import check_runtime
 from codemods.doctor.findings import KINDS, Finding, Proposal, Report
 from codemods.doctor.index import OPAQUE_SUFFIXES, ProjectModel
 from codemods.engine.discover import discover
@@ -70,6 +72,7 @@ def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
             )
     check_imports(project, in_scope, report)
     check_calls(project, in_scope, report)
+    check_runtime(project, in_scope, report)
     check_pytest(project, in_scope, report)
     report.sort()
     report.link_fixes()

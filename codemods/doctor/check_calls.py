@@ -16,12 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemods.doctor.facts import CallSite, DataField, ModuleFacts, Signature
+from codemods.doctor.facts import CallSite, ModuleFacts, Signature
 from codemods.doctor.findings import Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel, Target
-from codemods.doctor.signatures import dataclass_signature
-
-_TRANSPARENT_BASES = frozenset({"object", "ABC", "Generic", "Protocol"})
+from codemods.doctor.index import ProjectModel
+from codemods.doctor.resolve import Resolver
 
 
 @dataclass
@@ -32,7 +30,7 @@ class _Group:
 
 
 def check_calls(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
-    resolver = _Resolver(project)
+    resolver = Resolver(project)
     groups: dict[tuple[str, str], _Group] = {}
     for path in paths:
         facts = project.facts[path]
@@ -124,148 +122,3 @@ def _check_call(
         if call.star_kwargs and not candidates:
             continue  # nothing learnt from this call
         group.candidates = candidates if group.candidates is None else group.candidates & candidates
-
-
-class _Resolver:
-    """Resolves a dotted callee in a file to a project definition and its signature."""
-
-    def __init__(self, project: ProjectModel) -> None:
-        self.project = project
-
-    def _root(self, facts: ModuleFacts, module: str, root: str) -> tuple[Target, str] | None:
-        if facts.bindings.get(root) != 1:
-            return None
-        if root in facts.classes or root in facts.functions:
-            return Target("def", module, root), f"{module}.{root}"
-        ref = self.project.module_binding(facts, root)
-        if ref is None or ref.module is None:
-            return None
-        if ref.name is None:
-            return Target("module", ref.module if ref.binds_leaf else root), (
-                ref.module if ref.binds_leaf else root
-            )
-        spelled = ref.spelled + ("" if ref.spelled.endswith(".") else ".") + ref.name
-        if spelled.startswith("."):
-            spelled = "*." + spelled.lstrip(".")
-        if not self.project.in_project(ref.module):
-            return None
-        return self.project.lookup(ref.module, ref.name), spelled
-
-    def resolve(self, facts: ModuleFacts, module: str, dotted: str) -> tuple[Target, str] | None:
-        parts = dotted.split(".")
-        found = self._root(facts, module, parts[0])
-        if found is None:
-            return None
-        target, spelled = found
-        for part in parts[1:]:
-            spelled += f".{part}"
-            if target.kind == "module":
-                target = self.project.lookup(target.module, part)
-            elif target.kind == "def" and part == parts[-1]:
-                return Target("method", f"{target.module}.{target.name}", part), spelled
-            else:
-                return None
-        return target, spelled
-
-    def callee(
-        self, facts: ModuleFacts, module: str, dotted: str
-    ) -> tuple[str, str, Signature, bool] | None:
-        found = self.resolve(facts, module, dotted)
-        if found is None:
-            return None
-        target, spelled = found
-        if target.kind == "method":
-            owner_module, _, owner = target.module.rpartition(".")
-            sig = self.method(owner_module, owner, target.name)
-            if sig is None or sig.kind not in ("classmethod", "staticmethod"):
-                return None
-            return f"{target.module}.{target.name}", spelled, sig, sig.kind == "classmethod"
-        if target.kind != "def":
-            return None
-        owner_facts = self.project.facts_of(target.module)
-        if owner_facts is None:
-            return None
-        qualified = f"{target.module}.{target.name}"
-        if target.name in owner_facts.functions:
-            sig = owner_facts.functions[target.name]
-            return None if sig.opaque else (qualified, spelled, sig, False)
-        init = self.init(target.module, target.name, 0)
-        return None if init is None else (qualified, spelled, init, True)
-
-    # -- classes -----------------------------------------------------------------------------
-    def _class(self, module: str, name: str) -> tuple[ModuleFacts, str] | None:
-        facts = self.project.facts_of(module)
-        if facts is None or name not in facts.classes:
-            return None
-        return facts, module
-
-    def _bases(self, module: str, name: str) -> list[tuple[str, str]] | None:
-        """Project base classes as (module, name); None when one is unknown."""
-        found = self._class(module, name)
-        if found is None:
-            return None
-        facts, _ = found
-        out = []
-        for base in facts.classes[name].bases:
-            if base.rsplit(".", 1)[-1] in _TRANSPARENT_BASES:
-                continue
-            resolved = self.resolve(facts, module, base) if base else None
-            if resolved is None or resolved[0].kind != "def":
-                return None
-            target = resolved[0]
-            if self._class(target.module, target.name) is None:
-                return None
-            out.append((target.module, target.name))
-        return out
-
-    def method(self, module: str, name: str, method: str, depth: int = 0) -> Signature | None:
-        found = self._class(module, name)
-        if found is None or depth > 20:
-            return None
-        cls = found[0].classes[name]
-        if cls.opaque:
-            return None
-        if method in cls.methods:
-            sig = cls.methods[method]
-            return None if sig.opaque else sig
-        bases = self._bases(module, name)
-        if bases is None or len(bases) > 1:
-            return None
-        return self.method(*bases[0], method, depth + 1) if bases else None
-
-    def fields(self, module: str, name: str, depth: int) -> list[DataField] | None:
-        found = self._class(module, name)
-        bases = self._bases(module, name)
-        if found is None or bases is None or depth > 20:
-            return None
-        cls = found[0].classes[name]
-        merged: dict[str, DataField] = {}
-        for base in reversed(bases):
-            base_cls = self.project.facts_of(base[0])
-            if base_cls is not None and base_cls.classes[base[1]].dataclass:
-                inherited = self.fields(*base, depth + 1)
-                if inherited is None:
-                    return None
-                merged.update({f.name: f for f in inherited})
-        merged.update({f.name: f for f in cls.fields})
-        return list(merged.values())
-
-    def init(self, module: str, name: str, depth: int) -> Signature | None:
-        found = self._class(module, name)
-        if found is None or depth > 20:
-            return None
-        cls = found[0].classes[name]
-        if cls.opaque:
-            return None
-        if "__init__" in cls.methods:
-            sig = cls.methods["__init__"]
-            return None if sig.opaque else sig
-        if cls.dataclass:
-            fields = self.fields(module, name, depth)
-            return None if fields is None else dataclass_signature(name, cls.line, fields)
-        bases = self._bases(module, name)
-        if bases is None or len(bases) > 1:
-            return None
-        if not bases:
-            return Signature(name, cls.line, ("self",), frozenset(), frozenset(), kind="method")
-        return self.init(*bases[0], depth + 1)

@@ -43,6 +43,8 @@ class Signature:
     var_pos: bool = False
     kind: str = "function"  # function, method, classmethod, staticmethod
     opaque: bool = False
+    is_async: bool = False
+    returns: tuple[str, ...] | None = None  # names in the return annotation; None: no annotation
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ClassFacts:
     dataclass: bool = False
     fields: tuple[DataField, ...] = ()
     opaque: bool = False  # unknown decorator, metaclass, __new__, ...
+    attributes: frozenset[str] = frozenset()  # bound in the body, or as self.x / cls.x
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,16 @@ class CallSite:
     star_args: bool
     star_kwargs: bool
     shadowed: bool  # the chain's root name is a local of an enclosing function
+
+
+@dataclass(frozen=True)
+class AwaitSite:
+    """``await callee(...)`` with the callee spelled as a dotted chain."""
+
+    line: int
+    column: int
+    callee: str
+    shadowed: bool
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,7 @@ class ModuleFacts:
     functions: dict[str, Signature] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
+    awaits: list[AwaitSite] = field(default_factory=list)
     chains: list[tuple[str, int, int]] = field(default_factory=list)  # a.b.c uses of imports
     tests: list[TestFunction] = field(default_factory=list)
     hooks: list[AsyncHook] = field(default_factory=list)

@@ -11,6 +11,8 @@ KINDS: dict[str, str] = {
     "missing-module": "imports of project modules that do not exist",
     "missing-name": "imports of names a project module does not define",
     "unexpected-keyword": "keyword arguments the callee does not accept",
+    "missing-attribute": "class attributes that do not exist (renamed methods)",
+    "await-not-awaitable": "awaits of project functions that are not async",
     "async-test-not-run": "async tests strict-mode pytest-asyncio will not run",
     "await-in-sync-test": "sync tests that await (SyntaxError)",
     "async-setup-method": "async setup/teardown methods pytest never awaits",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from codemods.doctor.facts import (
     AsyncHook,
+    AwaitSite,
     CallSite,
     ImportRef,
     MarkUse,
@@ -347,9 +348,23 @@ class _Collector(ast.NodeVisitor):
                 self.f.addinivalue_markers.add(name)
         self.generic_visit(node)
 
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            callee = dotted(node.value.func)
+            if callee is not None:
+                self.f.awaits.append(
+                    AwaitSite(
+                        node.lineno,
+                        node.col_offset + 1,
+                        callee,
+                        shadowed=any(callee.split(".")[0] in scope for scope in self.scopes),
+                    )
+                )
+        self.generic_visit(node)
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         chain = dotted(node)
-        if chain is None:
+        if chain is None or not isinstance(node.ctx, ast.Load):
             self.generic_visit(node)
             return
         parts = chain.split(".")

@@ -41,6 +41,36 @@ def _decorator_name(node: ast.expr) -> str:
     return (dotted(target) or "").rsplit(".", 1)[-1]
 
 
+def annotation_names(node: ast.expr | None) -> tuple[str, ...] | None:
+    """Dotted names an annotation mentions (``Optional[Foo] -> Optional, Foo``); ``?`` for
+    anything else; ``None`` when there is no annotation."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return ("?",)
+    out: list[str] = []
+    stack: list[ast.expr] = [node]
+    while stack:
+        part = stack.pop()
+        name = dotted(part)
+        if name is not None:
+            out.append(name)
+        elif isinstance(part, ast.Constant) and part.value is None:
+            out.append("None")
+        elif isinstance(part, ast.Subscript):
+            stack += [part.value, part.slice]
+        elif isinstance(part, ast.BinOp):
+            stack += [part.left, part.right]
+        elif isinstance(part, ast.Tuple | ast.List):
+            stack += part.elts
+        else:
+            out.append("?")
+    return tuple(reversed(out))
+
+
 def function_signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
     args = node.args
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
@@ -68,6 +98,8 @@ def function_signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Signatur
         var_pos=args.vararg is not None,
         kind=kind,
         opaque=any(n not in _KEEPS_SIGNATURE for n in names),
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        returns=annotation_names(node.returns),
     )
 
 
@@ -120,6 +152,7 @@ def class_facts(node: ast.ClassDef) -> ClassFacts:
         elif _decorator_name(decorator) not in _KEEPS_CLASS:
             opaque = True
     kw_only = False
+    attributes = _class_attributes(node)
     for stmt in node.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             methods[stmt.name] = function_signature(stmt)
@@ -141,7 +174,34 @@ def class_facts(node: ast.ClassDef) -> ClassFacts:
         dataclass=is_dataclass,
         fields=tuple(fields),
         opaque=opaque,
+        attributes=frozenset(attributes),
     )
+
+
+def _class_attributes(node: ast.ClassDef) -> set[str]:
+    """Names bound in the class body (also under if/try), plus ``self.x``/``cls.x`` targets."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+            if not isinstance(stmt, ast.ClassDef):
+                for sub in ast.walk(stmt):
+                    if (
+                        isinstance(sub, ast.Attribute)
+                        and isinstance(sub.ctx, ast.Store)
+                        and isinstance(sub.value, ast.Name)
+                        and sub.value.id in ("self", "cls")
+                    ):
+                        names.add(sub.attr)
+            continue
+        if isinstance(stmt, ast.Name) and isinstance(stmt.ctx, ast.Store):
+            names.add(stmt.id)
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        stack.extend(ast.iter_child_nodes(stmt))
+    return names
 
 
 def dataclass_signature(name: str, line: int, fields: list[DataField]) -> Signature:
