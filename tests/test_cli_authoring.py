@@ -127,3 +127,21 @@ def test_schema_command_prints_the_shipped_schema(tmp_path: Path) -> None:
     assert done.stdout.decode() == recipe_schema.shipped()
     where = codemod(tmp_path, "schema", "--path")
     assert Path(where.stdout.decode().strip()) == recipe_schema.SCHEMA_PATH
+
+
+def test_update_rewrites_a_tree_case(scaffolded: Path) -> None:
+    case = scaffolded / "rename-client-kwarg.cases" / "tree"
+    (case / "before" / "pkg").mkdir(parents=True)
+    (case / "before" / "pkg" / "m.py").write_text(
+        "from mypkg.api import make_client\nmake_client(old_name=1)\n"
+    )
+    (case / "before" / "pkg" / "same.py").write_text("x = 1\n")
+    (case / "after" / "pkg").mkdir(parents=True)
+    (case / "after" / "pkg" / "m.py").write_text("stale\n")
+    failed = codemod(scaffolded, "test", "rename-client-kwarg.yaml")
+    assert failed.returncode == 3
+    assert b"tree differs from expected in: pkg/m.py, pkg/same.py" in failed.stderr
+    done = codemod(scaffolded, "test", "rename-client-kwarg.yaml", "--update")
+    assert done.returncode == 0, done.stderr.decode()
+    assert (case / "after" / "pkg" / "m.py").read_text().endswith("make_client(new_name=1)\n")
+    assert (case / "after" / "pkg" / "same.py").read_text() == "x = 1\n"
