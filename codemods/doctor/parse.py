@@ -12,31 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from codemods.doctor.facts import (
-    AsyncHook,
     AwaitSite,
     CallSite,
     ImportRef,
     MarkUse,
     ModuleFacts,
-    TestFunction,
 )
+from codemods.doctor.parse_pytest import PytestFacts
 from codemods.doctor.signatures import class_facts, dotted, function_signature
 
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-HOOKS = frozenset(
-    {
-        "setup_method",
-        "teardown_method",
-        "setup_class",
-        "teardown_class",
-        "setup_function",
-        "teardown_function",
-        "setup_module",
-        "teardown_module",
-        "setup",
-        "teardown",
-    }
-)
 
 
 def parse_file(path: Path, relpath: str, module: str, is_package: bool) -> ModuleFacts:
@@ -119,7 +104,7 @@ def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) 
     return names - declared
 
 
-class _Collector(ast.NodeVisitor):
+class _Collector(PytestFacts, ast.NodeVisitor):
     def __init__(self, facts: ModuleFacts, package: str) -> None:
         self.f = facts
         self.package = package
@@ -381,87 +366,3 @@ class _Collector(ast.NodeVisitor):
         self.f.chains = [c for c in self.chains if c[0].split(".")[0] in roots]
         if self.module_marks:  # `pytestmark` may be assigned below the tests it covers
             self.f.tests = [replace(t, marks=t.marks | self.module_marks) for t in self.f.tests]
-
-    # -- pytest ------------------------------------------------------------------------------
-    def _mark_name(self, parts: list[str]) -> str | None:
-        if len(parts) == 3 and parts[0] in self.pytest_names and parts[1] == "mark":
-            return parts[2]
-        if len(parts) == 2 and parts[0] in self.mark_names:
-            return parts[1]
-        return None
-
-    def _marks_in(self, exprs: list[ast.expr]) -> set[str]:
-        found: set[str] = set()
-        for expr in exprs:
-            for sub in ast.walk(expr):
-                if isinstance(sub, ast.Attribute):
-                    chain = dotted(sub)
-                    mark = self._mark_name(chain.split(".")) if chain else None
-                    if mark is not None:
-                        found.add(mark)
-        return found
-
-    def _pytestmark(self, value: ast.expr) -> None:
-        if self.module_scope:
-            self.module_marks = self.module_marks | self._marks_in([value])
-
-    def _pytest_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if self.scopes:
-            return
-        qualname = ".".join([*(c for c, _ in self.classes), node.name])
-        is_async = isinstance(node, ast.AsyncFunctionDef)
-        if node.name in HOOKS and is_async:  # also in base classes that tests inherit from
-            awaits = [n for n in _own_nodes(node) if isinstance(n, ast.Await)]
-            only_super = all(_awaits_super_hook(a) for a in awaits) and not any(
-                isinstance(n, ast.AsyncFor | ast.AsyncWith) for n in _own_nodes(node)
-            )
-            self.f.hooks.append(AsyncHook(qualname, node.lineno, only_super))
-            return
-        if self.classes and not self.classes[-1][0].startswith("Test"):
-            return
-        if not node.name.startswith("test"):
-            return
-        awaits_inside = not is_async and any(
-            isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in _own_nodes(node)
-        )
-        if not is_async and not awaits_inside:
-            return
-        marks = set(self._marks_in(node.decorator_list))
-        if self.classes:
-            marks |= self.classes[-1][1]
-        self.f.tests.append(
-            TestFunction(
-                node.name,
-                qualname,
-                node.lineno,
-                is_async,
-                awaits_inside,
-                frozenset(marks),
-                end_line=node.end_lineno or node.lineno,
-            )
-        )
-
-
-def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    """Nodes of a function's body, not descending into nested functions, lambdas or classes."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        child = stack.pop()
-        out.append(child)
-        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(ast.iter_child_nodes(child))
-    return out
-
-
-def _awaits_super_hook(node: ast.Await) -> bool:
-    call = node.value
-    return (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr in HOOKS
-        and isinstance(call.func.value, ast.Call)
-        and isinstance(call.func.value.func, ast.Name)
-        and call.func.value.func.id == "super"
-    )
