@@ -192,6 +192,8 @@ def test_ambiguous_cases_become_comments_not_steps(tmp_path: Path) -> None:
         "`shop.results.AgentExecutionResult` does not",
         "`TestClient.setup_method` awaits other coroutines",
         "use\n#   `rename_marker` (old: integraton, new: integration)",
+        "#   (old: shop.pipeline.PipelineStep, new: shop.pipeline.PipelineStepConfig)",
+        "registered markers no scanned file uses: integration;",
     ):
         assert expected in comments
 

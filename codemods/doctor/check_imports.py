@@ -7,6 +7,7 @@ reported as comments in the recipe: doctor does not guess.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,10 +185,16 @@ def _propose(
                 f"({', '.join(definers)}): pick one and add a `rename_symbol` step"
             )
         else:
-            reason = (
-                f"`{module}.{name}` is missing and no project module defines `{name}`: restore "
-                "it or remove the imports by hand"
-            )
+            reason = f"`{module}.{name}` is missing and no project module defines `{name}`"
+            facts = project.facts_of(module)
+            close = difflib.get_close_matches(name, sorted(facts.defined), n=1) if facts else []
+            if close:
+                reason += (
+                    f"; `{module}` defines `{close[0]}`: if it was renamed, add a `rename_symbol` "
+                    f"step (old: {module}.{name}, new: {module}.{close[0]})"
+                )
+            else:
+                reason += ": restore it or remove the imports by hand"
         report.add_proposal(Proposal(None, {}, reason, need.evidence))
     for module in sorted({m for (m, _n), need in needs.items() if need.module_missing}):
         names = sorted(n for (m, n) in needs if m == module)

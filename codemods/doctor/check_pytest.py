@@ -32,6 +32,7 @@ def _is_test_module(path: Path) -> bool:
 def check_pytest(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
     index = ProjectIndex(project.root)
     unregistered: dict[str, list[str]] = {}
+    used: set[str] = set()
     configs: dict[str, PytestConfig] = {}
     async_evidence: list[str] = []
     hook_evidence: list[str] = []
@@ -87,11 +88,13 @@ def check_pytest(project: ProjectModel, paths: Iterable[Path], report: Report) -
                         None,
                         {},
                         f"`{hook.qualname}` awaits other coroutines: move that work into an "
-                        "async fixture by hand",
+                        "async fixture by hand, or let `sync_setup_methods` do it with "
+                        "`other_awaits: fixture` (unsafe: needs --unsafe)",
                         [where],
                     )
                 )
         known = config.markers | BUILTIN_MARKERS | PLUGIN_MARKERS
+        used.update(m.name for m in facts.marks)
         for mark in facts.marks:
             if mark.name in known:
                 continue
@@ -125,7 +128,7 @@ def check_pytest(project: ProjectModel, paths: Iterable[Path], report: Report) -
                 hook_evidence,
             )
         )
-    _propose_markers(unregistered, configs, report)
+    _propose_markers(unregistered, configs, used, report)
 
 
 def _config_name(config: PytestConfig) -> str:
@@ -133,11 +136,26 @@ def _config_name(config: PytestConfig) -> str:
 
 
 def _propose_markers(
-    unregistered: dict[str, list[str]], configs: dict[str, PytestConfig], report: Report
+    unregistered: dict[str, list[str]],
+    configs: dict[str, PytestConfig],
+    used: set[str],
+    report: Report,
 ) -> None:
     if not unregistered:
         return
     registered = sorted({m for c in configs.values() for m in c.markers})
+    unused = sorted(set(registered) - used)
+    if unused:
+        report.add_proposal(
+            Proposal(
+                None,
+                {},
+                f"registered markers no scanned file uses: {', '.join(unused)}; if an "
+                f"unregistered one ({', '.join(sorted(unregistered))}) was renamed to one of "
+                "them, use `rename_marker` instead of registering it",
+                [],
+            )
+        )
     typos: list[str] = []
     for name in sorted(unregistered):
         close = difflib.get_close_matches(name, registered, n=1, cutoff=0.75)
