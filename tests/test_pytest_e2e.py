@@ -162,3 +162,86 @@ def test_netra_demo_example_passes_after_remediation(example_copy: Path) -> None
     assert (EXAMPLE / "tests" / "test_backend_routes.py").read_text() == (
         example_copy / "tests" / "test_backend_routes.py"
     ).read_text()
+
+
+FIXTURE_MODE_TESTS = """\
+import asyncio
+
+import pytest
+
+LOG = []
+
+
+class FakeClient:
+    async def connect(self):
+        await asyncio.sleep(0)
+        self.connected = True
+
+    async def close(self):
+        await asyncio.sleep(0)
+        LOG.append("client closed")
+
+
+class ClientTestBase:
+    def setup_method(self, method):
+        LOG.append(f"base setup {method.__name__}")
+
+    def teardown_method(self, method):
+        LOG.append("base teardown")
+
+
+class TestClient(ClientTestBase):
+    async def setup_method(self, method):
+        await super().setup_method(method)
+        self.client = FakeClient()
+        self.name = method.__name__
+        await self.client.connect()
+
+    async def teardown_method(self, method):
+        await self.client.close()
+        await super().teardown_method(method)
+
+    def test_sync_sees_the_client(self):
+        assert self.client.connected and self.name == "test_sync_sees_the_client"
+
+    @pytest.mark.asyncio
+    async def test_async_sees_the_client(self):
+        assert self.client.connected
+
+
+def test_order():
+    assert LOG == [
+        "base setup test_sync_sees_the_client",
+        "client closed",
+        "base teardown",
+        "base setup test_async_sees_the_client",
+        "client closed",
+        "base teardown",
+    ]
+"""
+
+
+def test_sync_setup_methods_fixture_mode_under_real_pytest_asyncio(tmp_path: Path) -> None:
+    project = tmp_path / "client"
+    (project / "tests").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    (project / "tests" / "test_client.py").write_text(FIXTURE_MODE_TESTS)
+    recipe = tmp_path / "async-setup-to-fixture.yaml"
+    recipe.write_text(
+        "title: Async setup methods become async autouse fixtures\n"
+        "description: Opt-in fixture mode.\n"
+        "steps:\n  - sync_setup_methods:\n      other_awaits: fixture\n"
+    )
+    assert _pytest(project).returncode != 0
+
+    held_back = _codemod("apply", str(recipe), str(project), cwd=tmp_path)
+    assert "async def setup_method" in (project / "tests" / "test_client.py").read_text()
+    assert "--unsafe" in held_back.stderr
+
+    applied = _codemod("apply", str(recipe), str(project), "--unsafe", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    source = (project / "tests" / "test_client.py").read_text()
+    assert "@pytest_asyncio.fixture(autouse=True)" in source
+    after = _pytest(project)
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "3 passed" in after.stdout
