@@ -39,6 +39,8 @@ q - quit: do not apply this hunk or any remaining one (accepted hunks are kept)
 ? - print this help"""
 
 Ask = Callable[[str], str | None]
+#: Which steps made each hunk of a changed file: ``{hunk index: step ids}``.
+Attribute = Callable[[FileResult, Sequence[Hunk]], dict[int, tuple[str, ...]]]
 
 
 @dataclass
@@ -72,6 +74,7 @@ def review(
     out: Output,
     ask: Ask | None = None,
     editor: str | None = None,
+    attribute: Attribute | None = None,
 ) -> Iterator[Reviewed]:
     """Ask about every hunk of every changed result; yield one :class:`Reviewed` per file.
 
@@ -94,7 +97,8 @@ def review(
             )
         )
         out.file_messages(result)
-        choices, quit_now = _review_file(result, hunks, out, ask, editor)
+        credited = attribute(result, hunks) if attribute is not None else {}
+        choices, quit_now = _review_file(result, hunks, out, ask, editor, credited)
         reviewed = _decide(result, hunks, choices, out)
         yield reviewed
         if quit_now:
@@ -107,12 +111,21 @@ def _review_file(
     out: Output,
     ask: Ask,
     editor: str | None,
+    credited: dict[int, tuple[str, ...]],
 ) -> tuple[dict[int, bytes | None], bool]:
     choices: dict[int, bytes | None] = {}
     header = f"--- a/{result.relpath}\n+++ b/{result.relpath}\n".encode()
     index = 0
     while index < len(hunks):
         hunk = hunks[index]
+        steps = credited.get(hunk.index) or tuple(dict.fromkeys(result.fired))
+        out.err.print(
+            Text.assemble(
+                (f"hunk {index + 1}/{len(hunks)}", "dim"),
+                (f" at line {hunk.first_line}", "dim"),
+                (f"  step{'s' if len(steps) != 1 else ''}: {', '.join(steps)}", "cyan"),
+            )
+        )
         out.diff(header + hunk.patch())
         answer = ask(
             f"({index + 1}/{len(hunks)}) Apply this hunk to {result.relpath} [y,n,a,d,e,q,?]? "

@@ -19,14 +19,17 @@ from rich.text import Text
 
 from codemods import config as configuration
 from codemods import vcs
-from codemods.engine import Status, Summary, make_plan, run, write
+from codemods.analysis.project import ProjectIndex
+from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
+from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
 from codemods.output import Output
 from codemods.recipe import Recipe, RecipeLoader
 from codemods.recipe.models import FileFilter
+from codemods.review import Attribute, review
 
 
 @dataclass
@@ -143,7 +146,9 @@ def execute(opts: RunOptions, out: Output) -> int:
             summary.add(result)
             report.add(result)
 
-    final = _write_pending(pending, opts, plan.scan_roots, out)
+    final = _write_pending(
+        pending, opts, plan.scan_roots, out, hunk_steps(plan) if opts.interactive else None
+    )
     for result in final:
         summary.add(result)
         report.add(result)
@@ -169,8 +174,52 @@ def _allowed(flt: FileFilter, path: Path, base: Path) -> bool:
     return flt.allows(rel)
 
 
+def hunk_steps(plan: Plan) -> Attribute:
+    """Which steps made each hunk of a file's change (for the review prompt).
+
+    With one step fired in the file, that is the answer. With several, each of them is run
+    alone on the original file, and a hunk is credited to every step whose own change
+    touches the same lines; a hunk no single step explains (one step building on another's
+    output) is credited to all the steps that fired.
+    """
+    sources = {str(f.path): f for f in plan.files}
+    projects: dict[Path, ProjectIndex] = {}
+
+    def attribute(result: FileResult, hunks: Sequence[Hunk]) -> dict[int, tuple[str, ...]]:
+        fired = tuple(dict.fromkeys(result.fired))
+        source = sources.get(result.path)
+        if len(fired) <= 1 or source is None:
+            return {h.index: fired for h in hunks}
+        project = projects.setdefault(source.scan_root, ProjectIndex(source.scan_root))
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for compiled in plan.steps:
+            if compiled.step.id not in fired:
+                continue
+            alone = process(source, [compiled], plan.root, project)
+            if alone.status is not Status.CHANGED or alone.old != result.old:
+                continue
+            spans.setdefault(compiled.step.id, []).extend(
+                (h.old_start, h.old_end) for h in split_hunks(result.old, alone.new)
+            )
+        credited: dict[int, tuple[str, ...]] = {}
+        for hunk in hunks:
+            ids = tuple(
+                step_id
+                for step_id, ranges in spans.items()
+                if any(hunk.old_start <= end and start <= hunk.old_end for start, end in ranges)
+            )
+            credited[hunk.index] = ids or fired
+        return credited
+
+    return attribute
+
+
 def _write_pending(
-    pending: list[FileResult], opts: RunOptions, scan_roots: Sequence[Path], out: Output
+    pending: list[FileResult],
+    opts: RunOptions,
+    scan_roots: Sequence[Path],
+    out: Output,
+    attribute: Attribute | None = None,
 ) -> list[FileResult]:
     """Guard, review and write the changed files; return their final results."""
     if not opts.write_files:
@@ -181,12 +230,10 @@ def _write_pending(
         )
     if not opts.interactive:
         return [write(r, scan_roots) for r in pending]
-    from codemods.review import review
-
     final: list[FileResult] = []
     declined = 0
     reviewed_paths: set[str] = set()
-    for reviewed in review(pending, out):
+    for reviewed in review(pending, out, attribute=attribute):
         reviewed_paths.add(reviewed.result.path)
         result = reviewed.result
         if result.status is Status.CHANGED:

@@ -159,3 +159,43 @@ def test_interactive_refuses_check(repo: Path) -> None:
     rest, status = finish(child)
     assert status == 2
     assert "--interactive" in rest
+
+
+TWO_STEPS = """\
+title: Two fixes at once
+description: Rename a keyword and move a helper, to see which step made which hunk.
+steps:
+  - rename_kwarg:
+      callables: ["*.UserExecutionContext"]
+      old: session_id
+      new: request_id
+  - rename_symbol:
+      old: legacy.helpers.make
+      new: legacy.builders.make
+"""
+
+
+def test_each_hunk_names_the_step_that_made_it(tmp_path: Path) -> None:
+    root = tmp_path / "two"
+    root.mkdir()
+    (root / "two-steps.yaml").write_text(TWO_STEPS)
+    (root / "m.py").write_text("from legacy.helpers import make\n" + calls(call(1), "make()"))
+    make_repo(root)
+    child = pexpect.spawn(
+        sys.executable,
+        [*CODEMOD[1:], "apply", "two-steps.yaml", "m.py", "-i", "--color", "never"],
+        cwd=str(root),
+        env={**os.environ, "NO_COLOR": "1"},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+    shown = answer(child, "(1/2) Apply this hunk to m.py", "y")
+    assert "steps: rename_kwarg, rename_symbol" in shown  # the file
+    assert "hunk 1/2 at line 1  step: rename_symbol" in shown
+    shown = answer(child, "(2/2) Apply this hunk to m.py", "n")
+    assert "hunk 2/2 at line 12  step: rename_kwarg" in shown
+    rest, status = finish(child)
+    assert status == 0, rest
+    text = (root / "m.py").read_text()
+    assert "from legacy.builders import make" in text and call(1) in text
