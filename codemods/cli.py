@@ -81,6 +81,25 @@ ExcludeOpt = Annotated[
         show_default=False,
     ),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes (default: one per CPU core; 1 runs everything in-process).",
+        show_default=False,
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither use nor update the cache of unchanged files (.codemod_cache/ at the project root).",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"codemod {__version__}")
@@ -132,6 +151,8 @@ def _execute(
     check: bool,
     unsafe: bool,
     out: Output,
+    jobs: int | None = None,
+    no_cache: bool = False,
     **extra: Any,
 ) -> int:
     from codemods.workflow import RunOptions, execute
@@ -143,6 +164,7 @@ def _execute(
         show_diff=show_diff,
         check=check,
         unsafe=unsafe,
+        engine={"jobs": jobs, "cache": not no_cache},
         **extra,
     )
     return execute(options, out)
@@ -158,6 +180,8 @@ def preview(
     format: FormatOpt = "text",
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
+    jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -177,6 +201,8 @@ def preview(
             check=check,
             unsafe=unsafe,
             out=out,
+            jobs=jobs,
+            no_cache=no_cache,
             patch=patch,
             fmt=format,
             include=include or (),
@@ -213,6 +239,8 @@ def apply(
     format: FormatOpt = "text",
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
+    jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -233,6 +261,8 @@ def apply(
             check=check,
             unsafe=unsafe,
             out=out,
+            jobs=jobs,
+            no_cache=no_cache,
             interactive=interactive,
             allow_dirty=allow_dirty,
             patch=patch,

@@ -30,6 +30,7 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...] = ()
     fired: tuple[str, ...] = ()  # ids of the steps that changed this file
     parsed: bool = False
+    cached: bool = False  # no-change result taken from the cache (.codemod_cache/): not parsed
     written: bool = False
     collected: tuple[tuple[int, Any], ...] = ()  # whole-tree steps' per-file data
 
@@ -49,6 +50,7 @@ class Summary:
     reviews: int = 0
     mentions: int = 0
     parsed: int = 0
+    cached: int = 0
     written: int = 0
 
     def add(self, result: FileResult) -> None:
@@ -63,6 +65,7 @@ class Summary:
             key = result.reason or "failed"
             self.failed[key] = self.failed.get(key, 0) + 1
         self.parsed += result.parsed
+        self.cached += result.cached
         self.written += result.written
         for d in result.diagnostics:
             if d.kind == "warning":

@@ -1,23 +1,40 @@
 """Run a recipe over a tree: discover, pre-check, parse once, transform, verify; then write.
 
 The per-file work (:func:`process`) is a pure function of the file's bytes and the recipe, so
-it can run in worker processes; only the caller renders and writes.
+it runs in worker processes (``jobs``, default: every core); results come back in discovery
+order as they finish, in small batches with a bounded number in flight, so memory stays flat
+however big the tree is. Only the caller renders and writes. Runs over a few files stay in
+this process: starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from codemods.analysis.project import ProjectIndex
+from codemods.engine.cache import ResultCache, entry_key, run_fingerprint
 from codemods.engine.discover import SourceFile, discover, display_root, module_name_for
+from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import FileResult, Status
 from codemods.engine.transform import transform_source
 from codemods.engine.write import ChangedOnDisk, atomic_write
 from codemods.recipe import CompiledStep, Recipe
 from codemods.steps import FileContext
+
+#: Below this many files a run stays in-process whatever ``jobs`` says.
+PARALLEL_MIN_FILES = 48
+#: Batches in flight per worker: enough to keep workers busy, few enough to keep memory flat.
+BATCHES_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -49,15 +66,35 @@ def process(
     project: ProjectIndex | None = None,
 ) -> FileResult:
     """Everything that happens to one file before writing. Never raises."""
-    base = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
     try:
         data = source.path.read_bytes()
     except OSError as exc:
-        return base.with_(status=Status.SKIPPED, reason="unreadable", detail=exc.strerror)
+        return _unreadable(source, exc)
+    return _process_data(source, data, steps, project, module_name_for(source.path))
+
+
+def _unreadable(source: SourceFile, exc: OSError) -> FileResult:
+    return FileResult(
+        str(source.path),
+        source.relpath,
+        Status.SKIPPED,
+        reason="unreadable",
+        detail=exc.strerror,
+    )
+
+
+def _process_data(
+    source: SourceFile,
+    data: bytes,
+    steps: Sequence[CompiledStep],
+    project: ProjectIndex | None,
+    module_name: str | None,
+) -> FileResult:
+    base = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
     ctx = FileContext(
         path=source.path,
         relpath=source.relpath,
-        module_name=module_name_for(source.path),
+        module_name=module_name,
         root=source.scan_root,
         project=project,
     )
@@ -82,18 +119,144 @@ def process(
     )
 
 
-def run(plan: Plan) -> Iterator[FileResult]:
-    """Per-file results in discovery order, then the whole-tree steps' edits (config files)."""
-    projects: dict[Path, ProjectIndex] = {}
-    collected: dict[int, list[tuple[str, Any]]] = {}
-    for source in plan.files:
-        project = projects.get(source.scan_root)
+class _WatchedProject:
+    """Delegates to a ProjectIndex and remembers whether a step asked it anything.
+
+    A result that depends on project facts (config files, other modules) may change while
+    the file does not, so it is never cached.
+    """
+
+    def __init__(self, inner: ProjectIndex) -> None:
+        self._inner = inner
+        self.touched = False
+
+    def __getattr__(self, name: str) -> Any:
+        self.touched = True
+        return getattr(self._inner, name)
+
+
+class _Worker:
+    """The per-file loop, the same in this process and in each worker process."""
+
+    def __init__(self, steps: Sequence[CompiledStep], known: frozenset[bytes] | None) -> None:
+        self.steps = tuple(steps)
+        self.known = known  # None: the cache is off
+        self.projects: dict[Path, ProjectIndex] = {}
+
+    def project(self, scan_root: Path) -> ProjectIndex:
+        project = self.projects.get(scan_root)
         if project is None:
-            project = projects[source.scan_root] = ProjectIndex(source.scan_root)
-        result = process(source, plan.steps, plan.root, project)
-        for index, data in result.collected:
-            collected.setdefault(index, []).append((result.relpath, data))
-        yield result.with_(collected=())
+            project = self.projects[scan_root] = ProjectIndex(scan_root)
+        return project
+
+    def handle(self, source: SourceFile) -> tuple[FileResult, bytes | None]:
+        """One file's result, plus its cache key when the result may be cached."""
+        try:
+            data = source.path.read_bytes()
+        except OSError as exc:
+            return _unreadable(source, exc), None
+        key = None
+        module_name = None
+        if self.known is not None and any_step_may_run(self.steps, data, source.scan_relpath):
+            module_name = module_name_for(source.path)
+            key = entry_key(data, source.scan_relpath, module_name)
+            if key in self.known:
+                return FileResult(
+                    str(source.path), source.relpath, Status.UNCHANGED, cached=True
+                ), None
+        if module_name is None:
+            module_name = module_name_for(source.path)
+        watched = _WatchedProject(self.project(source.scan_root))
+        result = _process_data(source, data, self.steps, watched, module_name)  # type: ignore[arg-type]
+        if result.status is Status.UNCHANGED:
+            result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
+            if key is not None and not (result.diagnostics or result.collected or watched.touched):
+                return result, key
+        return result, None
+
+    def batch(self, sources: Sequence[SourceFile]) -> list[tuple[FileResult, bytes | None]]:
+        return [self.handle(source) for source in sources]
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(steps: Sequence[CompiledStep], known: frozenset[bytes] | None) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _WORKER = _Worker(steps, known)
+
+
+def _work(sources: Sequence[SourceFile]) -> list[tuple[FileResult, bytes | None]]:
+    assert _WORKER is not None
+    return _WORKER.batch(sources)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> Any:
+    # fork: workers start in milliseconds and inherit the compiled steps; elsewhere spawn,
+    # where the steps travel pickled (they are plain objects with pydantic options).
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _results(
+    files: Sequence[SourceFile],
+    steps: Sequence[CompiledStep],
+    known: frozenset[bytes] | None,
+    jobs: int,
+) -> Iterator[tuple[FileResult, bytes | None]]:
+    """Each file's result in order, computed here or by ``jobs`` worker processes."""
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+        worker = _Worker(steps, known)
+        for source in files:
+            yield worker.handle(source)
+        return
+    size = max(1, min(32, len(files) // (jobs * 32)))
+    batches = (files[i : i + size] for i in range(0, len(files), size))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=(steps, known)
+    )
+    pending: deque[Future[list[tuple[FileResult, bytes | None]]]] = deque()
+    try:
+        for batch in islice(batches, jobs * BATCHES_PER_WORKER):
+            pending.append(pool.submit(_work, batch))
+        while pending:
+            done = pending.popleft().result()
+            for batch in islice(batches, 1):
+                pending.append(pool.submit(_work, batch))
+            yield from done
+    finally:
+        pool.shutdown(wait=not pending, cancel_futures=True)
+
+
+def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator[FileResult]:
+    """Per-file results in discovery order, then the whole-tree steps' edits (config files).
+
+    ``jobs``: worker processes (``None``: one per core; 1: this process only).
+    ``cache``: reuse and record no-change results in ``.codemod_cache/`` under ``plan.root``.
+    """
+    store = ResultCache(plan.root, run_fingerprint(plan.recipe, plan.steps)) if cache else None
+    known = store.known if store is not None else None
+    collected: dict[int, list[tuple[str, Any]]] = {}
+    try:
+        for result, key in _results(plan.files, plan.steps, known, jobs or default_jobs()):
+            if key is not None and store is not None:
+                store.add(key)
+            for index, data in result.collected:
+                collected.setdefault(index, []).append((result.relpath, data))
+            yield result.with_(collected=()) if result.collected else result
+    finally:
+        if store is not None:
+            store.save()
+    projects = {root: ProjectIndex(root) for root in dict.fromkeys(f.scan_root for f in plan.files)}
     yield from finish(plan, collected, projects)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.engine.prefilter import needles_match
 from codemods.engine.results import Status
 from codemods.recipe import CompiledStep
 from codemods.steps import Diagnostic, FileContext, StepSkip
@@ -30,13 +31,6 @@ class Outcome:
     fired: tuple[str, ...] = ()
     parsed: bool = False
     collected: tuple[tuple[int, Any], ...] = ()
-
-
-def needles_match(step: CompiledStep, data: bytes) -> bool:
-    groups = step.step.needles()
-    if groups is None:
-        return True
-    return any(all(n.encode() in data for n in group) for group in groups)
 
 
 def syntax_error_location(data: bytes, filename: str) -> tuple[int | None, int | None, str]:

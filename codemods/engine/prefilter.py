@@ -1,0 +1,49 @@
+"""Cheap pre-checks: decide from a file's bytes whether any step could possibly change it.
+
+Every step declares the literal text it needs (:meth:`Step.needles`); a recipe's needles are
+the union of its steps'. A file that contains none of them is never parsed, so it pays for
+nothing but the read and a few ``bytes in bytes`` searches (memchr-fast). Steps that need
+deeper analysis (scope, qualified names) only ever see files that passed.
+
+For comparisons and debugging, ``CODEMOD_NO_PREFILTER=1`` in the environment turns the check
+off: every step then runs on every file its recipe's include/exclude globs allow. A correct
+needle declaration never changes the result, only the time (``bench/run.py`` checks this).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from codemods.recipe import CompiledStep
+from codemods.steps import Step
+
+#: Environment switch for the unfiltered (every file parsed) comparison run.
+NO_PREFILTER_ENV = "CODEMOD_NO_PREFILTER"
+
+
+def prefilter_enabled() -> bool:
+    return os.environ.get(NO_PREFILTER_ENV, "") in ("", "0")
+
+
+def needles_match(step: CompiledStep, data: bytes) -> bool:
+    """Whether ``data`` holds every string of at least one of the step's needle groups."""
+    groups = _encoded(step.step)
+    if groups is None or not prefilter_enabled():
+        return True
+    return any(all(n in data for n in group) for group in groups)
+
+
+@lru_cache(maxsize=1024)
+def _encoded(step: Step[Any]) -> tuple[tuple[bytes, ...], ...] | None:
+    groups = step.needles()
+    if groups is None:
+        return None
+    return tuple(tuple(n.encode() for n in group) for group in groups)
+
+
+def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: str) -> bool:
+    """Whether at least one step applies to the path and finds its needles in ``data``."""
+    return any(s.applies_to(scan_relpath) and needles_match(s, data) for s in steps)

@@ -1,0 +1,202 @@
+"""Worker processes: the same results as a single-process run, in the same order, streamed."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+import libcst as cst
+import pytest
+from typer.testing import CliRunner
+
+from codemods.analysis.project import ProjectIndex
+from codemods.cli import app
+from codemods.engine import Status, make_plan, run
+from codemods.engine.prefilter import NO_PREFILTER_ENV
+from codemods.recipe import CompiledStep, Recipe, RecipeLoader
+from codemods.steps import FileContext, FileEdit, Needles, Step, StepOptions
+
+# the package exports the function `run`, which hides the module of the same name
+run_module = importlib.import_module("codemods.engine.run")
+
+CHANGES = (
+    "from app.context import UserExecutionContext as UEC\n\n"
+    "ctx = UEC(\n    user_id='u',\n    session_id='s{n}',  # keep me\n)\n"
+)
+LOCAL_CLASS = (
+    "class UserExecutionContext:\n    def __init__(self, session_id):\n        pass\n\n"
+    "ctx = UserExecutionContext(session_id='s{n}')\n"
+)
+DUPLICATE = (
+    "from app.context import UserExecutionContext\n\n"
+    "ctx = UserExecutionContext(session_id='a', request_id='b{n}')\n"
+)
+BROKEN = "def f(:\n    UserExecutionContext(session_id='{n}')\n"
+PLAIN = "import os\n\nprint(os.getcwd(), {n})\n"
+
+
+def make_tree(root: Path, count: int = 60) -> Path:
+    kinds = (CHANGES, LOCAL_CLASS, DUPLICATE, BROKEN, PLAIN, PLAIN)
+    for n in range(count):
+        package = root / f"pkg{n % 4}"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / f"mod_{n:03d}.py").write_text(kinds[n % len(kinds)].format(n=n))
+    (root / "pkg0" / "blob.py").write_bytes(b"session_id\0UserExecutionContext")
+    return root
+
+
+def signature(results: list[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (r.relpath, r.status, r.new, r.reason, r.line, r.diagnostics, r.fired, r.parsed)
+        for r in results
+    ]
+
+
+@pytest.fixture
+def recipe() -> Recipe:
+    return RecipeLoader().load("session-id-to-request-id")
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Run even small trees in workers, and count the worker pools started."""
+    started: list[int] = []
+    real = run_module.ProcessPoolExecutor
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        started.append(kwargs.get("max_workers", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", counting)
+    return started
+
+
+def test_workers_give_the_same_results_in_the_same_order(
+    tmp_path: Path, recipe: Recipe, pools: list[int]
+) -> None:
+    plan = make_plan(recipe, [make_tree(tmp_path)])
+    single = list(run(plan, jobs=1))
+    assert pools == []
+    parallel = list(run(plan, jobs=2))
+    assert pools == [2]
+    assert signature(parallel) == signature(single)
+    assert [r.relpath for r in parallel] == [f.relpath for f in plan.files]
+    statuses = {r.status for r in parallel}
+    assert statuses == {Status.CHANGED, Status.UNCHANGED, Status.SKIPPED}
+    changed = [r for r in parallel if r.status is Status.CHANGED]
+    assert len(changed) == 10
+    assert all(b"request_id='u'" not in r.new and b"# keep me" in r.new for r in changed)
+    assert sum(bool(r.diagnostics) for r in parallel) == 10  # the duplicate-keyword warnings
+
+
+def test_unchanged_results_do_not_carry_the_file_bytes(tmp_path: Path, recipe: Recipe) -> None:
+    plan = make_plan(recipe, [make_tree(tmp_path, 12)])
+    for result in run(plan, jobs=1):
+        if result.status is Status.UNCHANGED:
+            assert result.old is None
+        if result.status is Status.CHANGED:
+            assert result.old == Path(result.path).read_bytes()
+
+
+def test_few_files_stay_in_process(tmp_path: Path, recipe: Recipe, monkeypatch: Any) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(
+        run_module, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or None
+    )
+    plan = make_plan(recipe, [make_tree(tmp_path, 6)])
+    assert len(list(run(plan, jobs=2))) == 7
+    assert started == []
+
+
+def test_stopping_early_shuts_the_workers_down(
+    tmp_path: Path, recipe: Recipe, pools: list[int]
+) -> None:
+    plan = make_plan(recipe, [make_tree(tmp_path, 200)])
+    results = run(plan, jobs=2)
+    first = next(results)
+    assert first.relpath == plan.files[0].relpath
+    results.close()  # must return promptly, leaving no pool behind
+    assert pools == [2]
+
+
+class _CountDefs(Step[StepOptions]):
+    """Count function definitions per file and write the totals to a report file (test step)"""
+
+    id: ClassVar[str] = "count_defs"
+
+    def needles(self) -> Needles:
+        return [["def "]]
+
+    def collect(self, module: cst.Module, ctx: FileContext) -> Any:
+        return sum(isinstance(s, cst.FunctionDef) for s in module.body)
+
+    def finish(self, collected: list[tuple[str, Any]], project: ProjectIndex) -> list[FileEdit]:
+        lines = "".join(f"{path}: {count}\n" for path, count in sorted(collected))
+        return [FileEdit(project.root / "defs.txt", None, lines.encode())]
+
+
+class _Explodes(Step[StepOptions]):
+    """Fail on one file (test step)"""
+
+    id: ClassVar[str] = "explodes"
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        if ctx.relpath.endswith("mod_007.py"):
+            raise RuntimeError("boom")
+        return module
+
+
+def _plan_with(root: Path, *steps: Step[Any]) -> Any:
+    compiled = tuple(CompiledStep(s, "test") for s in steps)
+    recipe = Recipe("test", "test", "test", "", compiled, fingerprint="t")
+    return make_plan(recipe, [root])
+
+
+def test_whole_tree_steps_see_every_files_data_from_workers(
+    tmp_path: Path, pools: list[int]
+) -> None:
+    root = make_tree(tmp_path)
+    plan = _plan_with(root, _CountDefs(StepOptions()), _Explodes(StepOptions()))
+    single = list(run(plan, jobs=1))
+    parallel = list(run(plan, jobs=2))
+    assert pools == [2]
+    assert signature(parallel) == signature(single)
+    report = parallel[-1]
+    assert report.relpath == "defs.txt" and report.status is Status.CHANGED
+    assert report.new == single[-1].new
+    assert report.new is not None
+    # the files with "def " that parsed (BROKEN ones do not), less the one that failed
+    assert report.new.count(b": ") == 9
+    assert b"mod_007" not in report.new
+    failed = [r for r in parallel if r.status is Status.FAILED]
+    assert [r.relpath for r in failed] == ["pkg3/mod_007.py"]
+    assert failed[0].detail == "explodes: RuntimeError: boom"
+    assert all(not r.collected for r in parallel)
+
+
+def test_unfiltered_run_gives_the_same_changes(
+    tmp_path: Path, recipe: Recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = make_plan(recipe, [make_tree(tmp_path, 30)])
+    filtered = list(run(plan, jobs=1))
+    monkeypatch.setenv(NO_PREFILTER_ENV, "1")
+    unfiltered = list(run(plan, jobs=1))
+    assert sum(r.parsed for r in unfiltered) > sum(r.parsed for r in filtered)
+    key = [(r.relpath, r.status, r.new) for r in filtered if r.status is not Status.UNCHANGED]
+    assert key == [
+        (r.relpath, r.status, r.new) for r in unfiltered if r.status is not Status.UNCHANGED
+    ]
+
+
+def test_cli_jobs_option(tmp_path: Path) -> None:
+    make_tree(tmp_path, 60)
+    runner = CliRunner()
+    one = runner.invoke(app, ["preview", "session-id-to-request-id", str(tmp_path), "--jobs", "1"])
+    two = runner.invoke(app, ["preview", "session-id-to-request-id", str(tmp_path), "-j", "2"])
+    assert one.exit_code == two.exit_code == 0, one.output
+    assert one.stdout == two.stdout
+    assert one.stdout.count("+++ b/") == 10
+    bad = runner.invoke(app, ["apply", "session-id-to-request-id", str(tmp_path), "--jobs", "0"])
+    assert bad.exit_code == 2
