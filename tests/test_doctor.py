@@ -23,6 +23,7 @@ DOCTOR = FIXTURES / "doctor"
 #: Every breakage of BREAKAGES.md the netra fixture reproduces, as (kind, file:line).
 NETRA_EXPECTED = {
     ("syntax-error", "scripts/one_off_fix.py:6"),
+    ("missing-module", "tests/test_patch_only.py:7"),
     ("missing-module", "tests/test_registry.py:1"),
     ("missing-module", "tests/test_registry_alias.py:1"),
     ("missing-name", "netra_backend/app/agents/supervisor/runner.py:3"),
@@ -158,7 +159,10 @@ def test_written_recipe_loads_and_orders_moves_first(tmp_path: Path) -> None:
         "register_markers",
     ]
     text = recipe.read_text()
-    assert "# seen at: tests/test_registry.py:1, tests/test_registry_alias.py:1" in text
+    assert (
+        "# seen at: tests/test_patch_only.py:7, tests/test_registry.py:1,\n  # tests/test_registry_alias.py:1"
+        in text
+    )
 
 
 def test_recipe_makes_doctor_clean_and_pytest_collect(netra: Path) -> None:
@@ -175,7 +179,7 @@ def test_recipe_makes_doctor_clean_and_pytest_collect(netra: Path) -> None:
     assert _found(netra) == {("syntax-error", "scripts/one_off_fix.py:6")}
     after = _pytest(netra)  # collects without errors, and the async tests really run
     assert after.returncode == 0, after.stdout + after.stderr
-    assert "13 passed" in after.stdout
+    assert "14 passed" in after.stdout
     local_double = (netra / "tests" / "test_context.py").read_text()
     assert 'UserExecutionContext(session_id="s").session_id' in local_double
 
@@ -290,7 +294,7 @@ def test_cli_text_groups_by_kind(netra: Path) -> None:
     assert "keyword arguments the callee does not accept (4)" in text
     assert "pytest markers not registered in the effective config (2)" in text
     assert text.index("files that do not parse") < text.index("imports of project modules")
-    assert b"doctor: 15 problems of 8 kinds in 32 files; 8 fixes proposed" in result.stderr
+    assert b"doctor: 16 problems of 8 kinds in 33 files; 8 fixes proposed" in result.stderr
 
 
 def test_recipe_file_name_must_be_a_recipe_id(tmp_path: Path) -> None:
@@ -320,3 +324,24 @@ def test_relative_imports_and_same_file_classes_round_trip(tmp_path: Path) -> No
         'second = ctx_module.Ctx(\n    user_id="u",\n    request_id="s",\n)'
         in (project / "pkg" / "sub" / "use.py").read_text()
     )
+
+
+def test_patch_targets_are_checked() -> None:
+    messages = {
+        (f.kind, f"{f.file}:{f.line}", f.message)
+        for f in diagnose([DOCTOR / "edge"]).findings
+        if f.message.startswith("patch target")
+    }
+    assert messages == {
+        (
+            "missing-name",
+            "tests/test_patches.py:6",
+            "patch target 'shop.orders.Formatter': module 'shop.orders' has no attribute "
+            "'Formatter'",
+        ),
+        (
+            "missing-module",
+            "tests/test_patches.py:10",
+            "patch target 'shop.gone.Thing.method': No module named 'shop.gone'",
+        ),
+    }

@@ -38,6 +38,8 @@ def check_imports(project: ProjectModel, paths: Iterable[Path], report: Report) 
             if ref.guarded or (ref.star and ref.module is not None and project.exists(ref.module)):
                 continue
             _check_ref(project, facts, ref, report, needs, bare_modules, missing)
+        for target, line, column in facts.path_strings:
+            _check_path_string(project, facts, target, line, column, report, needs)
         for (line, column, module), names in missing.items():
             what = f" (importing {', '.join(f'`{n}`' for n in names)})" if names else ""
             report.findings.append(
@@ -146,6 +148,52 @@ def _check_attributes(
 def _prefix(ref: ImportRef) -> str:
     """How uses of the module a plain import binds start: ``m.`` or ``pkg.mod.``."""
     return f"{ref.local}." if ref.binds_leaf else f"{ref.module}."
+
+
+def _check_path_string(
+    project: ProjectModel,
+    facts: ModuleFacts,
+    target: str,
+    line: int,
+    column: int,
+    report: Report,
+    needs: dict[tuple[str, str], _Need],
+) -> None:
+    """``patch("pkg.old_mod.Name")``: the module part must exist and define the name."""
+    parts = target.split(".")
+    if not project.in_project(parts[0]):
+        return
+    k = max((i for i in range(1, len(parts) + 1) if project.exists(".".join(parts[:i]))), default=0)
+    if k == 0 or k == len(parts):
+        return
+    module, name = ".".join(parts[:k]), parts[k]
+    if project.lookup(module, name).kind != "missing":
+        return
+    where = f"{facts.relpath}:{line}"
+    if k + 1 < len(parts) and name.islower() and parts[k + 1][:1].isupper():
+        missing_module = f"{module}.{name}"  # `pkg.gone_mod.Name`: a module that is not there
+        report.findings.append(
+            Finding(
+                "missing-module",
+                facts.relpath,
+                line,
+                column,
+                f"patch target '{target}': No module named '{missing_module}'",
+            )
+        )
+        need = needs.setdefault((missing_module, parts[k + 1]), _Need(module_missing=True))
+    else:
+        report.findings.append(
+            Finding(
+                "missing-name",
+                facts.relpath,
+                line,
+                column,
+                f"patch target '{target}': module '{module}' has no attribute '{name}'",
+            )
+        )
+        need = needs.setdefault((module, name), _Need(module_missing=False))
+    need.evidence.append(where)
 
 
 def _attribute_uses(facts: ModuleFacts, prefix: str) -> list[tuple[str, int, int]]:

@@ -138,6 +138,8 @@ class ModuleFacts:
     calls: list[CallSite] = field(default_factory=list)
     awaits: list[AwaitSite] = field(default_factory=list)
     chains: list[tuple[str, int, int]] = field(default_factory=list)  # a.b.c uses of imports
+    #: dotted strings given to patch()/patch.dict()/patch.multiple()/monkeypatch.setattr()
+    path_strings: list[tuple[str, int, int]] = field(default_factory=list)
     tests: list[TestFunction] = field(default_factory=list)
     hooks: list[AsyncHook] = field(default_factory=list)
     marks: list[MarkUse] = field(default_factory=list)

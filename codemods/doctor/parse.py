@@ -313,6 +313,9 @@ class _Collector(PytestFacts, ast.NodeVisitor):
                 )
             )
         called = dotted(node.func) or ""
+        target = _path_string(called, node)
+        if target is not None:
+            self.f.path_strings.append((target, node.lineno, node.col_offset + 1))
         if called in ("globals", "vars") and not node.args:
             self.f.dynamic = True
         elif called.rsplit(".", 1)[-1] in ("extend_path", "declare_namespace") or (
@@ -366,3 +369,27 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         self.f.chains = [c for c in self.chains if c[0].split(".")[0] in roots]
         if self.module_marks:  # `pytestmark` may be assigned below the tests it covers
             self.f.tests = [replace(t, marks=t.marks | self.module_marks) for t in self.f.tests]
+
+
+def _path_string(called: str, node: ast.Call) -> str | None:
+    """The dotted target of ``patch("a.b.C")``, ``monkeypatch.setattr("a.b.C.x", v)`` & co."""
+    parts = called.split(".")
+    first = node.args[0] if node.args else None
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    is_patch = parts[-1] == "patch" or (
+        len(parts) >= 2 and parts[-2] == "patch" and parts[-1] in ("dict", "multiple")
+    )
+    is_monkeypatch = (
+        len(parts) == 2
+        and parts[0] == "monkeypatch"
+        and ((parts[1] == "setattr" and len(node.args) == 2) or parts[1] == "delattr")
+    )
+    value = first.value.strip()
+    if (
+        (is_patch or is_monkeypatch)
+        and "." in value
+        and all(p.isidentifier() for p in value.split("."))
+    ):
+        return value
+    return None

@@ -84,6 +84,6 @@ def render_text(report: Report, out: Output) -> None:
         for proposal in manual:
             where = ", ".join(proposal.evidence[:3])
             more = f" (+{len(proposal.evidence) - 3} more)" if len(proposal.evidence) > 3 else ""
-            places = f"  [{where}{more}]" if where else ""
-            out.out.print(Text.assemble("  - ", proposal.reason, (places, "dim")))
+            shown = f"  [{where}{more}]" if where else ""
+            out.out.print(Text.assemble("  - ", proposal.reason, (shown, "dim")))
         out.out.print()
