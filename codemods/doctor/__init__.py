@@ -52,7 +52,10 @@ def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     paths = list(paths) or [Path(".")]
     root = Path(os.path.abspath(root or project_root(paths)))
     found = {f.path for f in discover([root], root, extensions=(".py", *OPAQUE_SUFFIXES))}
-    in_scope = sorted({f.path for f in discover(paths, root)})
+    if [Path(os.path.abspath(p)) for p in paths] == [root]:
+        in_scope = sorted(p for p in found if p.suffix == ".py")
+    else:
+        in_scope = sorted({f.path for f in discover(paths, root)})
     opaque = {p for p in found if p.name.endswith(OPAQUE_SUFFIXES)}
     project = ProjectModel(root, [*(found - opaque), *in_scope], opaque)
     report = Report(root=str(root), files=len(in_scope))
