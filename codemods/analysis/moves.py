@@ -35,6 +35,10 @@ from codemods.analysis.imports import (
 from codemods.steps._base import FileContext
 
 ImportNode = cst.Import | cst.ImportFrom
+#: Calls whose first argument names a module: a one-word string is rewritten only there.
+_LOADERS = frozenset(
+    {"import_module", "importorskip", "__import__", "find_spec", "patch", "setattr", "delattr"}
+)
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,8 @@ class MoveTransformer(cst.CSTTransformer):
             return updated
         if id(original) not in self._docstrings:
             for old, new in self.string_paths:
+                if "." not in old and original.evaluated_value == old and not self._loads(original):
+                    continue  # a lone word such as "collections" is only a module where imported
                 rewritten = rewrite_path_string(updated, old, new)
                 if rewritten is not None:
                     return rewritten
@@ -314,6 +320,15 @@ class MoveTransformer(cst.CSTTransformer):
             original, original.value, "docstring" if id(original) in self._docstrings else "string"
         )
         return updated
+
+    def _loads(self, node: cst.SimpleString) -> bool:
+        """Whether ``node`` is the first argument of a call that imports or patches by name."""
+        arg = self.parent(node)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg:
+            return False
+        func = (get_full_name_for_node(call.func) or "").rsplit(".", 1)[-1]
+        return func in _LOADERS
 
     def visit_Comment(self, node: cst.Comment) -> None:
         self._mention(node, node.value, "comment")
