@@ -345,3 +345,12 @@ def test_patch_targets_are_checked() -> None:
             "patch target 'shop.gone.Thing.method': No module named 'shop.gone'",
         ),
     }
+
+
+def test_a_name_imported_twice_is_checked_only_when_both_agree() -> None:
+    found = [
+        (f.kind, f.line)
+        for f in diagnose([DOCTOR / "edge"]).findings
+        if f.file == "src/shop/imported_twice.py"
+    ]
+    assert found == [("unexpected-keyword", 8)]

@@ -68,6 +68,7 @@ class ProjectModel:
     def __init__(self, root: Path, files: Iterable[Path], opaque: Iterable[Path] = ()) -> None:
         self.root = root
         files = sorted(set(files))
+        opaque = set(opaque)
         names = {str(f) for f in files}
         bases = [str(root), *([str(root / "src")] if (root / "src").is_dir() else [])]
         bases += sorted({_basedir(str(f), names) for f in files if _is_test_file(f)} - set(bases))
@@ -114,6 +115,12 @@ class ProjectModel:
             for p, f in self.facts.items()
             if p in self.canonical and (f.extends_path or f.dynamic) and p.name == "__init__.py"
         }
+        # An extension module may register submodules of its own (`pkg._native.sub`).
+        self.open_packages |= {
+            name
+            for p in opaque
+            if (name := self.canonical.get(p)) is not None and self.modules.get(name) == p
+        }
 
     def _open(self, module: str) -> bool:
         """Whether doctor cannot know what ``module`` holds (or whether it exists)."""
@@ -142,7 +149,7 @@ class ProjectModel:
         if not self.in_project(module):
             return Target("external", module, name)
         key = f"{module}:{name}"
-        if key in _seen or self._open(module):
+        if key in _seen or self._open(module) or (name[:2] == name[-2:] == "__"):
             return Target("open", module, name)
         seen = _seen | {key}
         facts = self.facts_of(module)

@@ -10,7 +10,7 @@ answer is ``None``: the checks then stay silent.
 
 from __future__ import annotations
 
-from codemods.doctor.facts import DataField, ModuleFacts, Signature
+from codemods.doctor.facts import DataField, ImportRef, ModuleFacts, Signature
 from codemods.doctor.index import ProjectModel, Target
 from codemods.doctor.signatures import dataclass_signature
 
@@ -25,12 +25,19 @@ class Resolver:
         self.project = project
 
     def _root(self, facts: ModuleFacts, module: str, root: str) -> tuple[Target, str] | None:
-        if facts.bindings.get(root) != 1:
-            return None
-        if root in facts.classes or root in facts.functions:
+        count = facts.bindings.get(root, 0)
+        if count == 1 and (root in facts.classes or root in facts.functions):
             return Target("def", module, root), f"{module}.{root}"
-        ref = self.project.module_binding(facts, root)
-        if ref is None or ref.module is None:
+        refs = [r for r in facts.imports if r.local == root and r.module_level and not r.star]
+        if count == 0 or root in facts.defined or len(refs) != count:
+            return None
+        found = [self._import_root(ref, root) for ref in refs]
+        if None in found or len({f[0] for f in found if f is not None}) != 1:
+            return None  # imported twice, as two different things
+        return found[0]
+
+    def _import_root(self, ref: ImportRef, root: str) -> tuple[Target, str] | None:
+        if ref.module is None:
             return None
         if ref.name is None:
             return Target("module", ref.module if ref.binds_leaf else root), (
