@@ -152,15 +152,6 @@ class MoveTransformer(cst.CSTTransformer):
     def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
         self._nodes[id(node)] = new
 
-    def bound_elsewhere(self, node: cst.CSTNode, name: str, found: FoundImport) -> bool:
-        """Whether ``name`` is already bound, where ``node`` is, by something other than ``found``."""
-        scope = self.scope_of(node)
-        if scope is None or name not in scope:
-            return False
-        return any(
-            not (isinstance(a, ImportAssignment) and a.node is found.node) for a in scope[name]
-        )
-
     def already_imported(self, found: FoundImport, new: cst.BaseSmallStatement) -> bool:
         """Whether the block of ``found`` already has import ``new`` (as written, or as rewritten
         by an edit of an earlier import)."""

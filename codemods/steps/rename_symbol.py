@@ -288,9 +288,7 @@ class _SymbolMover(MoveTransformer):
             new_as = None
         elif self.opts.alias_old_name:
             new_as = old.name
-        elif self.bound_elsewhere(found.node, new.name, found) or any(
-            self.bound_elsewhere(r.node, new.name, found) for r in refs
-        ):
+        elif any(self._binds_new(n) is False for n in [found.node, *(r.node for r in refs)]):
             new_as = old.name
             self.ctx.report(
                 "info",
