@@ -139,6 +139,8 @@ class _ModuleMover(MoveTransformer):
 
     def _plan_from(self, found: FoundImport, node: cst.ImportFrom) -> None:
         target = self.moved(found.module)
+        if node.relative and target is not None and self.moved(self.ctx.module_name) is not None:
+            return  # a relative import inside the moved package moves with it
         if target is not None:
             self.replace_import(found, node.with_changes(module=dotted_expr(target), relative=()))
             names = [] if isinstance(node.names, cst.ImportStar) else node.names
