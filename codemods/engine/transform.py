@@ -6,6 +6,7 @@ Used for files on disk by :mod:`codemods.engine.run` and for in-memory cases by
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,14 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.engine.diff import split_lines
+from codemods.engine.guards import (
+    GENERATED_MARKER,
+    MAX_PARSE_BYTES,
+    is_generated,
+    needs_depth_check,
+    too_deep,
+)
 from codemods.engine.prefilter import needles_match
 from codemods.engine.results import Status
 from codemods.recipe import CompiledStep
@@ -43,6 +52,8 @@ def syntax_error_location(data: bytes, filename: str) -> tuple[int | None, int |
         return exc.lineno, exc.offset, exc.msg
     except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes, bad encodings
         return None, None, str(exc)
+    except (RecursionError, MemoryError) as exc:
+        return None, None, f"too deeply nested ({type(exc).__name__})"
     return None, None, ""
 
 
@@ -51,15 +62,23 @@ def compiles(data: bytes, filename: str) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(data, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, UnicodeDecodeError):
+    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
         return False
     return True
 
 
 def transform_source(
-    data: bytes, steps: Sequence[CompiledStep], ctx: FileContext, scan_relpath: str
+    data: bytes,
+    steps: Sequence[CompiledStep],
+    ctx: FileContext,
+    scan_relpath: str,
+    *,
+    generated_marker: str | None = GENERATED_MARKER,
 ) -> Outcome:
-    """Run ``steps`` over ``data``; never raises for anything a single file can do."""
+    """Run ``steps`` over ``data``; never raises for anything a single file can do.
+
+    ``generated_marker``: files with this text in their first lines are skipped (None: never).
+    """
     if b"\0" in data:
         return Outcome(Status.SKIPPED, reason="binary file", detail="contains NUL bytes")
     runnable = [
@@ -69,8 +88,11 @@ def transform_source(
     ]
     if not runnable:
         return Outcome(Status.UNCHANGED)
+    refused = _refuse(data, ctx.relpath, generated_marker)
+    if refused is not None:
+        return refused
     try:
-        module = cst.parse_module(data)
+        module = original = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
         line, col, msg = syntax_error_location(data, ctx.relpath)
         if line is None:
@@ -113,6 +135,24 @@ def transform_source(
     except Exception as exc:
         return Outcome(Status.FAILED, reason="cannot render output", detail=str(exc), parsed=True)
     collected = tuple(ctx.collected.items())
+    if new != data:
+        rendered = original.bytes  # LibCST's own rendering of the file, before any step
+        if rendered == new:
+            new = data  # the steps changed nothing; only LibCST's rendering differs
+        elif rendered != data:
+            spliced = splice(data, rendered, new)
+            if spliced is None:
+                line = _first_difference(data, rendered)
+                return Outcome(
+                    Status.SKIPPED,
+                    reason="not reproducible byte for byte",
+                    detail="LibCST would also change bytes no step asked for "
+                    f"(line {line}); left unchanged",
+                    line=line,
+                    diagnostics=tuple(ctx.diagnostics),
+                    parsed=True,
+                )
+            new = spliced
     if new == data:
         return Outcome(
             Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=True, collected=collected
@@ -137,6 +177,59 @@ def transform_source(
         parsed=True,
         collected=collected,
     )
+
+
+def splice(data: bytes, rendered: bytes, new: bytes) -> bytes | None:
+    """Apply the steps' change (``rendered`` -> ``new``) to the original bytes ``data``.
+
+    LibCST does not reproduce every file byte for byte (a form feed before a statement at
+    the start of a line is dropped). When ``rendered`` differs from ``data`` only inside
+    lines, line for line, the changed lines are taken from ``new`` and every other line from
+    ``data``; a changed line must itself have been reproduced exactly. None when that is not
+    possible: the file is then left alone.
+    """
+    original, ours, theirs = split_lines(data), split_lines(rendered), split_lines(new)
+    if len(original) != len(ours):
+        return None
+    out: list[bytes] = []
+    matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out += original[i1:i2]
+        elif original[i1:i2] != ours[i1:i2]:
+            return None
+        else:
+            out += theirs[j1:j2]
+    return b"".join(out)
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    for number, (x, y) in enumerate(zip(split_lines(a), split_lines(b), strict=False), 1):
+        if x != y:
+            return number
+    return min(len(split_lines(a)), len(split_lines(b))) + 1
+
+
+def _refuse(data: bytes, filename: str, generated_marker: str | None) -> Outcome | None:
+    """Why ``data`` must not be parsed at all (see :mod:`codemods.engine.guards`), or None."""
+    if len(data) > MAX_PARSE_BYTES:
+        return Outcome(
+            Status.SKIPPED,
+            reason="too large",
+            detail=f"{len(data) / 1e6:.1f} MB; files over {MAX_PARSE_BYTES / 1e6:.0f} MB are not parsed",
+        )
+    if is_generated(data, generated_marker):
+        return Outcome(
+            Status.SKIPPED,
+            reason="generated file",
+            detail=f"marked `{generated_marker}`; regenerate it, or pass --include-generated",
+        )
+    if needs_depth_check(data):
+        problem = too_deep(data, filename)
+        if problem is not None:
+            reason, detail, line, column = problem
+            return Outcome(Status.SKIPPED, reason=reason, detail=detail, line=line, column=column)
+    return None
 
 
 def verify(old: bytes, new: bytes, filename: str) -> str | None:
