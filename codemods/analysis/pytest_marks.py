@@ -156,6 +156,15 @@ class MarkUses(cst.CSTVisitor):
         if name is not None:
             self.found.add(name)
 
+    def visit_Call(self, node: cst.Call) -> None:
+        """``item.add_marker("slow")``: a string is looked up on ``pytest.mark`` too."""
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_marker" and node.args:
+            value = node.args[0].value
+            text = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+            if isinstance(text, str) and text.isidentifier():
+                self.found.add(text)
+
 
 def mark_uses(module: cst.Module) -> set[str]:
     names = PytestNames.of(module)

@@ -2,7 +2,8 @@
 
 Under ``--strict-markers`` (or ``strict_markers``/``strict = true``), a test module that uses
 an unregistered ``pytest.mark.<name>`` fails to import: ``'backend' not found in `markers`
-configuration option``. This whole-tree step collects the marks used in each file, subtracts
+configuration option``. This whole-tree step collects the marks used in each file
+(``pytest.mark.<name>`` however pytest was imported, and ``item.add_marker("<name>")``), subtracts
 pytest's built-in marks, marks of common plugins (asyncio, anyio, trio, timeout, ...) and
 those already registered (config ``markers`` and ``conftest.py``
 ``config.addinivalue_line("markers", ...)``), and adds the rest to the config file pytest uses

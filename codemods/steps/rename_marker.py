@@ -5,8 +5,9 @@ When a project renames a marker (``auth_handshake`` -> ``websocket_authenticatio
 list/tuple, at module or class level), ``pytest.param(..., marks=...)`` and
 ``request.node.add_marker(...)``. Marks are recognised however pytest was imported
 (``import pytest as pt``, ``from pytest import mark``). The marker's name as a string in
-``get_closest_marker("old")`` / ``iter_markers("old")`` (conftest hooks that read the marker)
-is renamed too. Register the new name with the ``register_markers`` step.
+``add_marker("old")``, ``get_closest_marker("old")`` / ``iter_markers("old")`` (conftest hooks)
+and in a conftest registration ``config.addinivalue_line("markers", "old: ...")`` is renamed
+too. Config files are not edited: register the new name with the ``register_markers`` step.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from codemods.analysis.visit import line_col, transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-_READERS = frozenset({"get_closest_marker", "iter_markers", "iter_markers_with_node"})
+_READERS = frozenset({"add_marker", "get_closest_marker", "iter_markers", "iter_markers_with_node"})
 
 
 class RenameMarkerOptions(StepOptions):
@@ -36,8 +37,8 @@ class RenameMarker(Step[RenameMarkerOptions]):
 
     Renames ``pytest.mark.<old>`` in decorators, ``pytestmark`` lists,
     ``pytest.param(..., marks=...)`` and anywhere else it is used as a mark, plus the name
-    string given to ``get_closest_marker``/``iter_markers``. Comments are not code and are
-    left as they are.
+    string given to ``add_marker``/``get_closest_marker``/``iter_markers`` and a conftest's
+    ``addinivalue_line("markers", ...)``. Comments are reported, not rewritten.
 
     Example::
 
@@ -112,6 +113,8 @@ class _Renamer(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "addinivalue_line":
+            return self._registration(updated)
         if not (isinstance(func, cst.Attribute) and func.attr.value in _READERS):
             return updated
         args = []
@@ -131,3 +134,22 @@ class _Renamer(cst.CSTTransformer):
                 changed = True
             args.append(arg)
         return updated.with_changes(args=args) if changed else updated
+
+    def _registration(self, call: cst.Call) -> cst.Call:
+        """``config.addinivalue_line("markers", "old: ...")`` registers the new name instead."""
+        if len(call.args) != 2:
+            return call
+        kind, line = call.args[0].value, call.args[1].value
+        if not (
+            isinstance(kind, cst.SimpleString)
+            and kind.evaluated_value == "markers"
+            and isinstance(line, cst.SimpleString)
+        ):
+            return call
+        text = line.evaluated_value
+        if not isinstance(text, str) or not re.match(rf"\s*{re.escape(self.old)}\s*[:(]", text):
+            return call
+        inner = line.value[len(line.prefix) + len(line.quote) : -len(line.quote)]
+        renamed = inner.replace(self.old, self.new, 1)
+        new_line = line.with_changes(value=f"{line.prefix}{line.quote}{renamed}{line.quote}")
+        return call.with_changes(args=[call.args[0], call.args[1].with_changes(value=new_line)])
