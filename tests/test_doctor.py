@@ -354,3 +354,12 @@ def test_a_name_imported_twice_is_checked_only_when_both_agree() -> None:
         if f.file == "src/shop/imported_twice.py"
     ]
     assert found == [("unexpected-keyword", 8)]
+
+
+def test_cli_usage_errors_exit_2() -> None:
+    bad_format = codemod(DOCTOR / "auto_mode", "doctor", "--format", "yaml")
+    assert bad_format.returncode == 2
+    assert b"--format must be text or json" in bad_format.stderr
+    bad_name = codemod(DOCTOR / "auto_mode", "doctor", "--write-recipe", "/tmp/Not_Kebab.yaml")
+    assert bad_name.returncode == 2
+    assert b"kebab-case" in bad_name.stderr

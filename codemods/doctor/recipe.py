@@ -85,13 +85,18 @@ def render_recipe(report: Report, available: set[str]) -> str | None:
     return "\n".join(out) + "\n"
 
 
-def write_recipe(report: Report, target: Path) -> bool:
-    """Write the recipe to ``target``; False (nothing written) when there is nothing to fix."""
+def check_recipe_path(target: Path) -> None:
+    """A recipe's file stem is its id: refuse names the recipe loader would reject."""
     if not _KEBAB.match(target.stem) or target.suffix not in (".yaml", ".yml"):
         raise CodemodError(
             f"recipe file name `{target.name}` is not a kebab-case id ending in .yaml",
             hint="name it like `doctor-fixes.yaml`: lowercase words joined by `-`",
         )
+
+
+def write_recipe(report: Report, target: Path) -> bool:
+    """Write the recipe to ``target``; False (nothing written) when there is nothing to fix."""
+    check_recipe_path(target)
     from codemods.steps import all_steps
 
     text = render_recipe(report, set(all_steps()))

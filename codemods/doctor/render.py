@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.text import Text
 
 from codemods.doctor import KINDS, Report, diagnose
-from codemods.doctor.recipe import write_recipe
+from codemods.doctor.recipe import check_recipe_path, write_recipe
 from codemods.errors import CodemodError, ExitCode
 from codemods.output import Output
 
@@ -23,6 +23,8 @@ def run_doctor(
 ) -> int:
     if fmt not in ("text", "json"):
         raise CodemodError(f"--format must be text or json, not {fmt!r}")
+    if recipe is not None:
+        check_recipe_path(recipe)
     report = diagnose(paths, root)
     written = write_recipe(report, recipe) if recipe is not None else False
     if fmt == "json":
