@@ -9,12 +9,13 @@ import libcst as cst
 import pytest
 from typer.testing import CliRunner
 
+from codemods.analysis.project import ProjectIndex
 from codemods.cli import app
 from codemods.engine import Status, make_plan, run
 from codemods.engine.cache import CACHE_DIR
 from codemods.engine.discover import discover
 from codemods.recipe import CompiledStep, Recipe, RecipeLoader
-from codemods.steps import FileContext, Step, StepOptions
+from codemods.steps import FileContext, FileEdit, Needles, Step, StepOptions
 
 UNCHANGED = (
     "class UserExecutionContext:\n    def __init__(self, session_id):\n        pass\n\n"
@@ -150,11 +151,46 @@ class _AsksProject(Step[StepOptions]):
         return module
 
 
-def test_results_that_depend_on_other_files_are_not_cached(tree: Path) -> None:
+def test_results_that_depend_on_other_files_are_cached_until_any_file_changes(
+    tree: Path,
+) -> None:
     step = CompiledStep(_AsksProject(StepOptions()), "test")
     recipe = Recipe("t", "t", "t", "", (step,), fingerprint="t")
     plan = make_plan(recipe, [tree])
     list(run(plan, cache=True))
     warm = {Path(r.relpath).name: r for r in run(plan, cache=True)}
-    assert warm["local.py"].parsed and not warm["local.py"].cached
-    assert warm["plain.py"].cached
+    assert warm["local.py"].cached and warm["plain.py"].cached
+    # another file changes: what local.py asked about may have changed, so it runs again
+    (tree / "pkg" / "plain.py").write_text("x = 2\n")
+    again = {Path(r.relpath).name: r for r in run(plan, cache=True)}
+    assert again["local.py"].parsed and not again["local.py"].cached
+    assert again["warns.py"].cached  # it asked nothing: its own bytes are all that count
+    (tree / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    assert {Path(r.relpath).name: r for r in run(plan, cache=True)}["local.py"].parsed
+
+
+class _CountCalls(Step[StepOptions]):
+    """Count calls per file; write the totals to a report file (test whole-tree step)"""
+
+    id: ClassVar[str] = "count_calls"
+
+    def needles(self) -> Needles:
+        return [["("]]
+
+    def collect(self, module: cst.Module, ctx: FileContext) -> Any:
+        return module.code.count("(")
+
+    def finish(self, collected: list[tuple[str, Any]], project: ProjectIndex) -> list[FileEdit]:
+        text = "".join(f"{path}: {count}\n" for path, count in sorted(collected))
+        return [FileEdit(project.root / "calls.txt", None, text.encode())]
+
+
+def test_whole_tree_steps_get_cached_files_data(tree: Path) -> None:
+    step = CompiledStep(_CountCalls(StepOptions()), "test")
+    recipe = Recipe("t", "t", "t", "", (step,), fingerprint="t")
+    plan = make_plan(recipe, [tree])
+    cold = list(run(plan, cache=True))
+    warm = list(run(plan, cache=True))
+    assert sum(r.cached for r in warm) == 3 and not any(r.parsed for r in warm)
+    assert warm[-1].relpath == "calls.txt" and warm[-1].new == cold[-1].new
+    assert warm[-1].new is not None and warm[-1].new.count(b"\n") == 3

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from codemods.analysis.project import ProjectIndex
-from codemods.engine.cache import ResultCache, entry_key, run_fingerprint
+from codemods.engine.cache import CacheView, ResultCache, entry_key, project_state, run_fingerprint
 from codemods.engine.discover import SourceFile, discover, display_root, module_name_for
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import FileResult, Status
@@ -135,12 +135,16 @@ class _WatchedProject:
         return getattr(self._inner, name)
 
 
+#: What a worker sends back with a result: (cache key, payload) when the result may be cached.
+Entry = tuple[bytes, bytes] | None
+
+
 class _Worker:
     """The per-file loop, the same in this process and in each worker process."""
 
-    def __init__(self, steps: Sequence[CompiledStep], known: frozenset[bytes] | None) -> None:
+    def __init__(self, steps: Sequence[CompiledStep], cache: CacheView | None) -> None:
         self.steps = tuple(steps)
-        self.known = known  # None: the cache is off
+        self.cache = cache  # None: the cache is off
         self.projects: dict[Path, ProjectIndex] = {}
 
     def project(self, scan_root: Path) -> ProjectIndex:
@@ -149,45 +153,46 @@ class _Worker:
             project = self.projects[scan_root] = ProjectIndex(scan_root)
         return project
 
-    def handle(self, source: SourceFile) -> tuple[FileResult, bytes | None]:
-        """One file's result, plus its cache key when the result may be cached."""
+    def handle(self, source: SourceFile) -> tuple[FileResult, Entry]:
+        """One file's result, plus its cache entry when the result may be cached."""
         try:
             data = source.path.read_bytes()
         except OSError as exc:
             return _unreadable(source, exc), None
         key = None
-        module_name = None
-        if self.known is not None and any_step_may_run(self.steps, data, source.scan_relpath):
-            module_name = module_name_for(source.path)
-            key = entry_key(data, source.scan_relpath, module_name)
-            if key in self.known:
+        module_name = module_name_for(source.path)
+        cache = self.cache
+        if cache is not None and any_step_may_run(self.steps, data, source.scan_relpath):
+            where = f"{source.scan_relpath}\0{getattr(source, 'generated_marker', None)}"
+            key = entry_key(data, where, module_name)
+            hit = cache.lookup(key)
+            if hit is not None:
                 return FileResult(
-                    str(source.path), source.relpath, Status.UNCHANGED, cached=True
+                    str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=hit
                 ), None
-        if module_name is None:
-            module_name = module_name_for(source.path)
         watched = _WatchedProject(self.project(source.scan_root))
         result = _process_data(source, data, self.steps, watched, module_name)  # type: ignore[arg-type]
-        if result.status is Status.UNCHANGED:
-            result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
-            if key is not None and not (result.diagnostics or result.collected or watched.touched):
-                return result, key
-        return result, None
+        if result.status is not Status.UNCHANGED:
+            return result, None
+        result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
+        if cache is None or key is None or result.diagnostics:
+            return result, None
+        return result, cache.entry(key, result.collected, touched=watched.touched)
 
-    def batch(self, sources: Sequence[SourceFile]) -> list[tuple[FileResult, bytes | None]]:
+    def batch(self, sources: Sequence[SourceFile]) -> list[tuple[FileResult, Entry]]:
         return [self.handle(source) for source in sources]
 
 
 _WORKER: _Worker | None = None
 
 
-def _init_worker(steps: Sequence[CompiledStep], known: frozenset[bytes] | None) -> None:
+def _init_worker(steps: Sequence[CompiledStep], cache: CacheView | None) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _WORKER = _Worker(steps, known)
+    _WORKER = _Worker(steps, cache)
 
 
-def _work(sources: Sequence[SourceFile]) -> list[tuple[FileResult, bytes | None]]:
+def _work(sources: Sequence[SourceFile]) -> list[tuple[FileResult, Entry]]:
     assert _WORKER is not None
     return _WORKER.batch(sources)
 
@@ -210,21 +215,21 @@ def _context() -> Any:
 def _results(
     files: Sequence[SourceFile],
     steps: Sequence[CompiledStep],
-    known: frozenset[bytes] | None,
+    cache: CacheView | None,
     jobs: int,
-) -> Iterator[tuple[FileResult, bytes | None]]:
+) -> Iterator[tuple[FileResult, Entry]]:
     """Each file's result in order, computed here or by ``jobs`` worker processes."""
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-        worker = _Worker(steps, known)
+        worker = _Worker(steps, cache)
         for source in files:
             yield worker.handle(source)
         return
     size = max(1, min(32, len(files) // (jobs * 32)))
     batches = (files[i : i + size] for i in range(0, len(files), size))
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=(steps, known)
+        max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=(steps, cache)
     )
-    pending: deque[Future[list[tuple[FileResult, bytes | None]]]] = deque()
+    pending: deque[Future[list[tuple[FileResult, Entry]]]] = deque()
     try:
         for batch in islice(batches, jobs * BATCHES_PER_WORKER):
             pending.append(pool.submit(_work, batch))
@@ -244,12 +249,12 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
     ``cache``: reuse and record no-change results in ``.codemod_cache/`` under ``plan.root``.
     """
     store = ResultCache(plan.root, run_fingerprint(plan.recipe, plan.steps)) if cache else None
-    known = store.known if store is not None else None
+    view = store.view(project_state(plan.files)) if store is not None else None
     collected: dict[int, list[tuple[str, Any]]] = {}
     try:
-        for result, key in _results(plan.files, plan.steps, known, jobs or default_jobs()):
-            if key is not None and store is not None:
-                store.add(key)
+        for result, entry in _results(plan.files, plan.steps, view, jobs or default_jobs()):
+            if entry is not None and store is not None:
+                store.add(*entry)
             for index, data in result.collected:
                 collected.setdefault(index, []).append((result.relpath, data))
             yield result.with_(collected=()) if result.collected else result
