@@ -26,6 +26,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -101,10 +102,18 @@ def main() -> None:
         default=200,
         help="files of the sample for the unfiltered single-process run (it parses them all)",
     )
+    parser.add_argument(
+        "--catalog-sample",
+        type=int,
+        default=0,
+        help="run the catalog (and ruff again) on a random sample of this many files instead "
+        "of the whole tree, and compare CPU time per file (for busy machines: see RESULTS.md)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still restore the corpus
 
     corpus = args.corpus.resolve()
     meta = json.loads(corpus.with_name(corpus.name + ".json").read_text())
@@ -127,17 +136,32 @@ def main() -> None:
     )
     rows.append(show("ruff check --select UP,I --diff --no-cache", t_ruff, n_files))
 
-    # 2. + 3. the catalog, cold (empty cache, filling it), and the change count; then a warm
-    # re-run over the tree apply left (only the files apply rewrote have new content); then
-    # the injected files are restored, so the corpus can be reused
-    backup = {rel: (corpus / rel).read_bytes() for rel in expected}
-    shutil.rmtree(corpus / ".codemod_cache", ignore_errors=True)
+    # 2. the catalog, cold (empty cache, filling it), and the change count; a re-run over
+    # the tree apply left (it re-parses what apply rewrote and what depends on the project);
+    # a warm re-run over the now unchanged tree. Injected files are restored afterwards.
+    all_files = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*.py"))
+    target, n_target, t_ruff_t = corpus, n_files, t_ruff
+    if args.catalog_sample:
+        target, picked = make_sample(corpus, all_files, args.catalog_sample, args.seed + 1)
+        n_target = len(picked)
+        expected = expected & set(picked)
+        t_ruff_t = timed(
+            [ruff, "check", "--isolated", "--select", "UP,I", "--diff", "--no-cache", str(target)]
+        )
+        rows.append(
+            show("ruff check --select UP,I --diff --no-cache (catalog sample)", t_ruff_t, n_target)
+        )
+    backup = {rel: (target / rel).read_bytes() for rel in expected}
+    shutil.rmtree(target / ".codemod_cache", ignore_errors=True)
     got: list[str] = []
+    where = "" if target == corpus else " (catalog sample)"
     try:
-        cmd = [*CODEMOD, "apply", catalog, str(corpus), "--unsafe", "--diff", *j]
+        cmd = [*CODEMOD, "apply", catalog, str(target), "--unsafe", "--diff", *j]
         t_cat = timed(cmd, env={"NO_COLOR": "1"})
         rows.append(
-            show("codemod apply <catalog> (cold)", t_cat, n_files, summary_line(t_cat.stderr))
+            show(
+                f"codemod apply <catalog>, cold{where}", t_cat, n_target, summary_line(t_cat.stderr)
+            )
         )
         got = changed_paths(t_cat.stdout)
         got_py = {p for p in got if p.endswith(".py")}
@@ -151,28 +175,34 @@ def main() -> None:
                 else f" (missing {sorted(expected - got_py)[:5]}, extra {sorted(got_py - expected)[:5]})"
             )
         )
-        t_warm = timed(
-            [*CODEMOD, "preview", catalog, str(corpus), "--unsafe", *j], env={"NO_COLOR": "1"}
-        )
+        preview = [*CODEMOD, "preview", catalog, str(target), "--unsafe", *j]
+        t_after = timed(preview, env={"NO_COLOR": "1"})
         rows.append(
-            show("warm re-run (preview after apply)", t_warm, n_files, summary_line(t_warm.stderr))
+            show(f"re-run after apply{where}", t_after, n_target, summary_line(t_after.stderr))
+        )
+        t_warm = timed(preview, env={"NO_COLOR": "1"})
+        rows.append(
+            show(
+                f"warm re-run, unchanged tree{where}", t_warm, n_target, summary_line(t_warm.stderr)
+            )
         )
     finally:
         for rel, data in backup.items():
-            (corpus / rel).write_bytes(data)
-        shutil.rmtree(corpus / ".codemod_cache", ignore_errors=True)
+            (target / rel).write_bytes(data)
+        shutil.rmtree(target / ".codemod_cache", ignore_errors=True)
         for path in got:
-            if not path.endswith(".py") and (corpus / path).exists():
+            if not path.endswith(".py") and (target / path).exists():
                 print(f"    note: the catalog also wrote {path} (a config edit); removed")
-                (corpus / path).unlink()
+                (target / path).unlink()
+        if target != corpus:
+            shutil.rmtree(target, ignore_errors=True)
 
     # 4. the rename: ours on the whole tree and on a sample; LibCST's runner on the sample
     from codemods.recipe import RecipeLoader
 
     available = {i.id for i in RecipeLoader().available()}
     recipe, old, new = next(r for r in RENAMES if r[0] in available)
-    files = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*.py"))
-    sample, chosen = make_sample(corpus, files, args.sample, args.seed)
+    sample, chosen = make_sample(corpus, all_files, args.sample, args.seed)
     small = sample
     try:
         t_ren = timed(
@@ -226,11 +256,13 @@ def main() -> None:
     ours_rate_s = t_ren_s.seconds / len(chosen)
     peak = max(t_cat.peak_rss_mb, t_warm.peak_rss_mb, t_ren.peak_rss_mb)
     ratios = {
-        "catalog / ruff (target <= 1.5)": t_cat.seconds / t_ruff.seconds,
+        "catalog / ruff, wall (target <= 1.5)": t_cat.seconds / t_ruff_t.seconds,
+        "catalog / ruff, CPU (same files)": t_cat.cpu / max(t_ruff_t.cpu, 1e-9),
         "LibCST runner / ours, same sample, wall per file (target >= 30)": lib_rate / ours_rate_s,
         "LibCST runner extrapolated to the tree / ours on the tree (target >= 30)": lib_full
         / t_ren.seconds,
         "warm re-run seconds (target <= 3)": t_warm.seconds,
+        "warm re-run seconds, scaled to the whole tree": t_warm.seconds * n_files / n_target,
         "peak memory MB, whole process tree (target <= 1024)": peak,
         "change count == injected (target: equal)": float(count_ok),
         "unfiltered single-process == filtered parallel (target: equal)": float(same),
