@@ -282,7 +282,9 @@ def list_(color: ColorOpt = "auto") -> None:
         recipes = Table(title="Recipes", title_justify="left", show_edge=False)
         recipes.add_column("id", style="bold cyan", no_wrap=True)
         recipes.add_column("title")
-        for info in RecipeLoader().available():
+        from codemods.config import load_config
+
+        for info in RecipeLoader(extra_dirs=load_config().recipe_dirs).available():
             recipes.add_row(info.id, info.title)
         steps = Table(title="Step types", title_justify="left", show_edge=False)
         steps.add_column("id", style="bold cyan", no_wrap=True)

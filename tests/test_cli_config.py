@@ -109,3 +109,9 @@ def test_no_recipe_and_no_configuration(tmp_path: Path) -> None:
     done = codemod(tmp_path, "apply")
     assert done.returncode == 2
     assert b"no recipe given" in done.stderr and b"[tool.codemod]" in done.stderr
+
+
+def test_list_shows_recipes_from_recipe_dirs(project: Path) -> None:
+    done = codemod(project, "list", "--color", "never")
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"local-fix" in done.stdout and b"session-id-to-request-id" in done.stdout
