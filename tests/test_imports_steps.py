@@ -271,3 +271,21 @@ def test_example_package_is_the_fixed_api() -> None:
         "class PipelineStepConfig"
         in (package / "app/agents/supervisor/execution_context.py").read_text()
     )
+
+
+def test_a_file_too_deep_for_scope_analysis_is_skipped_not_failed(tmp_path: Path) -> None:
+    """LibCST's metadata recurses once per implicitly concatenated string (pydoc's topics.py)."""
+    chain = "".join('    "a"\n' for _ in range(3000))
+    (tmp_path / "deep.py").write_text(
+        f"from typing import Optional\nx = (\n{chain})\ny: Optional[int] = None\n"
+    )
+    recipe = tmp_path.parent / "optional.yaml"
+    recipe.write_text(
+        "title: Rename Optional\ndescription: Renames it.\n"
+        "steps:\n  - rename_symbol:\n      old: typing.Optional\n      new: typing.Opt\n"
+    )
+    before = (tmp_path / "deep.py").read_bytes()
+    result = runner.invoke(app, ["apply", str(recipe), str(tmp_path), "--allow-dirty"])
+    assert result.exit_code == 0, result.output
+    assert "too deeply nested" in result.stderr
+    assert (tmp_path / "deep.py").read_bytes() == before

@@ -122,6 +122,14 @@ def transform_source(
                 detail=f"{compiled.step.id}: {skip.reason}",
                 diagnostics=tuple(ctx.diagnostics),
             )
+        except RecursionError:  # LibCST metadata recurses per nesting level ("a" "b" ... chains)
+            return Outcome(
+                Status.SKIPPED,
+                reason="too deeply nested",
+                parsed=True,
+                detail=f"{compiled.step.id}: analysis hit the recursion limit; file left unchanged",
+                diagnostics=tuple(ctx.diagnostics),
+            )
         except Exception as exc:  # one step's bug fails this file only
             return Outcome(
                 Status.FAILED,
