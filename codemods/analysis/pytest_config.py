@@ -37,6 +37,7 @@ import shlex
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +140,38 @@ class _Located:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def pytest_options_for(project: ProjectIndex, path: Path) -> dict[str, Any]:
+    """All options of the config file that applies to ``path`` (values as written)."""
+    path = Path(path)
+    if not path.is_absolute():
+        path = project.root / path
+    directory = (path if path.is_dir() else path.parent).resolve()
+    return dict(_located_for(project, directory).options)
+
+
+def name_matches(name: str, patterns: object, default: str) -> bool:
+    """pytest's ``python_functions``/``python_classes`` rule: a prefix, or a glob pattern."""
+    if isinstance(patterns, str):
+        items = patterns.split()
+    elif isinstance(patterns, list | tuple):
+        items = [str(p) for item in patterns for p in str(item).split()]
+    else:
+        items = [default]
+    for pattern in items or [default]:
+        if name.startswith(pattern):
+            return True
+        if any(c in pattern for c in "*?[") and fnmatchcase(name, pattern):
+            return True
+    return False
+
+
+def _located_for(project: ProjectIndex, directory: Path) -> _Located:
+    key = f"pytest-located:{directory}"
+    return project.memo(key, lambda: locate(project, directory))  # type: ignore[no-any-return]
+
+
 def _compute(project: ProjectIndex, directory: Path) -> PytestConfig:
-    located = locate(project, directory)
+    located = _located_for(project, directory)
     markers = set(marker_names(located.options.get("markers")))
     for conftest in conftests_between(located.rootdir, directory):
         markers |= conftest_markers(project.read_text(conftest) or "")

@@ -22,7 +22,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from pydantic import Field
 
-from codemods.analysis.pytest_config import pytest_config_for
+from codemods.analysis.pytest_config import name_matches, pytest_config_for, pytest_options_for
 from codemods.analysis.pytest_marks import PytestNames, has_own_await, pytestmark_values
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
@@ -100,18 +100,23 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
     )
 
     def needles(self) -> Needles:
-        groups: list[list[str]] = [["async", "test"]]
+        # Test names come from the config (`python_functions`), so only the keywords are certain.
+        groups: list[list[str]] = [["async"]]
         if self.options.fix_await_in_sync_tests:
-            groups.append(["await", "test"])
+            groups.append(["await"])
         return groups
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         auto = False
+        functions: object = None
+        classes: object = None
         if ctx.project is not None:
             auto = pytest_config_for(ctx.project, ctx.path).asyncio_mode == "auto"
+            options = pytest_options_for(ctx.project, ctx.path)
+            functions, classes = options.get("python_functions"), options.get("python_classes")
         names = PytestNames.of(module)
         module_marks = names.pytestmark_marks(module.body)
-        plan = _Planner(names, self.options.fix_await_in_sync_tests)
+        plan = _Planner(names, self.options.fix_await_in_sync_tests, functions, classes)
         plan.index_classes(module.body)
         plan.scan(module.body, covered=auto or bool(module_marks & ASYNC_MARKS))
         if not plan.to_mark and not plan.to_async:
@@ -143,8 +148,12 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
 class _Planner:
     """Which test functions need the mark, and which must become ``async def``."""
 
-    def __init__(self, names: PytestNames, fix_sync: bool) -> None:
+    def __init__(
+        self, names: PytestNames, fix_sync: bool, functions: object, classes: object
+    ) -> None:
         self.names = names
+        self.is_test = lambda name: name_matches(name, functions, "test")
+        self.is_test_class = lambda name: name_matches(name, classes, "Test")
         self.fix_sync = fix_sync
         self.to_mark: set[int] = set()  # ids of FunctionDef nodes
         self.to_async: set[int] = set()
@@ -154,9 +163,9 @@ class _Planner:
 
     def scan(self, body: Sequence[cst.CSTNode], covered: bool) -> None:
         for stmt in body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test"):
+            if isinstance(stmt, cst.FunctionDef) and self.is_test(stmt.name.value):
                 self._function(stmt, covered)
-            elif isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):
+            elif isinstance(stmt, cst.ClassDef) and self.is_test_class(stmt.name.value):
                 if self._is_unittest(stmt, set()):
                     continue  # unittest runs these (IsolatedAsyncioTestCase), not pytest-asyncio
                 inner = getattr(stmt.body, "body", ())
