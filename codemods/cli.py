@@ -98,6 +98,22 @@ NoCacheOpt = Annotated[
         help="Neither use nor update the cache of unchanged files (.codemod_cache/ at the project root).",
     ),
 ]
+GeneratedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-generated",
+        help="Also change generated files (a marker such as @generated in their first 10 lines).",
+    ),
+]
+MarkerOpt = Annotated[
+    str,
+    typer.Option(
+        "--generated-marker", help="The text that marks a generated file.", metavar="TEXT"
+    ),
+]
+StubsOpt = Annotated[
+    bool, typer.Option("--include-stubs", help="Also collect .pyi stubs from directories.")
+]
 
 
 def _version(value: bool) -> None:
@@ -182,6 +198,9 @@ def preview(
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    include_generated: GeneratedOpt = False,
+    generated_marker: MarkerOpt = "@generated",
+    include_stubs: StubsOpt = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -203,6 +222,8 @@ def preview(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            include_stubs=include_stubs,
+            generated_marker=None if include_generated else generated_marker,
             patch=patch,
             fmt=format,
             include=include or (),
@@ -241,6 +262,9 @@ def apply(
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    include_generated: GeneratedOpt = False,
+    generated_marker: MarkerOpt = "@generated",
+    include_stubs: StubsOpt = False,
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -263,6 +287,8 @@ def apply(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            include_stubs=include_stubs,
+            generated_marker=None if include_generated else generated_marker,
             interactive=interactive,
             allow_dirty=allow_dirty,
             patch=patch,

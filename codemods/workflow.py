@@ -22,8 +22,10 @@ from codemods import vcs
 from codemods.analysis.project import ProjectIndex
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
+from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult
+from codemods.engine.write import remove_stale_temp_files
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
 from codemods.output import Output
@@ -44,6 +46,8 @@ class RunOptions:
     patch: Path | None = None
     fmt: str = "text"
     allow_dirty: bool = False
+    include_stubs: bool = False  # also collect .pyi files from directories
+    generated_marker: str | None = GENERATED_MARKER  # None: change generated files too
     engine: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of run()
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
@@ -107,7 +111,17 @@ def execute(opts: RunOptions, out: Output) -> int:
     recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
     if paths is None:
         paths = list(cfg.paths) or [Path(".")]
-    plan = make_plan(recipe, paths, unsafe=opts.unsafe)
+    plan = make_plan(
+        recipe,
+        paths,
+        unsafe=opts.unsafe,
+        include_stubs=opts.include_stubs,
+        generated_marker=opts.generated_marker,
+    )
+    if opts.write_files:  # temp files of an earlier run that was killed mid-write
+        stale = remove_stale_temp_files(f.path.parent for f in plan.files)
+        if stale:
+            out.note(f"removed {len(stale)} temp file(s) left by an interrupted earlier run")
     if opts.include or opts.exclude:
         flt = FileFilter(tuple(opts.include), tuple(opts.exclude))
         base = Path.cwd().resolve()
@@ -150,6 +164,8 @@ def execute(opts: RunOptions, out: Output) -> int:
         pending, opts, plan.scan_roots, out, hunk_steps(plan) if opts.interactive else None
     )
     for result in final:
+        if result.status in (Status.SKIPPED, Status.FAILED):  # stopped at write time
+            out.file_messages(result.with_(diagnostics=()))  # its diagnostics were shown
         summary.add(result)
         report.add(result)
     if opts.patch is not None:

@@ -16,3 +16,17 @@ def example_copy(tmp_path: Path) -> Path:
     target = tmp_path / "netra-demo"
     shutil.copytree(EXAMPLE, target)
     return target
+
+
+#: Lines the real-corpus safety tests report (tests/test_safety_corpus.py), shown at the end.
+SAFETY_REPORT = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    lines = config.stash.get(SAFETY_REPORT, [])
+    if lines:
+        terminalreporter.section("real-corpus safety counts (interpreter stdlib)")
+        for line in lines:
+            terminalreporter.write_line(line)

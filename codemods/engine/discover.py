@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pathspec
 
+from codemods.engine.guards import GENERATED_MARKER
 from codemods.errors import CodemodError
 
 # Directories nobody wants rewritten, as in ruff's default `exclude`.
@@ -51,6 +52,8 @@ class SourceFile:
     scan_root: Path  # the directory argument it was found under (or its parent, for files)
     relpath: str  # relative to the display root, posix separators
     explicit: bool = False
+    #: Files with this text in their first lines are skipped as generated (None: never).
+    generated_marker: str | None = GENERATED_MARKER
 
     @property
     def scan_relpath(self) -> str:
@@ -118,8 +121,27 @@ def discover(
     *,
     extensions: tuple[str, ...] = (".py",),
     respect_gitignore: bool = True,
+    generated_marker: str | None = GENERATED_MARKER,
 ) -> Iterator[SourceFile]:
-    """Yield each file once (by real path), in a stable order."""
+    """Yield each file once (by real path), in a stable order.
+
+    Only ``extensions`` are collected from directories (``.pyi`` stubs only when asked);
+    a file named on the command line is always included.
+    """
+    found = _discover(paths, root, extensions, respect_gitignore)
+    if generated_marker == GENERATED_MARKER:
+        yield from found
+    else:
+        for source in found:
+            yield replace(source, generated_marker=generated_marker)
+
+
+def _discover(
+    paths: Sequence[Path],
+    root: Path,
+    extensions: tuple[str, ...],
+    respect_gitignore: bool,
+) -> Iterator[SourceFile]:
     ignores = _Ignores()
     seen: set[Path] = set()
     for given in paths:

@@ -24,6 +24,7 @@ from typing import Any
 from codemods.analysis.project import ProjectIndex
 from codemods.engine.cache import CacheView, ResultCache, entry_key, project_state, run_fingerprint
 from codemods.engine.discover import SourceFile, discover, display_root, module_name_for
+from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import FileResult, Status
 from codemods.engine.transform import transform_source
@@ -49,10 +50,18 @@ class Plan:
     scan_roots: tuple[Path, ...]
 
 
-def make_plan(recipe: Recipe, paths: Sequence[Path], *, unsafe: bool = False) -> Plan:
+def make_plan(
+    recipe: Recipe,
+    paths: Sequence[Path],
+    *,
+    unsafe: bool = False,
+    include_stubs: bool = False,
+    generated_marker: str | None = GENERATED_MARKER,
+) -> Plan:
     paths = list(paths) or [Path(".")]
     root = display_root(paths)
-    files = tuple(discover(paths, root))
+    extensions = (".py", ".pyi") if include_stubs else (".py",)
+    files = tuple(discover(paths, root, extensions=extensions, generated_marker=generated_marker))
     steps = tuple(s for s in recipe.steps if unsafe or s.step.is_safe())
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
@@ -99,7 +108,9 @@ def _process_data(
         project=project,
     )
     try:
-        outcome = transform_source(data, steps, ctx, source.scan_relpath)
+        outcome = transform_source(
+            data, steps, ctx, source.scan_relpath, generated_marker=source.generated_marker
+        )
     except Exception as exc:  # a bug in the engine must still not stop the run
         return base.with_(
             status=Status.FAILED, reason="internal error", detail=f"{type(exc).__name__}: {exc}"
@@ -159,10 +170,13 @@ class _Worker:
             data = source.path.read_bytes()
         except OSError as exc:
             return _unreadable(source, exc), None
+        if b"\0" not in data and not any_step_may_run(self.steps, data, source.scan_relpath):
+            # what transform_source would say, without searching for the needles twice
+            return FileResult(str(source.path), source.relpath, Status.UNCHANGED), None
         key = None
         module_name = module_name_for(source.path)
         cache = self.cache
-        if cache is not None and any_step_may_run(self.steps, data, source.scan_relpath):
+        if cache is not None and b"\0" not in data:
             where = f"{source.scan_relpath}\0{getattr(source, 'generated_marker', None)}"
             key = entry_key(data, where, module_name)
             hit = cache.lookup(key)
@@ -311,11 +325,18 @@ def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
         return result
     path = Path(result.path)
     real = path.resolve()
-    if path.is_symlink() and not any(real.is_relative_to(r) for r in scan_roots):
+    inside = any(real.is_relative_to(r) for r in scan_roots)
+    if path.is_symlink() and not inside:
         return result.with_(
             status=Status.SKIPPED,
             reason="symlink out of tree",
             detail=f"points to {real}; not followed for writing",
+        )
+    if result.parsed and not inside:  # a source file reached through a path outside
+        return result.with_(
+            status=Status.SKIPPED,
+            reason="outside the given paths",
+            detail=f"{real} is not under the paths given; not written",
         )
     try:
         atomic_write(path, result.new, result.old)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+#: Temp files are named ``.<name>.<8 random chars>.codemod-tmp``, next to the file they replace.
+TEMP_SUFFIX = ".codemod-tmp"
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
 class ChangedOnDisk(Exception):
@@ -23,7 +29,7 @@ def atomic_write(path: Path, data: bytes, expected_old: bytes | None) -> None:
     """
     target = path.resolve()
     st = target.stat() if expected_old is not None else None
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".codemod-tmp")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -50,3 +56,33 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def stale_temp_files(directories: Iterable[Path]) -> list[Path]:
+    """Temp files an interrupted run left in ``directories`` (regular files named like ours).
+
+    A process killed (SIGKILL, power loss) between creating its temp file and renaming it
+    over the target leaves the temp file behind; the target itself is untouched.
+    """
+    found: list[Path] = []
+    for directory in dict.fromkeys(directories):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        found += [
+            Path(e.path)
+            for e in entries
+            if _TEMP_NAME.match(e.name) and e.is_file(follow_symlinks=False)
+        ]
+    return sorted(found)
+
+
+def remove_stale_temp_files(directories: Iterable[Path]) -> list[Path]:
+    """Remove :func:`stale_temp_files`; return the ones removed."""
+    removed = []
+    for path in stale_temp_files(directories):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed

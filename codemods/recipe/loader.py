@@ -135,7 +135,8 @@ class RecipeLoader:
         except UnicodeDecodeError as exc:
             raise RecipeError(
                 f"recipe is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                location=Location(file),
+                location=Location(file, raw[: exc.start].count(b"\n") + 1),
+                hint="save the file as UTF-8",
             ) from None
         except OSError as exc:
             raise RecipeError(
@@ -157,7 +158,7 @@ class RecipeLoader:
         if path.stem and not RECIPE_ID.match(path.stem):
             raise RecipeError(
                 f"recipe file name `{path.name}` is not a kebab-case id",
-                location=Location(source.file),
+                location=Location(source.file, 1),
                 hint="name it like `my-recipe.yaml`: lowercase words joined by `-`",
             )
         try:
@@ -190,10 +191,19 @@ class RecipeLoader:
                         "expected a recipe id or a path to a recipe file",
                         location=source.location((*item_path, "recipe")),
                         path=format_path((*item_path, "recipe")),
+                        hint="write `- recipe: <recipe-id>` (see `codemod list`) or a path",
                     )
                 child_path = self.resolve(
                     value, base_dir=path.parent, location=source.location((*item_path, "recipe"))
                 )
+                if child_path in stack:
+                    chain = " -> ".join(p.stem for p in (*stack, child_path))
+                    raise RecipeError(
+                        f"recipes include each other in a cycle: {chain}",
+                        location=source.location((*item_path, "recipe")),
+                        path=format_path((*item_path, "recipe")),
+                        hint="remove this `- recipe:` item or another one in that chain",
+                    )
                 child = self._load_path(child_path, stack)
                 uses.append(child.id)
                 fingerprint.update(child.fingerprint.encode())
@@ -257,24 +267,32 @@ def _from_validation(
     fields: dict[str, Any],
     step_id: str | None = None,
 ) -> RecipeError:
-    """The first pydantic error as a RecipeError with file:line, recipe path and a hint."""
-    err = exc.errors()[0]
+    """The first pydantic error as a RecipeError with file:line, recipe path and a hint.
+
+    An unknown key is reported before anything else: a typo (``stpes:``) is the cause of
+    the "missing `steps`" that comes with it.
+    """
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc: PathKey = (*prefix, *err["loc"])
     kind = err["type"]
     message = err["msg"]
+    word = "option" if step_id is not None else "key"
     hint = None
     if kind == "missing":
         name = err["loc"][-1]
         info = fields.get(str(name)) if len(err["loc"]) == 1 else None
         what = f" ({info.description})" if info is not None and info.description else ""
-        message = f"missing required option `{name}`{what}"
+        message = f"missing required {word} `{name}`{what}"
         hint = f"add `{name}: ...` here"
         location = source.location(loc[:-1])
     elif kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.5)
-        message = f"unknown option `{name}`; expected one of: {', '.join(fields)}"
-        hint = f"did you mean `{close[0]}`?" if close else None
+        known = list(fields) if len(err["loc"]) == 1 else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        expected = f"; expected one of: {', '.join(known)}" if known else ""
+        message = f"unknown {word} `{name}`{expected}"
+        hint = f"did you mean `{close[0]}`?" if close else f"remove `{name}`"
         location = source.location(loc, key=True)
     else:
         got = err.get("input")
@@ -283,6 +301,12 @@ def _from_validation(
         location = source.location(loc)
     if hint is None and step_id is not None:
         hint = f"see `codemod explain {step_id}` for the options and examples"
+    if hint is None:  # a top-level key of the recipe: say what it should hold
+        info = fields.get(str(err["loc"][0])) if err["loc"] else None
+        if info is not None and info.description:
+            hint = f"`{err['loc'][0]}` holds: {info.description}"
+        else:
+            hint = "see the recipe format in the README, or `codemod schema`"
     return RecipeError(message, location=location, path=format_path(loc), hint=hint)
 
 

@@ -51,7 +51,7 @@ def load_yaml(text: str, file: str) -> YamlSource:
     if len(text) > MAX_BYTES:
         raise RecipeError(
             f"recipe is {len(text):,} bytes; recipes are limited to {MAX_BYTES:,}",
-            location=Location(file),
+            location=Location(file, 1),
             hint="split it into smaller recipes that compose with `- recipe: <id>`",
         )
     try:
@@ -98,6 +98,7 @@ def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 raise RecipeError(
                     "mapping keys must be plain strings",
+                    hint='quote the key (`"1": ...`) or use a name',
                     location=Location(
                         source.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
                     ),
