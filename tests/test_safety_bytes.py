@@ -194,3 +194,32 @@ def test_huge_file_is_reported_not_parsed(tmp_path: Path, recipe_file: Path) -> 
     assert (work / "huge.py").read_bytes() == huge
     assert "huge.py: skipped: too large" in result.output
     assert (work / "small.py").read_bytes() == CALL.replace(b"timeout", b"deadline")
+
+
+def test_lossy_rendering_alone_is_not_a_change(tmp_path: Path, recipe_file: Path) -> None:
+    """LibCST drops a form feed before a statement; with nothing to rename, nothing changes."""
+    work = tmp_path / "tree"
+    work.mkdir()
+    data = b"from net import connect\n\x0cdef a(host):\n    return connect(host, deadline=5)\n"
+    assert b"timeout" not in data
+    data += b"# timeout is only mentioned here\n"
+    (work / "mod.py").write_bytes(data)
+    result = CliRunner().invoke(app, ["preview", str(recipe_file), str(work), "--color", "never"])
+    assert result.exit_code == 0, result.output
+    assert "1 unchanged" in result.output
+    assert "+" not in result.output.replace("+++", "")
+    assert (work / "mod.py").read_bytes() == data
+
+
+def test_change_on_a_line_libcst_cannot_reproduce_is_refused(
+    tmp_path: Path, recipe_file: Path
+) -> None:
+    """The form feed sits on the very line that changes: the file is skipped, not damaged."""
+    work = tmp_path / "tree"
+    work.mkdir()
+    data = b"from net import connect\n\x0cconn = connect('h', timeout=5)\n"
+    (work / "mod.py").write_bytes(data)
+    result = CliRunner().invoke(app, ["apply", str(recipe_file), str(work), "--color", "never"])
+    assert result.exit_code == 0, result.output
+    assert "mod.py:2: skipped: not reproducible byte for byte" in result.output
+    assert (work / "mod.py").read_bytes() == data
