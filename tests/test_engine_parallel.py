@@ -200,3 +200,18 @@ def test_cli_jobs_option(tmp_path: Path) -> None:
     assert one.stdout.count("+++ b/") == 10
     bad = runner.invoke(app, ["apply", "session-id-to-request-id", str(tmp_path), "--jobs", "0"])
     assert bad.exit_code == 2
+
+
+def test_the_shared_needle_search_agrees_with_each_steps_own(recipe: Recipe) -> None:
+    from codemods.engine.prefilter import any_step_may_run, needles_match
+
+    steps = recipe.steps
+    for text in (
+        b"",
+        b"session_id",
+        b"session_id UserExecutionContext",
+        b"from_request(session_id=1)",
+        b"UserExecutionContext only",
+    ):
+        expected = any(s.applies_to("a.py") and needles_match(s, text) for s in steps)
+        assert any_step_may_run(steps, text, "a.py") is expected, text

@@ -45,5 +45,26 @@ def _encoded(step: Step[Any]) -> tuple[tuple[bytes, ...], ...] | None:
 
 
 def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: str) -> bool:
-    """Whether at least one step applies to the path and finds its needles in ``data``."""
-    return any(s.applies_to(scan_relpath) and needles_match(s, data) for s in steps)
+    """Whether at least one step applies to the path and finds its needles in ``data``.
+
+    Each distinct needle is searched for at most once per file, however many steps share it.
+    """
+    if not prefilter_enabled():
+        return any(s.applies_to(scan_relpath) for s in steps)
+    found: dict[bytes, bool] = {}
+    for step in steps:
+        if not step.applies_to(scan_relpath):
+            continue
+        groups = _encoded(step.step)
+        if groups is None:
+            return True
+        for group in groups:
+            for needle in group:
+                hit = found.get(needle)
+                if hit is None:
+                    hit = found[needle] = needle in data
+                if not hit:
+                    break
+            else:
+                return True
+    return False
