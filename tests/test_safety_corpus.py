@@ -60,7 +60,7 @@ STDLIB_CONFIGS: dict[str, list[dict[str, Any]]] = {
     ],
     "rename_module": [
         {"old": "getopt", "new": "getopt_legacy"},
-        {"old": "email.utils", "new": "email.helpers"},
+        {"old": "quopri", "new": "codecs_qp"},
     ],
     "remove_import": [{"module": "getopt"}, {"module": "sched"}],
 }
@@ -88,7 +88,7 @@ def _compiles(data: bytes) -> bool:
 
 
 #: Text that the real-change configurations below match: a few such files join the sample.
-_MATCHED = (b"mkdtemp(", b"OrderedDict", b"dedent(", b"import getopt", b"email.utils")
+_MATCHED = (b"mkdtemp(", b"OrderedDict", b"dedent(", b"import getopt", b"import quopri")
 
 
 @functools.cache
