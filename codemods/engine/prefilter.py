@@ -8,6 +8,9 @@ deeper analysis (scope, qualified names) only ever see files that passed.
 For comparisons and debugging, ``CODEMOD_NO_PREFILTER=1`` in the environment turns the check
 off: every step then runs on every file its recipe's include/exclude globs allow. A correct
 needle declaration never changes the result, only the time (``bench/run.py`` checks this).
+
+Needles see a file as Python's tokenizer does, ending in a newline even when its bytes don't,
+so a needle such as ``"resource\\n"`` also finds ``import resource`` on an unterminated last line.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def needles_match(step: CompiledStep, data: bytes) -> bool:
     groups = _encoded(step.step)
     if groups is None or not prefilter_enabled():
         return True
+    data = _newline_terminated(data)
     return any(all(n in data for n in group) for group in groups)
 
 
@@ -51,6 +55,7 @@ def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: s
     """
     if not prefilter_enabled():
         return any(s.applies_to(scan_relpath) for s in steps)
+    data = _newline_terminated(data)
     found: dict[bytes, bool] = {}
     for step in steps:
         if not step.applies_to(scan_relpath):
@@ -68,3 +73,7 @@ def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: s
             else:
                 return True
     return False
+
+
+def _newline_terminated(data: bytes) -> bytes:
+    return data if not data or data.endswith(b"\n") else data + b"\n"

@@ -100,10 +100,14 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
     )
 
     def needles(self) -> Needles:
-        # Test names come from the config (`python_functions`), so only the keywords are certain.
-        groups: list[list[str]] = [["async"]]
+        # Test names come from the config (`python_functions`), so only the keywords are certain:
+        # the `async` keyword (`async def`; `async for`/`with`/comprehensions in a sync test) is
+        # followed by whitespace, a line end (inside brackets), a comment or a continuation,
+        # never by a name character as in `asyncio`/`asynchronous`; and there is a `def`.
+        ends = (" ", "\t", "\x0c", "\n", "\r", "#", "\\")
+        groups: list[list[str]] = [["async" + end, "def"] for end in ends]
         if self.options.fix_await_in_sync_tests:
-            groups.append(["await"])
+            groups.append(["await", "def"])
         return groups
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:

@@ -86,7 +86,10 @@ class RegisterMarkers(Step[RegisterMarkersOptions]):
     )
 
     def needles(self) -> Needles:
-        return [["mark"]]
+        # Every spelling of a pytest mark names the module somewhere in the file
+        # (`pytest.mark.x`, `import pytest as pt`, `from pytest import mark`); a string mark
+        # (`item.add_marker("x")`, e.g. in a conftest hook) needs `add_marker` instead.
+        return [["mark", "pytest"], ["add_marker"]]
 
     def collect(self, module: cst.Module, ctx: FileContext) -> Any:
         used = mark_uses(module) - BUILTIN_MARKERS - PLUGIN_MARKERS - set(self.options.ignore)

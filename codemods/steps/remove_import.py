@@ -23,6 +23,10 @@ from codemods.analysis.imports import (
 )
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
+#: What may follow a module name in an import statement (Python's whitespace, line ends,
+#: separators, a comment, a line continuation).
+_NAME_ENDS = (" ", "\t", "\x0c", "\n", "\r", ",", ";", "#", "\\")
+
 
 class RemoveImportOptions(StepOptions):
     module: str = Field(
@@ -72,7 +76,12 @@ class RemoveImport(Step[RemoveImportOptions]):
     )
 
     def needles(self) -> Needles:
-        return [["import", self.options.module.rsplit(".", 1)[-1]]]
+        # In `import a, mod as m` and `from mod import x` the module's last component is followed
+        # by whitespace, a line end (the pre-check sees a final newline even where the file has
+        # none), `,`, `;`, `#` or a backslash continuation, never by a name character as in
+        # `importlib.resources` or `resource_x`.
+        last = self.options.module.rsplit(".", 1)[-1]
+        return [["import", last + end] for end in _NAME_ENDS]
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         wanted = _Finder(self.options, ctx)

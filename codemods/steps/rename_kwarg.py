@@ -9,14 +9,15 @@ reported, because renaming would produce a duplicate keyword (a SyntaxError).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, QualifiedNameProvider
 from pydantic import Field, field_validator
 
 from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
-from codemods.analysis.visit import line_col, transform_with_metadata
+from codemods.analysis.visit import transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
 _DOTTED = r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_*][A-Za-z0-9_]*)*$"
@@ -107,13 +108,30 @@ class RenameKwarg(Step[RenameKwargOptions]):
 
 
 class _Renamer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    # Positions are needed only for the rare duplicate-keyword warning, so they are resolved
+    # then (see `_line_col`), not for every file that passes the needles.
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def __init__(self, options: RenameKwargOptions, ctx: FileContext) -> None:
         super().__init__()
         self.opts = options
         self.ctx = ctx
         self.patterns = [DottedPattern(c) for c in options.callables]
+        self.module: cst.Module | None = None
+        self.positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+
+    def _line_col(self, node: cst.CSTNode) -> tuple[int, int]:
+        """1-based line and column of an original node, resolved on first use."""
+        if self.positions is None:
+            assert self.module is not None
+            # The visited tree itself (no copy), so its nodes are the keys.
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self.positions = wrapper.resolve(PositionProvider)
+        start = self.positions[node].start
+        return start.line, start.column + 1
 
     def _target(self, call: cst.Call) -> DottedPattern | None:
         qnames = qualified_names_for(
@@ -130,8 +148,8 @@ class _Renamer(cst.CSTTransformer):
         pattern = self._target(original)
         if pattern is None:
             return updated
-        line, col = line_col(self, original)
         if new in keywords or new in star_dict_keys:
+            line, col = self._line_col(original)
             self.ctx.warn(
                 f"call to {pattern.text} passes both `{old}` and `{new}`; left unchanged "
                 f"(renaming would duplicate `{new}`)",
