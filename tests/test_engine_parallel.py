@@ -215,3 +215,64 @@ def test_the_shared_needle_search_agrees_with_each_steps_own(recipe: Recipe) -> 
     ):
         expected = any(s.applies_to("a.py") and needles_match(s, text) for s in steps)
         assert any_step_may_run(steps, text, "a.py") is expected, text
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_workers_do_not_outlive_a_killed_main_process(tmp_path: Path) -> None:
+    """SIGKILL on `codemod` must not leave its worker processes running forever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    body = "".join(f"value_{i} = connect('h{i}', timeout={i})\n" for i in range(400))
+    for index in range(400):
+        (tmp_path / f"mod_{index}.py").write_text("from net import connect\n" + body)
+    recipe = tmp_path / "slow-rename.yaml"
+    recipe.write_text(
+        "title: Rename timeout\ndescription: Renames a keyword.\nsteps:\n"
+        "  - rename_kwarg:\n      callables: ['*.connect']\n      old: timeout\n      new: deadline\n"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codemods",
+            "preview",
+            str(recipe),
+            str(tmp_path),
+            "--jobs",
+            "2",
+            "--no-cache",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the run never started its workers"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)

@@ -200,10 +200,33 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
-def _init_worker(steps: Sequence[CompiledStep], cache: CacheView | None) -> None:
+def _init_worker(
+    steps: Sequence[CompiledStep], cache: CacheView | None, parent: int | None = None
+) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _die_with_parent(parent)
     _WORKER = _Worker(steps, cache)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """End this worker when the main process dies, even by SIGKILL.
+
+    Forked workers hold the task pipe's write end themselves, so they never see it close:
+    without this, killing ``codemod`` would leave idle workers behind forever. Linux only
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere the pool's own shutdown is all there is.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # 1 == PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
 
 
 def _work(sources: Sequence[SourceFile]) -> list[tuple[FileResult, Entry]]:
@@ -241,7 +264,10 @@ def _results(
     size = max(1, min(32, len(files) // (jobs * 32)))
     batches = (files[i : i + size] for i in range(0, len(files), size))
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=(steps, cache)
+        max_workers=jobs,
+        mp_context=_context(),
+        initializer=_init_worker,
+        initargs=(steps, cache, os.getpid()),
     )
     pending: deque[Future[list[tuple[FileResult, Entry]]]] = deque()
     try:
