@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from codemods.analysis.visit import OwnScopeOnly
+
 
 @dataclass(frozen=True)
 class PytestNames:
@@ -181,20 +183,11 @@ def has_own_await(node: cst.FunctionDef) -> tuple[list[cst.Await], bool]:
     return visitor.awaits, visitor.async_blocks
 
 
-class _AwaitFinder(cst.CSTVisitor):
+class _AwaitFinder(OwnScopeOnly, cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.awaits: list[cst.Await] = []
         self.async_blocks = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def visit_Await(self, node: cst.Await) -> None:
         self.awaits.append(node)

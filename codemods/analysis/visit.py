@@ -26,3 +26,20 @@ def line_col(visitor: cst.MetadataDependent, node: cst.CSTNode) -> tuple[int, in
     """1-based line and column of ``node`` (needs ``PositionProvider`` in the dependencies)."""
     pos = visitor.get_metadata(PositionProvider, node).start
     return pos.line, pos.column + 1
+
+
+class OwnScopeOnly:
+    """Mixin for visitors and transformers that must stay in the body they are given.
+
+    Nested functions, lambdas and classes are other scopes: an ``await`` or a ``super()``
+    call inside them belongs to them, so they are not entered.
+    """
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False

@@ -21,7 +21,7 @@ from libcst.metadata import PositionProvider
 from pydantic import Field
 
 from codemods.analysis.pytest_marks import has_own_await
-from codemods.analysis.visit import line_col, transform_with_metadata
+from codemods.analysis.visit import OwnScopeOnly, line_col, transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
 CLASS_METHODS = ("setup_method", "teardown_method", "setup_class", "teardown_class")
@@ -224,21 +224,12 @@ def _is_super_call(expr: cst.BaseExpression, name: str) -> bool:
     )
 
 
-class _DropSuperAwait(cst.CSTTransformer):
+class _DropSuperAwait(OwnScopeOnly, cst.CSTTransformer):
     """Replace ``await super().<name>(...)`` by the call itself, in the method's own body."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
         if not _is_super_call(updated.expression, self.name):
