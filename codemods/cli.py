@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -24,8 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 RecipeArg = Annotated[
     str | None,
@@ -454,8 +451,3 @@ def doctor(
     from codemods.doctor.render import run_doctor
 
     _guard(out, verbose, lambda: run_doctor(paths or [Path(".")], format, write_recipe, out))
-
-
-def entry() -> None:  # pragma: no cover - for `python -m codemods`
-    app(prog_name="codemod")
-    sys.exit(0)

@@ -222,7 +222,6 @@ class RecipeLoader:
             examples=tuple(model.examples),
             uses=tuple(uses),
             fingerprint=fingerprint.hexdigest(),
-            filters=own_filter,
         )
 
 

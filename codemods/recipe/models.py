@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -112,4 +112,3 @@ class Recipe:
     examples: tuple[ExampleModel, ...] = ()
     uses: tuple[str, ...] = ()
     fingerprint: str = ""
-    filters: tuple[FileFilter, ...] = field(default=())
