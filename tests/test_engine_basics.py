@@ -57,8 +57,9 @@ def test_only_files_with_the_needles_are_parsed_once_for_all_steps(
         == b"from net import Client\n\nc = Client(timeout_s=1, max_retries=2)\n"
     )
     assert results["uses.py"].fired == ("rename_kwarg", "rename_kwarg")
-    # one parse of the input for both steps, one re-parse to verify the output; nothing else parsed
-    assert parsed == ["c = Client(timeout=1, retries=2)", "c = Client(timeout_s=1, max_retries=2)"]
+    # one LibCST parse of the input for both steps (CPython's compiler verifies the output);
+    # nothing else parsed
+    assert parsed == ["c = Client(timeout=1, retries=2)"]
     assert not results["unrelated.py"].parsed and not results["mentions_name_only.py"].parsed
 
 

@@ -226,12 +226,17 @@ def remove_unused_imports(
     module: cst.Module,
     imports: Sequence[tuple[str, str | None, str | None]],
     full_module_name: str | None = None,
+    is_package: bool = False,
 ) -> cst.Module:
     """``module`` without the given ``(module, name, asname)`` imports that nothing uses.
 
     Uses LibCST's ``RemoveImportsVisitor``, which keeps an import still referenced by code,
-    a string annotation or ``__all__``.
+    a string annotation or ``__all__``. Relative imports are resolved from the file's package
+    (the module itself for an ``__init__.py``), which the visitor needs to be told.
     """
+    package = full_module_name
+    if full_module_name is not None and not is_package:
+        package = full_module_name.rpartition(".")[0] or None
     # The visitor keys `import m [as x]` removals by module, so one alias per module per pass.
     batches: list[list[tuple[str, str | None, str | None]]] = []
     for item in dict.fromkeys(imports):
@@ -244,6 +249,8 @@ def remove_unused_imports(
         batch.append(item)
     for batch in batches:
         wrapper = wrap(module)
-        context = CodemodContext(wrapper=wrapper, full_module_name=full_module_name)
+        context = CodemodContext(
+            wrapper=wrapper, full_module_name=full_module_name, full_package_name=package
+        )
         module = wrapper.visit(RemoveImportsVisitor(context, batch))
     return module

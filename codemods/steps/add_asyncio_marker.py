@@ -14,6 +14,7 @@ The sibling breakage, a ``def test_*`` whose body uses ``await`` (a SyntaxError)
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -24,7 +25,8 @@ from pydantic import Field
 
 from codemods.analysis.pytest_config import name_matches, pytest_config_for, pytest_options_for
 from codemods.analysis.pytest_marks import PytestNames, has_own_await, pytestmark_values
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.analysis.quick import uses_async
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
 #: Marks meaning "an async framework runs this test": asyncio covers, the others opt out.
 ASYNC_MARKS = frozenset({"asyncio", "anyio", "trio"})
@@ -110,14 +112,22 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
             groups.append(["await", "def"])
         return groups
 
+    def precheck(self, source: Source, ctx: FileContext) -> bool:
+        # The needles pass every file with the `async` keyword (most of asyncio's own code):
+        # only a test function where the planner looks (module level, `Test*` classes), async
+        # or using `await`, can need the mark. A sync test with `await` is a SyntaxError, so
+        # `source.tree` raises and the step runs.
+        functions, classes = _name_options(ctx)
+        return _may_need_mark(
+            source.tree.body, functions, classes, self.options.fix_await_in_sync_tests
+        )
+
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
-        auto = False
-        functions: object = None
-        classes: object = None
-        if ctx.project is not None:
-            auto = pytest_config_for(ctx.project, ctx.path).asyncio_mode == "auto"
-            options = pytest_options_for(ctx.project, ctx.path)
-            functions, classes = options.get("python_functions"), options.get("python_classes")
+        auto = (
+            ctx.project is not None
+            and pytest_config_for(ctx.project, ctx.path).asyncio_mode == "auto"
+        )
+        functions, classes = _name_options(ctx)
         names = PytestNames.of(module)
         module_marks = names.pytestmark_marks(module.body)
         plan = _Planner(names, self.options.fix_await_in_sync_tests, functions, classes)
@@ -147,6 +157,56 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
             AddImportsVisitor.add_needed_import(context, "pytest")
             module = AddImportsVisitor(context).transform_module(module)
         return module
+
+
+def _name_options(ctx: FileContext) -> tuple[object, object]:
+    """The effective ``python_functions`` and ``python_classes`` (None: pytest's defaults)."""
+    if ctx.project is None:
+        return None, None
+    options = pytest_options_for(ctx.project, ctx.path)
+    return options.get("python_functions"), options.get("python_classes")
+
+
+def _may_need_mark(
+    body: Sequence[ast.stmt],
+    functions: object,
+    classes: object,
+    fix_sync: bool,
+    module_classes: dict[str, ast.ClassDef] | None = None,
+) -> bool:
+    """The planner's walk over the stdlib ``ast``, answering only "could anything need it"."""
+    if module_classes is None:
+        module_classes = {s.name: s for s in body if isinstance(s, ast.ClassDef)}
+    for stmt in body:
+        if isinstance(stmt, ast.AsyncFunctionDef):
+            if name_matches(stmt.name, functions, "test"):
+                return True
+        elif isinstance(stmt, ast.FunctionDef):
+            if fix_sync and name_matches(stmt.name, functions, "test") and uses_async(stmt):
+                return True
+        elif (
+            isinstance(stmt, ast.ClassDef)
+            and name_matches(stmt.name, classes, "Test")
+            and not _is_unittest(stmt, module_classes, set())
+            and _may_need_mark(stmt.body, functions, classes, fix_sync, module_classes)
+        ):
+            return True
+    return False
+
+
+def _is_unittest(node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: set[str]) -> bool:
+    """``_Planner._is_unittest`` over the stdlib ``ast``: a ``*TestCase`` base, here or inherited."""
+    seen.add(node.name)
+    for base in node.bases:
+        name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)
+        if name is None:
+            continue
+        if name.endswith("TestCase"):
+            return True
+        parent = classes.get(name)
+        if parent is not None and name not in seen and _is_unittest(parent, classes, seen):
+            return True
+    return False
 
 
 class _Planner:

@@ -11,6 +11,7 @@ the file keeps the import). Only name modules whose import has no side effects y
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar
 
 import libcst as cst
@@ -20,8 +21,10 @@ from codemods.analysis.imports import (
     DOTTED_RE,
     import_from_module,
     remove_unused_imports,
+    resolve_module,
 )
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.analysis.quick import Reads, scoped_statements
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
 #: What may follow a module name in an import statement (Python's whitespace, line ends,
 #: separators, a comment, a line continuation).
@@ -83,12 +86,69 @@ class RemoveImport(Step[RemoveImportOptions]):
         last = self.options.module.rsplit(".", 1)[-1]
         return [["import", last + end] for end in _NAME_ENDS]
 
+    def precheck(self, source: Source, ctx: FileContext) -> bool:
+        # The needles only say `import` and `resource` both occur somewhere (`importlib.resources`
+        # in prose, `self.resource = ...`): an import statement of the module must exist, and
+        # what it binds must not already be read in its scope (the removal keeps any import
+        # with a use; CPython's symtable is a cheap judge of uses). When unsure: True.
+        is_package = ctx.path.name == "__init__.py"
+        found = [
+            (node, scope)
+            for node, scope in scoped_statements(source.tree.body)
+            if self._matches(node, ctx.module_name, is_package)
+        ]
+        if not found:
+            return False
+        try:
+            reads = Reads(source.data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        for node, scope in found:
+            bound = self._bound_names(node)
+            if bound is None:
+                return True
+            if scope is None:
+                used: set[str] | None = reads.of_globals()
+            elif isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+                used = reads.of_function(scope)
+            else:
+                return True  # a class body: not worth the bookkeeping
+            if used is None or not bound <= used:
+                return True
+        return False
+
+    def _matches(self, node: ast.stmt, file_module: str | None, is_package: bool) -> bool:
+        """``_Finder``'s test over the stdlib ``ast``."""
+        module = self.options.module
+        if isinstance(node, ast.Import):
+            return any(alias.name == module for alias in node.names)
+        if not isinstance(node, ast.ImportFrom) or not self.options.names:
+            return False
+        if any(alias.name == "*" for alias in node.names):
+            return False
+        spelled = "." * node.level + (node.module or "")
+        return resolve_module(spelled, file_module, is_package=is_package) == module
+
+    def _bound_names(self, node: ast.stmt) -> set[str] | None:
+        """The names a matching import binds, or None when that is not a plain name."""
+        module, wanted = self.options.module, self.options.names
+        if isinstance(node, ast.ImportFrom):
+            return {a.asname or a.name for a in node.names if "*" in wanted or a.name in wanted}
+        bound: set[str] = set()
+        for alias in getattr(node, "names", ()):
+            if alias.name == module:
+                if alias.asname is None and "." in module:
+                    return None  # `import a.b` binds `a`, shared with other imports
+                bound.add(alias.asname or alias.name)
+        return bound
+
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         wanted = _Finder(self.options, ctx)
         module.visit(wanted)
         if not wanted.found:
             return module
-        return remove_unused_imports(module, wanted.found, ctx.module_name)
+        is_package = ctx.path.name == "__init__.py"
+        return remove_unused_imports(module, wanted.found, ctx.module_name, is_package)
 
 
 class _Finder(cst.CSTVisitor):

@@ -12,6 +12,7 @@ unchanged and reported for manual review, with its location.
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Literal
 
 import libcst as cst
@@ -21,8 +22,9 @@ from libcst.metadata import PositionProvider
 from pydantic import Field
 
 from codemods.analysis.pytest_marks import has_own_await
+from codemods.analysis.quick import scoped_statements
 from codemods.analysis.visit import OwnScopeOnly, line_col, transform_with_metadata
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
 CLASS_METHODS = ("setup_method", "teardown_method", "setup_class", "teardown_class")
 MODULE_FUNCTIONS = ("setup_module", "teardown_module", "setup_function", "teardown_function")
@@ -105,6 +107,18 @@ class SyncSetupMethods(Step[SyncSetupMethodsOptions]):
     def needles(self) -> Needles:
         names = [*self.options.methods, *self.options.module_functions]
         return [["async", name] for name in names]
+
+    def precheck(self, source: Source, ctx: FileContext) -> bool:
+        # The needles find `async` and `setup_method` anywhere; only an `async def` of one of
+        # the names, directly in a class (methods) or in module-level code (functions), matters.
+        methods, functions = set(self.options.methods), set(self.options.module_functions)
+        for node, scope in scoped_statements(source.tree.body):
+            if isinstance(node, ast.AsyncFunctionDef) and (
+                (isinstance(scope, ast.ClassDef) and node.name in methods)
+                or (scope is None and node.name in functions)
+            ):
+                return True
+        return False
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         syncer = _Syncer(self.options, ctx)
