@@ -91,6 +91,19 @@ PATTERNS = (
         "    def test_ready(self):\n        assert self.ready\n",
         avoid=("setup_method",),
     ),
+    Pattern(
+        "remove-unused-resource-import",
+        "unused resource import",
+        "\n\nimport resource  # injected, never used\n",
+        avoid=("resource",),
+    ),
+    Pattern(
+        "asyncio-markers",
+        "async test without the asyncio mark",
+        "\n\nasync def test_bench_injected():\n    assert await _bench_ready()\n\n\n"
+        "async def _bench_ready():\n    return True\n",
+        avoid=("pytestmark", "asyncio_mode", "test_bench", "import pytest as", "from pytest"),
+    ),
 )
 
 

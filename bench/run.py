@@ -99,8 +99,15 @@ def main() -> None:
     parser.add_argument(
         "--unfiltered-sample",
         type=int,
-        default=200,
-        help="files of the sample for the unfiltered single-process run (it parses them all)",
+        default=60,
+        help="random files of the corpus for the unfiltered single-process run (it runs every "
+        "step on every file: ~2 CPU-s per file)",
+    )
+    parser.add_argument(
+        "--unfiltered-injected",
+        type=int,
+        default=18,
+        help="injected files added to that sample, so that it has changes to compare",
     )
     parser.add_argument(
         "--catalog-sample",
@@ -232,20 +239,25 @@ def main() -> None:
         t_lib = timed(libcst_cmd, cwd=sample)
         rows.append(show("libcst.tool codemod rename.RenameCommand (sample)", t_lib, len(chosen)))
 
-        # 5. unfiltered single-process vs filtered parallel, on (part of) the sample
-        if args.unfiltered_sample < len(chosen):
-            small, _ = make_sample(sample, chosen, args.unfiltered_sample, args.seed)
+        # 5. unfiltered single-process vs filtered parallel, on random files plus injected ones
+        rng = random.Random(args.seed + 2)
+        injected = rng.sample(sorted(meta["expected_changed"]), args.unfiltered_injected)
+        others = [f for f in all_files if f not in set(meta["expected_changed"])]
+        picked_small = sorted({*injected, *rng.sample(others, args.unfiltered_sample)})
+        small, _ = make_sample(corpus, picked_small, len(picked_small), args.seed)
         base = [*CODEMOD, "preview", catalog, str(small), "--unsafe", "--no-cache"]
         t_f = timed([*base, *j], env={"NO_COLOR": "1"})
         t_u = timed([*base, "--jobs", "1"], env={"NO_COLOR": "1", "CODEMOD_NO_PREFILTER": "1"})
-        n_small = min(args.unfiltered_sample, len(chosen))
-        rows.append(show("catalog, filtered, parallel (small sample)", t_f, n_small))
-        rows.append(show("catalog, unfiltered, 1 process (small sample)", t_u, n_small))
+        n_small = len(picked_small)
+        rows.append(show("catalog, filtered, parallel (unfiltered sample)", t_f, n_small))
+        rows.append(show("catalog, unfiltered, 1 process (unfiltered sample)", t_u, n_small))
         same = t_f.stdout == t_u.stdout and t_f.returncode == t_u.returncode
+        small_changed = {p for p in changed_paths(t_f.stdout) if p.endswith(".py")}
         print(
             f"    unfiltered single-process diff == filtered parallel diff: {same} "
-            f"({len(changed_paths(t_f.stdout))} files changed in the sample)"
+            f"({len(small_changed)} files changed, {len(injected)} injected in the sample)"
         )
+        same = same and len(small_changed) == len(injected)
     finally:
         shutil.rmtree(sample, ignore_errors=True)
         if small != sample:
