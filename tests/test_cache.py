@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -117,8 +120,6 @@ def test_a_changed_recipe_or_option_invalidates(tree: Path, tmp_path: Path) -> N
 
 
 def test_workers_use_and_fill_the_cache(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
     monkeypatch.setattr(importlib.import_module("codemods.engine.run"), "PARALLEL_MIN_FILES", 2)
     for n in range(20):
         (tree / "pkg" / f"local_{n}.py").write_text(UNCHANGED + f"# {n}\n")
@@ -194,3 +195,249 @@ def test_whole_tree_steps_get_cached_files_data(tree: Path) -> None:
     assert sum(r.cached for r in warm) == 3 and not any(r.parsed for r in warm)
     assert warm[-1].relpath == "calls.txt" and warm[-1].new == cold[-1].new
     assert warm[-1].new is not None and warm[-1].new.count(b"\n") == 3
+
+
+# -- the stat cache: files whose size, mtime, ctime and inode vouch for them are not read ------
+
+run_module = importlib.import_module("codemods.engine.run")
+HOUR = 3600.0
+
+
+def backdate(root: Path, seconds: float = HOUR) -> None:
+    """Give every file of the tree an mtime well outside the racy window, as a real tree has."""
+    when = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file() and CACHE_DIR not in path.parts:
+            os.utime(path, (when, when))
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the .py files read in this process (small trees never start workers)."""
+    seen: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if self.suffix == ".py":
+            seen.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    return seen
+
+
+def test_a_warm_run_reads_only_the_files_whose_result_is_never_cached(
+    tree: Path, reads: list[str]
+) -> None:
+    backdate(tree)
+    cold = by_name(tree, cache=True)
+    assert sorted(reads) == ["calls.py", "local.py", "plain.py", "warns.py"]
+    reads.clear()
+    warm = by_name(tree, cache=True)
+    # a change and a diagnostic always run again; the rest is decided by the stat alone
+    assert sorted(reads) == ["calls.py", "warns.py"]
+    for name in ("local.py", "plain.py"):
+        assert warm[name].status is Status.UNCHANGED
+        assert warm[name].cached and not warm[name].parsed
+    assert warm["calls.py"].new == cold["calls.py"].new
+    assert warm["warns.py"].diagnostics == cold["warns.py"].diagnostics
+    assert [(r.relpath, r.status) for r in warm.values()] == [
+        (r.relpath, r.status) for r in by_name(tree, cache=False).values()
+    ]
+
+
+def test_files_modified_within_the_racy_window_are_read_again(tree: Path, reads: list[str]) -> None:
+    # just written: an edit in the same timestamp tick would not show in the stat
+    by_name(tree, cache=True)
+    reads.clear()
+    warm = by_name(tree, cache=True)
+    assert sorted(reads) == ["calls.py", "local.py", "plain.py", "warns.py"]
+    assert warm["local.py"].cached  # the content cache still spares the parse
+    backdate(tree)
+    now = time.time()
+    os.utime(tree / "pkg" / "local.py", (now, now))  # touched a moment ago
+    by_name(tree, cache=True)
+    reads.clear()
+    by_name(tree, cache=True)
+    assert sorted(reads) == ["calls.py", "local.py", "warns.py"]
+
+
+SAME_SIZE_BEFORE = (
+    "from app.context import UserExecutionContext\n\n"
+    "ctx = UserExecutionContext(user_id='u', sessian_id='s')\n"
+)
+
+
+def test_an_edited_file_of_the_same_size_is_read_and_its_change_shown(tree: Path) -> None:
+    edited = tree / "pkg" / "same.py"
+    edited.write_text(SAME_SIZE_BEFORE)
+    backdate(tree)
+    runner = CliRunner()
+    args = ["preview", "session-id-to-request-id", str(tree)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "pkg/same.py" not in first.stdout
+    again = runner.invoke(app, args)
+    assert again.stdout == first.stdout
+    before = edited.stat()
+    edited.write_text(SAME_SIZE_BEFORE.replace("sessian_id", "session_id"))
+    when = before.st_mtime + 1  # still long ago: only the mtime moved, the size did not
+    os.utime(edited, (when, when))
+    assert edited.stat().st_size == before.st_size and edited.stat().st_ino == before.st_ino
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0, after.output
+    assert "+++ b/pkg/same.py" in after.stdout
+    assert "request_id='s'" in after.stdout
+
+
+def test_a_touched_but_identical_file_is_read_once_and_still_a_hit(
+    tree: Path, reads: list[str]
+) -> None:
+    backdate(tree)
+    by_name(tree, cache=True)
+    local = tree / "pkg" / "local.py"
+    when = local.stat().st_mtime + 60
+    os.utime(local, (when, when))
+    reads.clear()
+    touched = by_name(tree, cache=True)
+    assert "local.py" in reads  # its stat no longer vouches for it
+    assert touched["local.py"].cached and not touched["local.py"].parsed  # same bytes
+    reads.clear()
+    assert by_name(tree, cache=True)["local.py"].cached
+    assert "local.py" not in reads  # the new stat is remembered
+
+
+def test_a_damaged_stat_cache_is_an_empty_one(tree: Path, reads: list[str]) -> None:
+    backdate(tree)
+    expected = {name: r.status for name, r in by_name(tree, cache=False).items()}
+    by_name(tree, cache=True)
+    (stat_file,) = (tree / CACHE_DIR).glob("*.stat")
+    good = stat_file.read_bytes()
+    for damaged in (b"garbage" * 100, good[: len(good) // 2], good[:-1] + b"x", b""):
+        stat_file.write_bytes(damaged)
+        reads.clear()
+        results = by_name(tree, cache=True)
+        assert {name: r.status for name, r in results.items()} == expected
+        assert sorted(reads) == ["calls.py", "local.py", "plain.py", "warns.py"]
+        reads.clear()
+        by_name(tree, cache=True)  # rewritten whole on the run before
+        assert sorted(reads) == ["calls.py", "warns.py"]
+
+
+def test_no_cache_reads_every_file_and_leaves_the_stat_cache_alone(
+    tree: Path, reads: list[str]
+) -> None:
+    backdate(tree)
+    by_name(tree, cache=True)
+    (stat_file,) = (tree / CACHE_DIR).glob("*.stat")
+    saved = stat_file.read_bytes()
+    (tree / "pkg" / "new.py").write_text("y = 2\n")  # would be recorded if the cache were on
+    backdate(tree)
+    reads.clear()
+    result = CliRunner().invoke(
+        app, ["preview", "session-id-to-request-id", str(tree), "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(reads) == ["calls.py", "local.py", "new.py", "plain.py", "warns.py"]
+    assert stat_file.read_bytes() == saved
+
+
+def test_stat_hits_still_give_whole_tree_steps_their_data(tree: Path, reads: list[str]) -> None:
+    step = CompiledStep(_CountCalls(StepOptions()), "test")
+    recipe = Recipe("t", "t", "t", "", (step,), fingerprint="t")
+    backdate(tree)
+    plan = make_plan(recipe, [tree])
+    cold = list(run(plan, cache=True))
+    reads.clear()
+    warm = list(run(plan, cache=True))
+    assert reads == []  # nothing read, nothing parsed ...
+    assert warm[-1].relpath == "calls.txt" and warm[-1].new == cold[-1].new  # ... same report
+    assert warm[-1].new is not None and warm[-1].new.count(b"\n") == 3
+
+
+MARKED_TEST = """\
+import pytest
+
+
+@pytest.mark.backend
+def test_a():
+    pass
+"""
+
+
+def test_register_markers_still_sees_the_markers_of_files_it_did_not_read(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    root = tmp_path / "project"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_a.py").write_text(MARKED_TEST)
+    (root / "tests" / "test_b.py").write_text("def test_b():\n    pass\n")
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--strict-markers"\n'
+    )
+    backdate(root)
+    runner = CliRunner()
+    args = ["preview", "register-markers", str(root)]
+    cold = runner.invoke(app, args)
+    assert cold.exit_code == 0, cold.output
+    assert '"backend: registered by codemod (describe me)"' in cold.stdout
+    reads.clear()
+    warm = runner.invoke(app, args)
+    assert warm.exit_code == 0, warm.output
+    assert reads == []  # test_a.py's markers came from the cache
+    assert warm.stdout == cold.stdout
+
+
+def test_a_warm_run_starts_no_workers_and_keeps_the_order(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_module, "PARALLEL_MIN_FILES", 3)
+    for n in range(20):
+        (tree / "pkg" / f"local_{n:02d}.py").write_text(UNCHANGED + f"# {n}\n")
+    backdate(tree)
+    recipe = RecipeLoader().load("session-id-to-request-id")
+    plan = make_plan(recipe, [tree])
+    reference = [(r.relpath, r.status, r.new) for r in run(plan, jobs=1)]
+    cold = [(r.relpath, r.status, r.new) for r in run(plan, cache=True, jobs=2)]
+    assert cold == reference
+    pools: list[int] = []
+    real = run_module.ProcessPoolExecutor
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        pools.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", counting)
+    warm = [(r.relpath, r.status, r.new) for r in run(plan, cache=True, jobs=2)]
+    assert warm == reference
+    assert pools == []  # only calls.py and warns.py ran, below the parallel threshold
+    for n in range(0, 20, 4):  # edits spread through the tree: these go to the workers
+        path = tree / "pkg" / f"local_{n:02d}.py"
+        path.write_text(CHANGES.replace("'s'", f"'s{n}'"))
+    plan = make_plan(recipe, [tree])
+    mixed = list(run(plan, cache=True, jobs=2))
+    assert pools == [1]
+    assert [(r.relpath, r.status, r.new) for r in mixed] == [
+        (r.relpath, r.status, r.new) for r in run(plan, jobs=1)
+    ]
+    assert sum(r.cached for r in mixed) == 17 and sum(r.parsed for r in mixed) == 7
+
+
+def test_module_names_match_the_engine(tmp_path: Path) -> None:
+    from codemods.engine.cache import ModuleNames
+    from codemods.engine.discover import module_name_for
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    for init in ("a/__init__.py", "a/b/__init__.py"):
+        (tmp_path / init).write_text("")
+    files = [
+        tmp_path / "top.py",
+        tmp_path / "a" / "__init__.py",
+        tmp_path / "a" / "m.py",
+        tmp_path / "a" / "b" / "__init__.py",
+        tmp_path / "a" / "b" / "n.py",
+        tmp_path / "a" / "b" / "c" / "o.py",
+    ]
+    names = ModuleNames()
+    assert [names(f) for f in files] == [module_name_for(f) for f in files]
+    assert names(files[4]) == "a.b.n"

@@ -20,10 +20,11 @@ CODEMOD = [sys.executable, "-m", "codemods"]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but the no-change cache (which `--no-cache` turns off)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".codemod_cache" not in p.relative_to(root).parts
     }
 
 

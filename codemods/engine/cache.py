@@ -13,10 +13,22 @@ run again. Two kinds of unchanged results need more than the file's own bytes:
   directories and the directories above. Any edit anywhere invalidates those entries (and
   only those): coarse, but it cannot miss a dependency.
 
+In front of that sits a *stat* cache, as in git, ruff or mypy: for each file of a run, its
+size, mtime, ctime and inode, and what its bytes gave (the content key above, or "no step's
+needles matched"). On the next run with the same fingerprint a file whose stat still matches
+is not read at all: its result comes from the content entry (which still checks the project
+state, for results that asked the project anything). A file whose mtime is within
+:data:`RACY_WINDOW_NS` of the run's start (git's "racy clean" problem: an edit in the same
+timestamp tick would not show in the stat) gets no stat entry; it is simply read next time.
+The stat is taken before the file is read, so an edit during the run shows next time too.
+
 Layout: ``.codemod_cache/`` at the display root (the git work tree, or the scanned directory)
 holds one ``<run fingerprint>.keys`` file per recipe configuration: appended records of a
-16-byte key, a 4-byte length and a payload (the pickled per-file data, usually empty). It
-carries its own ``.gitignore`` (``*``) and discovery never walks into it.
+16-byte key, a 4-byte length and a payload (the pickled per-file data, usually empty); and
+next to it ``<run fingerprint>.stat``: a magic line, a digest of the rest, and one record per
+file, rewritten (atomically) when anything in it changed. A damaged file of either kind is an
+empty cache. The directory carries its own ``.gitignore`` (``*``) and discovery never walks
+into it.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ import os
 import pickle
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -92,36 +104,56 @@ def run_fingerprint(recipe: Recipe, steps: Sequence[CompiledStep]) -> str:
 def entry_key(data: bytes, scan_relpath: str, module_name: str | None) -> bytes:
     """The key of one file: its bytes plus what steps see of its location."""
     h = hashlib.sha256(data)
-    h.update(f"\0{scan_relpath}\0{module_name or ''}".encode())
+    h.update(f"\0{scan_relpath}\0{module_name or ''}".encode("utf-8", "surrogateescape"))
     return h.digest()[:KEY_SIZE]
 
 
-def project_state(files: Sequence[SourceFile]) -> bytes:
+def stat_files(files: Iterable[SourceFile]) -> list[os.stat_result | None]:
+    """``os.stat`` of each file (None: it cannot be stat'ed), taken once per run."""
+    stats: list[os.stat_result | None] = []
+    for source in files:
+        try:
+            stats.append(os.stat(source.path))
+        except OSError:
+            stats.append(None)
+    return stats
+
+
+def project_state(
+    files: Sequence[SourceFile], stats: Sequence[os.stat_result | None] | None = None
+) -> bytes:
     """A digest of the size and mtime of every file of the run and of the config files near them.
 
     Results that consulted the project index are valid only while this is unchanged.
+    ``stats``: the files' :func:`stat_files`, when the caller already has them.
     """
     h = hashlib.sha256()
-    directories: set[Path] = set()
-    for source in files:
-        try:
-            st = os.stat(source.path)
-        except OSError:
-            h.update(f"{source.path}\0-\n".encode())
+    directories: set[str] = set()
+    if stats is None:
+        stats = stat_files(files)
+    for source, st in zip(files, stats, strict=True):
+        path = str(source.path)
+        if st is None:
+            h.update(f"{path}\0-\n".encode("utf-8", "surrogateescape"))
             continue
-        h.update(f"{source.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        directories.add(source.path.parent)
-    ancestors: set[Path] = set()
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        directories.add(os.path.dirname(path))
+    ancestors: set[str] = set()
     for directory in directories:
-        if directory not in ancestors:
-            ancestors.update((directory, *directory.parents))
+        while directory not in ancestors:  # once one is known, so are all above it
+            ancestors.add(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
     for directory in sorted(ancestors):
         for name in PROJECT_FILES:
+            path = os.path.join(directory, name)
             try:
-                st = os.stat(directory / name)
+                st = os.stat(path)
             except OSError:
                 continue
-            h.update(f"{directory / name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.digest()
 
 
@@ -221,19 +253,231 @@ class ResultCache:
             return
 
     def _ensure_dir(self) -> None:
-        self.dir.mkdir(exist_ok=True)
-        ignore = self.dir / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by codemod: cached no-change results\n*\n")
-        tag = self.dir / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This directory is a cache created by codemod (codemods).\n"
-            )
+        ensure_cache_dir(self.dir)
 
     def _prune(self) -> None:
         files = sorted(self.dir.glob("*.keys"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in files[MAX_FILES:]:
             with contextlib.suppress(OSError):
                 stale.unlink()
+            with contextlib.suppress(OSError):
+                stale.with_suffix(".stat").unlink()
+
+
+def ensure_cache_dir(directory: Path) -> None:
+    """Create the cache directory with its ``.gitignore`` and ``CACHEDIR.TAG``."""
+    directory.mkdir(exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by codemod: cached no-change results\n*\n")
+    tag = directory / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This directory is a cache created by codemod (codemods).\n"
+        )
+
+
+# -- the stat cache ----------------------------------------------------------------------------
+
+#: The stat value meaning "no step's needles matched": unchanged, nothing collected.
+NO_MATCH = b""
+#: A file modified this close to the run's start, or later (by its mtime), gets no stat entry:
+#: an edit within the same timestamp tick would leave its stat unchanged. (The ctime is part
+#: of the stat compared, so an edit whose mtime was set back afterwards still shows.)
+RACY_WINDOW_NS = 2_000_000_000
+_STAT_MAGIC = b"codemod-stat 1\n"
+_DIGEST_SIZE = 16
+_PATH_LENGTH = struct.Struct("<H")
+_STAT_FIELDS = struct.Struct("<QqqQ16sB")  # size, mtime_ns, ctime_ns, inode, context, value length
+
+#: (size, mtime_ns, ctime_ns, inode, context, value) of one file.
+StatRecord = tuple[int, int, int, int, bytes, bytes]
+#: What the per-file work says a file's stat may stand for: (value, context), or None.
+Known = tuple[bytes, bytes] | None
+
+
+def stat_context(source: SourceFile, module_name: str | None) -> bytes:
+    """What a file's result depends on besides its bytes: where it is and how it is seen.
+
+    ``module_name`` is None for :data:`NO_MATCH` records (the needles see only the bytes and
+    the path); content keys include the module name, so their records do too.
+    """
+    text = f"{source.scan_relpath}\0{source.generated_marker}\0"
+    text += "-" if module_name is None else f"={module_name}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()[:KEY_SIZE]
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+class ModuleNames:
+    """:func:`~codemods.engine.discover.module_name_for`, one ``__init__.py`` stat per directory."""
+
+    def __init__(self) -> None:
+        self._packages: dict[Path, tuple[str, ...]] = {}
+
+    def _package(self, directory: Path) -> tuple[str, ...]:
+        known = self._packages.get(directory)
+        if known is None:
+            known = ()
+            if (directory / "__init__.py").is_file():
+                parent = directory.parent
+                known = (*(() if parent == directory else self._package(parent)), directory.name)
+            self._packages[directory] = known
+        return known
+
+    def __call__(self, path: Path) -> str:
+        parts = self._package(path.parent)
+        if path.stem != "__init__":
+            parts = (*parts, path.stem)
+        return ".".join(parts) or path.stem
+
+
+class StatCache:
+    """Per-file stat -> what the file's bytes gave, for one run fingerprint. Never raises."""
+
+    def __init__(self, root: Path, fingerprint: str, *, started_ns: int) -> None:
+        self.dir = root / CACHE_DIR
+        self.path = self.dir / f"{fingerprint[:40]}.stat"
+        self.started_ns = started_ns
+        self.entries: dict[str, StatRecord] = self._load()
+        self.fresh: dict[str, StatRecord] = {}
+        self.stale: set[str] = set()
+
+    def _load(self) -> dict[str, StatRecord]:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return {}
+        try:
+            return _parse_stat_file(raw)
+        except Exception:  # torn, truncated or not ours: an empty cache
+            return {}
+
+    def hits(
+        self,
+        files: Sequence[SourceFile],
+        stats: Sequence[os.stat_result | None],
+        view: CacheView,
+    ) -> dict[int, tuple[tuple[int, Any], ...]]:
+        """The files (by index) whose stat vouches for an unchanged result, with its payload.
+
+        A file whose content entry is gone (or whose project-dependent entry no longer holds)
+        is not a hit: it runs as usual.
+        """
+        hits: dict[int, tuple[tuple[int, Any], ...]] = {}
+        if not self.entries:
+            return hits
+        names = ModuleNames()
+        for index, (source, st) in enumerate(zip(files, stats, strict=True)):
+            record = self.entries.get(source.relpath)
+            if record is None or st is None:
+                continue
+            if _signature(st) != record[:4]:
+                self.stale.add(source.relpath)
+                continue
+            value = record[5]
+            module = names(source.path) if value else None
+            if record[4] != stat_context(source, module):
+                self.stale.add(source.relpath)
+                continue
+            payload = view.lookup(value) if value else ()
+            if payload is None:
+                self.stale.add(source.relpath)
+                continue
+            hits[index] = payload
+        return hits
+
+    def record(self, source: SourceFile, st: os.stat_result | None, known: Known) -> None:
+        """Remember what this file's bytes gave, unless its stat cannot be trusted yet."""
+        if known is None or st is None:
+            return
+        if st.st_mtime_ns >= self.started_ns - RACY_WINDOW_NS:
+            return  # racy: it will simply be read next time
+        value, context = known
+        record: StatRecord = (*_signature(st), context, value)
+        if self.entries.get(source.relpath) != record:
+            self.fresh[source.relpath] = record
+
+    def save(self, files: Sequence[SourceFile], root: Path, scan_roots: Sequence[Path]) -> None:
+        """Rewrite the file if anything changed. Entries of files that are under the scanned
+        paths but no longer part of the run (deleted, ignored) are dropped; entries outside
+        them (another part of the project, scanned another time) are kept."""
+        present = {source.relpath for source in files}
+        scanned = [_under(root, path) for path in scan_roots]
+        kept: dict[str, StatRecord] = {}
+        dropped = False
+        for relpath, record in self.entries.items():
+            if relpath in self.fresh:
+                continue
+            gone = relpath not in present and any(
+                prefix is not None
+                and (prefix == "" or relpath == prefix or relpath.startswith(prefix + "/"))
+                for prefix in scanned
+            )
+            if relpath in self.stale or gone:
+                dropped = True
+                continue
+            kept[relpath] = record
+        if not self.fresh and not dropped:
+            return
+        kept.update(self.fresh)
+        body = b"".join(_pack(relpath, record) for relpath, record in kept.items())
+        data = _STAT_MAGIC + hashlib.sha256(body).digest()[:_DIGEST_SIZE] + body
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            ensure_cache_dir(self.dir)
+            tmp.write_bytes(data)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _under(root: Path, path: Path) -> str | None:
+    """``path`` relative to ``root`` in the form stat entries use ("" for root), or None."""
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    return "" if rel == "." else rel
+
+
+def _pack(relpath: str, record: StatRecord) -> bytes:
+    try:
+        name = relpath.encode("utf-8", "surrogateescape")
+        size, mtime_ns, ctime_ns, ino, context, value = record
+        return (
+            _PATH_LENGTH.pack(len(name))
+            + name
+            + _STAT_FIELDS.pack(size, mtime_ns, ctime_ns, ino, context, len(value))
+            + value
+        )
+    except (struct.error, UnicodeError):  # a path or number that does not fit: no entry
+        return b""
+
+
+def _parse_stat_file(raw: bytes) -> dict[str, StatRecord]:
+    head = len(_STAT_MAGIC) + _DIGEST_SIZE
+    if not raw.startswith(_STAT_MAGIC) or len(raw) < head:
+        return {}
+    body = memoryview(raw)[head:]
+    if hashlib.sha256(body).digest()[:_DIGEST_SIZE] != raw[len(_STAT_MAGIC) : head]:
+        return {}
+    entries: dict[str, StatRecord] = {}
+    at, end = 0, len(body)
+    fields = _STAT_FIELDS.size
+    while at < end:
+        (length,) = _PATH_LENGTH.unpack_from(body, at)
+        at += _PATH_LENGTH.size
+        relpath = bytes(body[at : at + length]).decode("utf-8", "surrogateescape")
+        at += length
+        size, mtime_ns, ctime_ns, ino, context, count = _STAT_FIELDS.unpack_from(body, at)
+        at += fields
+        if count not in (0, KEY_SIZE) or at + count > end:
+            return {}
+        entries[relpath] = (size, mtime_ns, ctime_ns, ino, context, bytes(body[at : at + count]))
+        at += count
+    return entries

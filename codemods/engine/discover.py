@@ -58,6 +58,9 @@ class SourceFile:
     @property
     def scan_relpath(self) -> str:
         """Path relative to the scanned directory: what recipe include/exclude globs see."""
+        fast = _under(self.path, self.scan_root)
+        if fast is not None:
+            return fast
         try:
             return self.path.relative_to(self.scan_root).as_posix()
         except ValueError:
@@ -143,14 +146,14 @@ def _discover(
     respect_gitignore: bool,
 ) -> Iterator[SourceFile]:
     ignores = _Ignores()
-    seen: set[Path] = set()
+    seen: set[str] = set()  # real paths
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise CodemodError(f"path does not exist: {given}", hint="check the PATHS arguments")
         absolute = Path(os.path.abspath(given))
         if absolute.is_file():
-            if absolute.resolve() not in seen:
-                seen.add(absolute.resolve())
+            if str(absolute.resolve()) not in seen:
+                seen.add(str(absolute.resolve()))
                 yield SourceFile(absolute, absolute.parent, _rel(absolute, root), explicit=True)
             continue
         top = git_root(absolute)
@@ -159,7 +162,15 @@ def _discover(
             chain_above = [top, *[p for p in reversed(absolute.parents) if top in p.parents]]
             chain_above = [d for d in dict.fromkeys(chain_above) if d != absolute]
         yield from _walk(
-            absolute, absolute, root, chain_above, ignores, extensions, seen, respect_gitignore
+            absolute,
+            absolute,
+            root,
+            chain_above,
+            ignores,
+            extensions,
+            seen,
+            respect_gitignore,
+            os.path.realpath(absolute),
         )
 
 
@@ -170,35 +181,62 @@ def _walk(
     chain: list[Path],
     ignores: _Ignores,
     extensions: tuple[str, ...],
-    seen: set[Path],
+    seen: set[str],
     respect_gitignore: bool,
+    real_directory: str,  # os.path.realpath(directory), carried down instead of resolving each file
 ) -> Iterator[SourceFile]:
     chain = [*chain, directory] if respect_gitignore else chain
+    # only directories with a .gitignore on the chain can ignore anything
+    check = respect_gitignore and any(ignores.spec_for(d) is not None for d in chain)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
-        path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
+        if entry.is_dir(follow_symlinks=False):  # never a symlink: its real path is known
             if entry.name in DEFAULT_EXCLUDES:
                 continue
-            if respect_gitignore and ignores.ignored(path, True, chain):
+            path = Path(entry.path)
+            if check and ignores.ignored(path, True, chain):
                 continue
             yield from _walk(
-                path, scan_root, root, chain, ignores, extensions, seen, respect_gitignore
+                path,
+                scan_root,
+                root,
+                chain,
+                ignores,
+                extensions,
+                seen,
+                respect_gitignore,
+                os.path.join(real_directory, entry.name),
             )
         elif entry.name.endswith(extensions) and entry.is_file():
-            if respect_gitignore and ignores.ignored(path, False, chain):
+            path = Path(entry.path)
+            if check and ignores.ignored(path, False, chain):
                 continue
-            real = path.resolve()
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+            else:
+                real = os.path.join(real_directory, entry.name)
             if real in seen:
                 continue
             seen.add(real)
             yield SourceFile(path, scan_root, _rel(path, root))
 
 
+def _under(path: Path, base: Path) -> str | None:
+    """``path`` relative to ``base`` (posix separators) by string, for normalised absolute
+    paths; None when that does not apply (then ``Path.relative_to`` decides)."""
+    text, prefix = str(path), str(base)
+    if len(text) > len(prefix) + 1 and text.startswith(prefix) and text[len(prefix)] == os.sep:
+        return text[len(prefix) + 1 :].replace(os.sep, "/")
+    return None
+
+
 def _rel(path: Path, root: Path) -> str:
+    fast = _under(path, root)
+    if fast is not None:
+        return fast
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

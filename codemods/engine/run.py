@@ -5,6 +5,11 @@ it runs in worker processes (``jobs``, default: every core); results come back i
 order as they finish, in small batches with a bounded number in flight, so memory stays flat
 however big the tree is. Only the caller renders and writes. Runs over a few files stay in
 this process: starting workers would cost more than it saves.
+
+With the cache on, every file is first checked against the stat cache here, in the main
+process: a file whose size, mtime, ctime and inode vouch for an earlier no-change result is not
+read at all. Only the others go to workers, so a warm run over an unchanged tree never starts
+any.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
@@ -22,7 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from codemods.analysis.project import ProjectIndex
-from codemods.engine.cache import CacheView, ResultCache, entry_key, project_state, run_fingerprint
+from codemods.engine.cache import (
+    NO_MATCH,
+    CacheView,
+    Known,
+    ResultCache,
+    StatCache,
+    entry_key,
+    project_state,
+    run_fingerprint,
+    stat_context,
+    stat_files,
+)
 from codemods.engine.discover import SourceFile, discover, display_root, module_name_for
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.prefilter import any_step_may_run
@@ -148,6 +165,8 @@ class _WatchedProject:
 
 #: What a worker sends back with a result: (cache key, payload) when the result may be cached.
 Entry = tuple[bytes, bytes] | None
+#: A result, its new cache entry, and what the file's stat may stand for next time.
+Handled = tuple[FileResult, Entry, Known]
 
 
 class _Worker:
@@ -164,15 +183,18 @@ class _Worker:
             project = self.projects[scan_root] = ProjectIndex(scan_root)
         return project
 
-    def handle(self, source: SourceFile) -> tuple[FileResult, Entry]:
-        """One file's result, plus its cache entry when the result may be cached."""
+    def handle(self, source: SourceFile) -> Handled:
+        """One file's result, plus its cache entry when the result may be cached, plus what
+        its stat may stand for in the stat cache."""
         try:
             data = source.path.read_bytes()
         except OSError as exc:
-            return _unreadable(source, exc), None
+            return _unreadable(source, exc), None, None
         if b"\0" not in data and not any_step_may_run(self.steps, data, source.scan_relpath):
             # what transform_source would say, without searching for the needles twice
-            return FileResult(str(source.path), source.relpath, Status.UNCHANGED), None
+            result = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
+            known = None if self.cache is None else (NO_MATCH, stat_context(source, None))
+            return result, None, known
         key = None
         module_name = module_name_for(source.path)
         cache = self.cache
@@ -181,19 +203,22 @@ class _Worker:
             key = entry_key(data, where, module_name)
             hit = cache.lookup(key)
             if hit is not None:
-                return FileResult(
+                result = FileResult(
                     str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=hit
-                ), None
+                )
+                return result, None, (key, stat_context(source, module_name))
         watched = _WatchedProject(self.project(source.scan_root))
         result = _process_data(source, data, self.steps, watched, module_name)  # type: ignore[arg-type]
         if result.status is not Status.UNCHANGED:
-            return result, None
+            return result, None, None
         result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
         if cache is None or key is None or result.diagnostics:
-            return result, None
-        return result, cache.entry(key, result.collected, touched=watched.touched)
+            return result, None, None
+        entry = cache.entry(key, result.collected, touched=watched.touched)
+        known = None if entry is None else (key, stat_context(source, module_name))
+        return result, entry, known
 
-    def batch(self, sources: Sequence[SourceFile]) -> list[tuple[FileResult, Entry]]:
+    def batch(self, sources: Sequence[SourceFile]) -> list[Handled]:
         return [self.handle(source) for source in sources]
 
 
@@ -229,7 +254,7 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(1)
 
 
-def _work(sources: Sequence[SourceFile]) -> list[tuple[FileResult, Entry]]:
+def _work(sources: Sequence[SourceFile]) -> list[Handled]:
     assert _WORKER is not None
     return _WORKER.batch(sources)
 
@@ -254,7 +279,35 @@ def _results(
     steps: Sequence[CompiledStep],
     cache: CacheView | None,
     jobs: int,
-) -> Iterator[tuple[FileResult, Entry]]:
+    hits: dict[int, tuple[tuple[int, Any], ...]] | None = None,
+) -> Generator[Handled, None, None]:
+    """Each file's result in order: ``hits`` (index -> whole-tree data of a file the stat cache
+    vouches for) straight away, the others computed here or by ``jobs`` worker processes."""
+    if not hits:
+        yield from _computed(files, steps, cache, jobs)
+        return
+    misses = [source for index, source in enumerate(files) if index not in hits]
+    computed = _computed(misses, steps, cache, jobs)
+    try:
+        for index, source in enumerate(files):
+            payload = hits.get(index)
+            if payload is None:
+                yield next(computed)
+                continue
+            result = FileResult(
+                str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=payload
+            )
+            yield result, None, None
+    finally:
+        computed.close()
+
+
+def _computed(
+    files: Sequence[SourceFile],
+    steps: Sequence[CompiledStep],
+    cache: CacheView | None,
+    jobs: int,
+) -> Generator[Handled, None, None]:
     """Each file's result in order, computed here or by ``jobs`` worker processes."""
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         worker = _Worker(steps, cache)
@@ -269,7 +322,7 @@ def _results(
         initializer=_init_worker,
         initargs=(steps, cache, os.getpid()),
     )
-    pending: deque[Future[list[tuple[FileResult, Entry]]]] = deque()
+    pending: deque[Future[list[Handled]]] = deque()
     try:
         for batch in islice(batches, jobs * BATCHES_PER_WORKER):
             pending.append(pool.submit(_work, batch))
@@ -288,19 +341,34 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
     ``jobs``: worker processes (``None``: one per core; 1: this process only).
     ``cache``: reuse and record no-change results in ``.codemod_cache/`` under ``plan.root``.
     """
-    store = ResultCache(plan.root, run_fingerprint(plan.recipe, plan.steps)) if cache else None
-    view = store.view(project_state(plan.files)) if store is not None else None
+    started = time.time_ns()
+    store = stat_cache = view = None
+    stats: list[os.stat_result | None] = []
+    hits: dict[int, tuple[tuple[int, Any], ...]] = {}
+    if cache:
+        fingerprint = run_fingerprint(plan.recipe, plan.steps)
+        store = ResultCache(plan.root, fingerprint)
+        stat_cache = StatCache(plan.root, fingerprint, started_ns=started)
+        stats = stat_files(plan.files)  # once, for the stat cache and the project state
+        view = store.view(project_state(plan.files, stats))
+        hits = stat_cache.hits(plan.files, stats, view)
     collected: dict[int, list[tuple[str, Any]]] = {}
+    results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits)
     try:
-        for result, entry in _results(plan.files, plan.steps, view, jobs or default_jobs()):
+        for index, (result, entry, known) in enumerate(results):
             if entry is not None and store is not None:
                 store.add(*entry)
+            if known is not None and stat_cache is not None:
+                stat_cache.record(plan.files[index], stats[index], known)
             for index, data in result.collected:
                 collected.setdefault(index, []).append((result.relpath, data))
             yield result.with_(collected=()) if result.collected else result
     finally:
+        results.close()
         if store is not None:
             store.save()
+        if stat_cache is not None:
+            stat_cache.save(plan.files, plan.root, plan.scan_roots)
     projects = {root: ProjectIndex(root) for root in dict.fromkeys(f.scan_root for f in plan.files)}
     yield from finish(plan, collected, projects)
 
