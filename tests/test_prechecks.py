@@ -61,6 +61,47 @@ def test_same_result_with_and_without_prechecks(
     assert filtered == unfiltered
 
 
+RECIPE_CASES = [
+    case
+    for group in sorted((FIXTURES / "recipes").iterdir())
+    if group.is_dir()
+    for case in iter_case_dirs(group)
+]
+
+
+@pytest.mark.parametrize("case_dir", RECIPE_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_same_recipe_result_with_and_without_prechecks(
+    case_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # several steps in a row: after one changes the file, the next is checked again against
+    # the new code (a second spelling of the same rename is then not run for nothing)
+    recipe = RecipeLoader().load(case_dir.parent.name)
+    case = load_case_dir(case_dir)
+    if case.tree is not None:
+        monkeypatch.setenv(NO_PREFILTER_ENV, "1")
+        assert check_case(case, list(recipe.steps), recipe).ok
+        return
+    assert case.before is not None
+    filtered = run_source(case.before, list(recipe.steps), case.path)
+    monkeypatch.setenv(NO_PREFILTER_ENV, "1")
+    assert run_source(case.before, list(recipe.steps), case.path) == filtered
+
+
+def test_two_spellings_of_one_rename_change_the_file_once(tmp_path: Path) -> None:
+    # both create_for_user renames match the file; once the first has renamed the call, the
+    # second finds no `create_for_user` left: the file is attributed to the first alone
+    (tmp_path / "svc.py").write_text(
+        "from netra_backend.app.services.user_execution_context import UserExecutionContext\n\n"
+        "ctx = UserExecutionContext.create_for_user(user_id='u')\n"
+    )
+    recipe = RecipeLoader().load("create-for-user-to-from-request")
+    assert len(recipe.steps) == 2
+    (result,) = run(make_plan(recipe, [tmp_path]), jobs=1)
+    assert result.status is Status.CHANGED
+    assert result.new is not None and b"UserExecutionContext.from_request(" in result.new
+    assert result.fired == (recipe.steps[0].step.id,)
+
+
 @pytest.mark.parametrize("step_id", PRECHECKED)
 def test_precheck_says_yes_wherever_the_step_does_something(step_id: str) -> None:
     """The contract of ``Step.precheck``, on every case and example that changes or reports."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -10,16 +10,50 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 T = TypeVar("T", bound=cst.CSTVisitor | cst.CSTTransformer)
 
 
+#: The last module wrapped and its wrapper: steps that run one after another on a module none
+#: of them changed share its metadata (scopes, qualified names, positions) instead of each
+#: computing it again. One slot: a worker moves on to the next file.
+_LAST: list[tuple[cst.Module, MetadataWrapper]] = []
+
+
 def wrap(module: cst.Module) -> MetadataWrapper:
-    """A metadata wrapper over ``module`` itself: node identity is kept, nothing is copied."""
-    return MetadataWrapper(module, unsafe_skip_copy=True)
+    """A metadata wrapper over ``module`` itself: node identity is kept, nothing is copied.
+
+    The same module gets the same wrapper, whose resolved metadata is cached.
+    """
+    if _LAST and _LAST[0][0] is module:
+        return _LAST[0][1]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    _LAST[:] = [(module, wrapper)]
+    return wrapper
 
 
 def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer) -> cst.Module:
-    """Visit ``module`` with ``transformer``, resolving only the metadata it declares."""
-    if not transformer.get_inherited_dependencies():
-        return module.visit(transformer)
-    return wrap(module).visit(transformer)
+    """Visit ``module`` with ``transformer``, resolving only the metadata it declares.
+
+    Returns ``module`` itself when no ``leave_*`` of the transformer replaced a node: LibCST
+    rebuilds every node on the way out even then, and the engine (and the next step's
+    metadata) can then tell "unchanged" without generating code.
+    """
+    replaced = False
+    on_leave = transformer.on_leave
+
+    def watching(original: cst.CSTNode, updated: cst.CSTNode) -> Any:
+        nonlocal replaced
+        result = on_leave(original, updated)
+        if result is not updated:
+            replaced = True
+        return result
+
+    transformer.on_leave = watching  # type: ignore[method-assign,assignment]
+    try:
+        if not transformer.get_inherited_dependencies():
+            new = module.visit(transformer)
+        else:
+            new = wrap(module).visit(transformer)
+    finally:
+        del transformer.on_leave
+    return new if replaced else module
 
 
 def line_col(visitor: cst.MetadataDependent, node: cst.CSTNode) -> tuple[int, int]:

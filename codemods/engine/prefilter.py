@@ -82,16 +82,20 @@ def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: s
 
 
 def prechecked(
-    runnable: Sequence[tuple[int, CompiledStep]], data: bytes, ctx: FileContext
+    runnable: Sequence[tuple[int, CompiledStep]],
+    data: bytes,
+    ctx: FileContext,
+    source: Source | None = None,
 ) -> list[tuple[int, CompiledStep]]:
     """The steps of ``runnable`` whose :meth:`Step.precheck` does not rule this file out.
 
-    The file's ``ast`` is parsed at most once, and only if some step asks for it. A step whose
-    pre-check cannot decide (the ``ast`` does not parse, or the check itself fails) stays.
+    The file's ``ast`` is parsed at most once (``source``: one already made for ``data``), and
+    only if some step asks for it. A step whose pre-check cannot decide (the ``ast`` does not
+    parse, or the check itself fails) stays.
     """
     if not prefilter_enabled():
         return list(runnable)
-    source = Source(data)
+    source = source or Source(data)
     kept = []
     for index, compiled in runnable:
         try:

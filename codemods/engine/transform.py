@@ -22,10 +22,10 @@ from codemods.engine.guards import (
     needs_depth_check,
     too_deep,
 )
-from codemods.engine.prefilter import needles_match, prechecked
+from codemods.engine.prefilter import needles_match, prechecked, prefilter_enabled
 from codemods.engine.results import Status
 from codemods.recipe import CompiledStep
-from codemods.steps import Diagnostic, FileContext, StepSkip
+from codemods.steps import Diagnostic, FileContext, Source, StepSkip
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,22 @@ def transform_source(
         return Outcome(Status.SKIPPED, reason="too deeply nested", detail="parser recursion limit")
 
     fired: list[str] = []
+    recheck = prefilter_enabled() and len(runnable) > 1
+    latest: _Rendered | None = None  # the bytes of `module` once a step has changed it
     for index, compiled in runnable:
         ctx.step_id = compiled.step.id
         try:
-            before_code = module.code if len(runnable) > 1 else None
+            if latest is not None and not latest.still_possible(index, compiled, ctx):
+                continue  # an earlier step's change took away what this one needed
+            before = module
             module = compiled.step.transform(module, ctx)
-            if before_code is not None and module.code != before_code:
-                fired.append(compiled.step.id)
+            # a step that changed nothing returns its input (see transform_with_metadata)
+            if module is not before and len(runnable) > 1:
+                rendered_before = latest.data if latest is not None else original.bytes
+                latest = _Rendered(module) if recheck else None
+                now = latest.data if latest is not None else module.bytes
+                if now != rendered_before:
+                    fired.append(compiled.step.id)
             if compiled.step.is_whole_tree():
                 ctx.collected[index] = compiled.step.collect(module, ctx)
         except StepSkip as skip:
@@ -141,11 +150,15 @@ def transform_source(
                 detail=f"{compiled.step.id}: {type(exc).__name__}: {exc}",
                 diagnostics=tuple(ctx.diagnostics),
             )
+    collected = tuple(ctx.collected.items())
+    if module is original:  # no step replaced a node: nothing to render or compare
+        return Outcome(
+            Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=True, collected=collected
+        )
     try:
         new = module.bytes
     except Exception as exc:
         return Outcome(Status.FAILED, reason="cannot render output", detail=str(exc), parsed=True)
-    collected = tuple(ctx.collected.items())
     if new != data:
         rendered = original.bytes  # LibCST's own rendering of the file, before any step
         if rendered == new:
@@ -188,6 +201,25 @@ def transform_source(
         parsed=True,
         collected=collected,
     )
+
+
+class _Rendered:
+    """A module an earlier step changed, as the pre-checks of the steps after it see it.
+
+    The needles and ``ast`` pre-checks ran on the file's original bytes; once a step has
+    changed the module, each later step is checked again against the new code, so a step
+    whose needles the change removed (a second spelling of the same rename, say) is not run
+    for nothing. Same contract as the first pre-check: it only skips work that cannot matter.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.data = module.bytes
+        self.source = Source(self.data)
+
+    def still_possible(self, index: int, compiled: CompiledStep, ctx: FileContext) -> bool:
+        if not needles_match(compiled, self.data):
+            return False
+        return bool(prechecked([(index, compiled)], self.data, ctx, self.source))
 
 
 def splice(data: bytes, rendered: bytes, new: bytes) -> bytes | None:

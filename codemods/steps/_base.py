@@ -121,11 +121,18 @@ class Source:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # SyntaxWarning: invalid escapes, ...
                     self._tree = ast.parse(self.data)
-            except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError) as exc:
+            except (
+                SyntaxError,
+                ValueError,
+                RecursionError,
+                MemoryError,
+                UnicodeDecodeError,
+            ) as exc:
                 self._tree = NoTree(str(exc))
         if isinstance(self._tree, NoTree):
             raise self._tree
         return self._tree
+
 
 #: Pre-check: any one group matches when all of its strings occur in the file's bytes.
 #: ``None`` means the step cannot be pre-checked and every file must be parsed.

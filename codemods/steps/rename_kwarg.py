@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, PositionProvider, QualifiedNameProvider
 from pydantic import Field, field_validator
 
 from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
-from codemods.analysis.visit import transform_with_metadata
+from codemods.analysis.visit import transform_with_metadata, wrap
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
 _DOTTED = r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_*][A-Za-z0-9_]*)*$"
@@ -128,8 +128,7 @@ class _Renamer(cst.CSTTransformer):
         if self.positions is None:
             assert self.module is not None
             # The visited tree itself (no copy), so its nodes are the keys.
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self.positions = wrapper.resolve(PositionProvider)
+            self.positions = wrap(self.module).resolve(PositionProvider)
         start = self.positions[node].start
         return start.line, start.column + 1
 
