@@ -441,3 +441,18 @@ def test_module_names_match_the_engine(tmp_path: Path) -> None:
     names = ModuleNames()
     assert [names(f) for f in files] == [module_name_for(f) for f in files]
     assert names(files[4]) == "a.b.n"
+
+
+def test_a_file_name_that_is_not_utf8_is_cached_like_any_other(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    try:
+        odd = root / "pkg" / os.fsdecode(b"caf\xe9.py")
+        odd.write_text(UNCHANGED)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system does not take such names")
+    backdate(root)
+    cold = by_name(root, cache=True)  # used to fail the whole run: "surrogates not allowed"
+    assert cold[odd.name].status is Status.UNCHANGED and cold[odd.name].parsed
+    warm = by_name(root, cache=True)
+    assert warm[odd.name].cached and not warm[odd.name].parsed
