@@ -15,6 +15,7 @@ The sibling breakage, a ``def test_*`` whose body uses ``await`` (a SyntaxError)
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -116,8 +117,12 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
         # The needles pass every file with the `async` keyword (most of asyncio's own code):
         # only a test function where the planner looks (module level, `Test*` classes), async
         # or using `await`, can need the mark. A sync test with `await` is a SyntaxError, so
-        # `source.tree` raises and the step runs.
+        # `source.tree` raises and the step runs. Before the `ast`: some `def` must have a name
+        # pytest collects as a test (a bytes search finds every spelling, and more).
         functions, classes = _name_options(ctx)
+        names = (m.decode("utf-8", "replace") for m in _DEF_NAME.findall(source.data))
+        if not any(name_matches(name, functions, "test") for name in names):
+            return False
         return _may_need_mark(
             source.tree.body, functions, classes, self.options.fix_await_in_sync_tests
         )
@@ -157,6 +162,11 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
             AddImportsVisitor.add_needed_import(context, "pytest")
             module = AddImportsVisitor(context).transform_module(module)
         return module
+
+
+#: The name after every `def` (also `async def`, a backslash continuation between them, and
+#: non-ASCII names as their UTF-8 bytes).
+_DEF_NAME = re.compile(rb"\bdef(?:\s|\\\r?\n)+([\w\x80-\xff]+)")
 
 
 def _name_options(ctx: FileContext) -> tuple[object, object]:

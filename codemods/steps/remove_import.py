@@ -12,6 +12,8 @@ the file keeps the import). Only name modules whose import has no side effects y
 from __future__ import annotations
 
 import ast
+import re
+from functools import lru_cache
 from typing import ClassVar
 
 import libcst as cst
@@ -91,6 +93,8 @@ class RemoveImport(Step[RemoveImportOptions]):
         # in prose, `self.resource = ...`): an import statement of the module must exist, and
         # what it binds must not already be read in its scope (the removal keeps any import
         # with a use; CPython's symtable is a cheap judge of uses). When unsure: True.
+        if not _import_line(self.options.module).search(source.data):
+            return False  # no line where an import statement could name it: no `ast` needed
         is_package = ctx.path.name == "__init__.py"
         found = [
             (node, scope)
@@ -149,6 +153,14 @@ class RemoveImport(Step[RemoveImportOptions]):
             return module
         is_package = ctx.path.name == "__init__.py"
         return remove_unused_imports(module, wanted.found, ctx.module_name, is_package)
+
+
+@lru_cache(maxsize=64)
+def _import_line(module: str) -> re.Pattern[bytes]:
+    """Where an import statement of ``module`` could be: its last component as a word after
+    `import`/`from` on the same line, or on a line a backslash continues (`import os, \\`)."""
+    word = re.escape(module.rsplit(".", 1)[-1].encode())
+    return re.compile(rb"(?:\b(?:import|from)\b[^\n]*?|\\\r?\n[^\n]*?)(?<!\w)" + word + rb"(?!\w)")
 
 
 class _Finder(cst.CSTVisitor):
