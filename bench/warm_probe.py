@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/warm_probe.py [--corpus /tmp/codemod-corpus] [--jobs 2] [--runs 2]
     .venv/bin/python bench/warm_probe.py --cold        # a real cold run first (slow)
+    .venv/bin/python bench/warm_probe.py --apply-copy  # a real cold `apply`, on a copy (slowest)
 
 By default the probe fills both caches directly, exactly as a cold run over an *unchanged*
 tree would have left them: for every file, its stat entry (the file's size, mtime, ctime and
@@ -16,6 +17,11 @@ fill treats them as applied already, which is what "unchanged tree" means here.)
 ``--cold`` instead times a real cold ``preview`` first, which fills the caches itself, then
 the warm runs. Those warm runs read and parse the injected files again every time (a pending
 change is never cached), so they cost more than a re-run after ``apply``.
+
+``--apply-copy`` is the whole real sequence: it copies the corpus to a temporary directory
+(keeping mtimes), runs a real cold ``apply`` there, then the warm runs. The first warm run
+parses the files ``apply`` rewrote (their results were changes, so nothing was cached for
+them); from the second on, the tree is unchanged and warm. The copy is deleted afterwards.
 
 The cache is removed afterwards; the corpus itself is never modified. The cache's
 fingerprint covers the tool's own source: if the code changes while the probe runs, the
@@ -103,18 +109,33 @@ def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="a real cold run fills the caches (slow)"
     )
+    parser.add_argument(
+        "--apply-copy",
+        action="store_true",
+        help="copy the corpus, run a real cold `apply` on the copy, then the warm runs",
+    )
     args = parser.parse_args()
 
     corpus = args.corpus.resolve()
     meta = json.loads(corpus.with_name(corpus.name + ".json").read_text())
     catalog = meta["catalog_file"]
+    copy_dir = None
+    if args.apply_copy:
+        copy_dir = Path(tempfile.mkdtemp(prefix="codemod-warm-"))
+        target = copy_dir / corpus.name
+        shutil.copytree(corpus, target, symlinks=True)  # copy2: mtimes are kept
+        corpus = target
+        args.runs = max(args.runs, 2)
     cache_dir = corpus / ".codemod_cache"
     shutil.rmtree(cache_dir, ignore_errors=True)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     cmd = [sys.executable, "-m", "codemods", "preview", catalog, str(corpus), "--unsafe", *jobs]
     env = {"NO_COLOR": "1"}
     try:
-        if args.cold:
+        if copy_dir is not None:
+            apply = [*cmd[:3], "apply", *cmd[4:], "--allow-dirty"]
+            show(f"cold apply on a copy ({corpus})", timed(apply, env=env))
+        elif args.cold:
             # the racy-clean guard skips files modified in the last 2 s; the corpus is older
             show("cold run (fills both caches)", timed(cmd, env=env))
         else:
@@ -133,6 +154,8 @@ def main() -> None:
             )
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
+        if copy_dir is not None:
+            shutil.rmtree(copy_dir, ignore_errors=True)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
 
 
