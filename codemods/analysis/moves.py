@@ -12,13 +12,15 @@ as ``mention`` diagnostics (they are text, not code, so they are never rewritten
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Access,
+    BaseMetadataProvider,
     ImportAssignment,
     ParentNodeProvider,
     PositionProvider,
@@ -32,6 +34,7 @@ from codemods.analysis.imports import (
     mentions,
     rewrite_path_string,
 )
+from codemods.analysis.visit import wrap
 from codemods.steps._base import FileContext
 
 ImportNode = cst.Import | cst.ImportFrom
@@ -51,29 +54,45 @@ class FoundImport:
     module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
 
 
-class _ImportCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite]] = []
-        self._line: cst.SimpleStatementLine | cst.SimpleStatementSuite | None = None
+def _collect_imports(
+    body: Iterable[cst.BaseStatement | cst.BaseSmallStatement],
+    block: cst.CSTNode,
+    found: list[tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite, cst.CSTNode]],
+) -> None:
+    """Every import statement under ``body``, in order, with its line and block.
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self._line = node
+    Walks statements only (imports are never inside expressions), so it costs a fraction of a
+    visit of the whole tree. The block of a line is the Module or IndentedBlock holding it; a
+    one-line suite (``if x: import y``) is its own block.
+    """
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            found.extend((s, stmt, block) for s in stmt.body if isinstance(s, ImportNode))
+            continue
+        for suite in _suites(stmt):
+            if isinstance(suite, cst.SimpleStatementSuite):
+                found.extend((s, suite, suite) for s in suite.body if isinstance(s, ImportNode))
+            elif isinstance(suite, cst.IndentedBlock):
+                _collect_imports(suite.body, suite, found)
 
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._line = node
 
-    def visit_Import(self, node: cst.Import) -> None:
-        assert self._line is not None
-        self.found.append((node, self._line))
+_CLAUSES = (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.If, cst.MatchCase)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        assert self._line is not None
-        self.found.append((node, self._line))
+
+def _suites(node: cst.CSTNode) -> Iterable[cst.BaseSuite]:
+    """The suites of a compound statement: its body, ``elif``/``else``/``except``/``finally``
+    and ``case`` clauses' bodies, in source order."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child
+        elif isinstance(child, _CLAUSES):
+            yield from _suites(child)
 
 
 class MoveTransformer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider, PositionProvider)
+    # Parents and positions are resolved on first use (a file with nothing to move needs
+    # neither): see ``parent`` and ``line_of``.
+    METADATA_DEPENDENCIES = (ScopeProvider,)
 
     #: (old dotted prefix, new dotted prefix) pairs for strings naming the path.
     string_paths: tuple[tuple[str, str], ...] = ()
@@ -97,10 +116,13 @@ class MoveTransformer(cst.CSTTransformer):
         """Fill in the edits (subclasses)."""
 
     def visit_Module(self, node: cst.Module) -> None:
-        collector = _ImportCollector()
-        node.visit(collector)
-        for imp, line in collector.found:
-            block = self.get_metadata(ParentNodeProvider, line)
+        self._tree = node
+        found: list[
+            tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite, cst.CSTNode]
+        ]
+        found = []
+        _collect_imports(node.body, node, found)
+        for imp, line, block in found:
             module = (
                 import_from_module(imp, self.ctx.module_name, self.is_package)
                 if isinstance(imp, cst.ImportFrom)
@@ -115,11 +137,22 @@ class MoveTransformer(cst.CSTTransformer):
         self._note_docstring(node.body)
 
     # -- helpers for ``plan`` ---------------------------------------------------------------------
+    def _lazy(self, provider: type[BaseMetadataProvider[Any]]) -> Mapping[cst.CSTNode, Any]:
+        """A provider's metadata for the visited tree, resolved on the first call."""
+        cache = self.__dict__.setdefault("_lazy_metadata", {})
+        if provider not in cache:
+            cache[provider] = wrap(self._tree).resolve(provider)
+        return cache[provider]  # type: ignore[no-any-return]
+
     def line_of(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        return self._start(node)[0]
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self._lazy(PositionProvider)[node].start
+        return pos.line, pos.column
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
+        return self._lazy(ParentNodeProvider).get(node)  # type: ignore[no-any-return]
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         return self.get_metadata(ScopeProvider, node, None)
@@ -136,8 +169,7 @@ class MoveTransformer(cst.CSTTransformer):
         return sorted(out, key=lambda a: self._pos(a.node))
 
     def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self.get_metadata(PositionProvider, node).start
-        return pos.line, pos.column
+        return self._start(node)
 
     def replace_import(self, found: FoundImport, new: ImportNode | None) -> None:
         """Replace the import statement in place (``None`` removes it)."""
@@ -334,10 +366,10 @@ class MoveTransformer(cst.CSTTransformer):
     def _mention(self, node: cst.CSTNode, text: str, kind: str) -> None:
         path = self.mentioned(text)
         if path is not None:
-            pos = self.get_metadata(PositionProvider, node).start
+            line, column = self._start(node)
             self.ctx.report(
                 "mention",
                 f"{kind} still mentions `{path}` (not code: left for you to review)",
-                pos.line,
-                pos.column + 1,
+                line,
+                column + 1,
             )

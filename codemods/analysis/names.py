@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import QualifiedName, QualifiedNameSource
+from libcst.metadata import QualifiedName, QualifiedNameSource, ScopeProvider
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,19 @@ class DottedPattern:
 
     def matches_qualified(self, qname: str) -> bool:
         return fnmatchcase(qname, self.text)
+
+
+def qualified_names_of(visitor: cst.MetadataDependent, node: cst.CSTNode) -> set[QualifiedName]:
+    """What LibCST's ``QualifiedNameProvider`` says of ``node``, for this node alone.
+
+    The provider computes the names of every node of the module in one more pass over it;
+    the steps ask about a few call targets, so they declare only ``ScopeProvider`` and ask
+    the node's scope directly, as the provider itself does.
+    """
+    scope = visitor.get_metadata(ScopeProvider, node, None)
+    if not scope:
+        return set()
+    return set(scope.get_qualified_names_for(node))
 
 
 def qualified_names_for(names: Iterable[QualifiedName], module_name: str | None) -> set[str]:

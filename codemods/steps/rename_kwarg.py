@@ -13,10 +13,15 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, PositionProvider, ScopeProvider
 from pydantic import Field, field_validator
 
-from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
+from codemods.analysis.names import (
+    DottedPattern,
+    matches_any,
+    qualified_names_for,
+    qualified_names_of,
+)
 from codemods.analysis.visit import transform_with_metadata, wrap
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
@@ -110,7 +115,7 @@ class RenameKwarg(Step[RenameKwargOptions]):
 class _Renamer(cst.CSTTransformer):
     # Positions are needed only for the rare duplicate-keyword warning, so they are resolved
     # then (see `_line_col`), not for every file that passes the needles.
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
 
     def __init__(self, options: RenameKwargOptions, ctx: FileContext) -> None:
         super().__init__()
@@ -133,9 +138,7 @@ class _Renamer(cst.CSTTransformer):
         return start.line, start.column + 1
 
     def _target(self, call: cst.Call) -> DottedPattern | None:
-        qnames = qualified_names_for(
-            self.get_metadata(QualifiedNameProvider, call.func, set()), self.ctx.module_name
-        )
+        qnames = qualified_names_for(qualified_names_of(self, call.func), self.ctx.module_name)
         return matches_any(self.patterns, qnames, call.func, bare=self.opts.match_bare_name)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import Access, ImportAssignment, QualifiedNameProvider
+from libcst.metadata import Access, ImportAssignment
 from pydantic import Field, model_validator
 
 from codemods.analysis.imports import (
@@ -46,7 +46,12 @@ from codemods.analysis.imports import (
     without_alias,
 )
 from codemods.analysis.moves import FoundImport, MoveTransformer
-from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for
+from codemods.analysis.names import (
+    DottedPattern,
+    matches_any,
+    qualified_names_for,
+    qualified_names_of,
+)
 from codemods.analysis.visit import transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
@@ -256,6 +261,10 @@ class _SymbolMover(MoveTransformer):
         self._module = node
         super().visit_Module(node)
 
+    def _reused_at(self, value: cst.CSTNode) -> bool:
+        """``_reused`` for ``value`` and its parent (looked up only if the option is set)."""
+        return bool(self.opts.reused_name_attributes) and self._reused(self.parent(value), value)
+
     def _reused(self, attribute: cst.CSTNode | None, value: cst.CSTNode) -> bool:
         """Whether ``value.attr`` shows the old name used with its new meaning (then: stop)."""
         if not isinstance(attribute, cst.Attribute) or attribute.value is not value:
@@ -279,7 +288,7 @@ class _SymbolMover(MoveTransformer):
         old, new = self.old, self.new
         binding = binding_of(alias)
         refs = self.references(found, binding)
-        if any(self._reused(self.parent(r.node), r.node) for r in refs):
+        if any(self._reused_at(r.node) for r in refs):
             return
         rename_to: str | None = None
         if alias.asname is not None:
@@ -368,7 +377,7 @@ class _SymbolMover(MoveTransformer):
         if not moved and not patched:
             return
         attributes = [a for r in moved if (a := self._attr_of(r.node)) is not None]
-        if any(self._reused(self.parent(a), a) for a in attributes):
+        if any(self._reused_at(a) for a in attributes):
             return
         node = found.node
         if len(moved) + len(patched) == len(refs):
@@ -475,7 +484,7 @@ class _SymbolMover(MoveTransformer):
         for ref in moved:
             attribute = self._attr_of(ref.node)
             assert attribute is not None
-            if self._reused(self.parent(attribute), attribute):
+            if self._reused_at(attribute):
                 return
             self.replace_node(
                 attribute,
@@ -534,8 +543,6 @@ class _SymbolMover(MoveTransformer):
 class _AttributeRenamer(MoveTransformer):
     """``Cls.old_attr`` -> ``Cls.new_attr`` where ``Cls`` resolves to the given class."""
 
-    METADATA_DEPENDENCIES = (*MoveTransformer.METADATA_DEPENDENCIES, QualifiedNameProvider)  # type: ignore[assignment]
-
     def __init__(self, old: Symbol, new: Symbol, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.old, self.new = old, new
@@ -547,9 +554,7 @@ class _AttributeRenamer(MoveTransformer):
             self.mention_paths = (old.dotted,)
 
     def _is_class(self, node: cst.BaseExpression) -> bool:
-        qnames = qualified_names_for(
-            self.get_metadata(QualifiedNameProvider, node, set()), self.ctx.module_name
-        )
+        qnames = qualified_names_for(qualified_names_of(self, node), self.ctx.module_name)
         return matches_any([self.pattern], qnames, node) is not None
 
     def leave_Attribute(
