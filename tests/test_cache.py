@@ -462,3 +462,28 @@ def test_a_file_name_that_is_not_utf8_is_cached_like_any_other(tmp_path: Path) -
     assert cold[odd.name].status is Status.UNCHANGED and cold[odd.name].parsed
     warm = by_name(root, cache=True)
     assert warm[odd.name].cached and not warm[odd.name].parsed
+
+
+def test_only_the_most_recently_used_configurations_are_kept(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module("codemods.engine.cache"), "MAX_FILES", 2)
+    backdate(tree)
+    cache = tree / CACHE_DIR
+
+    def stems() -> set[str]:
+        return {p.stem for p in cache.glob("*.keys")} | {p.stem for p in cache.glob("*.stat")}
+
+    added: list[str] = []
+    for new in ("request_id", "req_id", "rid"):
+        recipe = tmp_path / f"rename-{new.replace('_', '-')}.yaml"
+        recipe.write_text(RECIPE.format(new=new))
+        before = stems() if cache.exists() else set()
+        by_name(tree, str(recipe), cache=True)
+        (stem,) = stems() - before
+        assert {p.suffix for p in cache.glob(f"{stem}.*")} == {".keys", ".stat"}
+        added.append(stem)
+        used = time.time() - 100 + len(added)  # last used in this order, whatever the clock
+        for path in cache.glob(f"{stem}.*"):
+            os.utime(path, (used, used))
+    assert stems() == set(added[1:])  # the oldest configuration's files went, both kinds

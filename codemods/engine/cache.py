@@ -39,6 +39,7 @@ import os
 import pickle
 import struct
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -248,20 +249,31 @@ class ResultCache:
             else:
                 with open(self.path, "ab") as handle:
                     handle.write(self._records(self.new))
-            self._prune()
+            prune(self.dir)
         except OSError:
             return
 
     def _ensure_dir(self) -> None:
         ensure_cache_dir(self.dir)
 
-    def _prune(self) -> None:
-        files = sorted(self.dir.glob("*.keys"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in files[MAX_FILES:]:
+
+def prune(directory: Path) -> None:
+    """Keep the files of the :data:`MAX_FILES` most recently used fingerprints (``.keys`` and
+    ``.stat`` alike), and no temporary file of a write that was killed an hour ago."""
+    used: dict[str, float] = {}
+    hour_ago = time.time() - 3600
+    with contextlib.suppress(OSError):
+        for path in directory.iterdir():
             with contextlib.suppress(OSError):
-                stale.unlink()
+                mtime = path.stat().st_mtime
+                if path.suffix in (".keys", ".stat"):
+                    used[path.stem] = max(used.get(path.stem, 0.0), mtime)
+                elif path.suffix == ".tmp" and mtime < hour_ago:
+                    path.unlink()
+    for stem in sorted(used, key=used.__getitem__, reverse=True)[MAX_FILES:]:
+        for suffix in (".keys", ".stat"):
             with contextlib.suppress(OSError):
-                stale.with_suffix(".stat").unlink()
+                (directory / f"{stem}{suffix}").unlink()
 
 
 def ensure_cache_dir(directory: Path) -> None:
@@ -422,6 +434,9 @@ class StatCache:
                 continue
             kept[relpath] = record
         if not self.fresh and not dropped:
+            with contextlib.suppress(OSError):
+                if self.path.exists():
+                    os.utime(self.path)  # mark as recently used, for pruning
             return
         kept.update(self.fresh)
         body = b"".join(_pack(relpath, record) for relpath, record in kept.items())
@@ -431,6 +446,7 @@ class StatCache:
             ensure_cache_dir(self.dir)
             tmp.write_bytes(data)
             os.replace(tmp, self.path)
+            prune(self.dir)
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
