@@ -51,8 +51,11 @@ from codemods.steps import FileContext
 
 #: Below this many files a run stays in-process whatever ``jobs`` says.
 PARALLEL_MIN_FILES = 48
-#: Batches in flight per worker: enough to keep workers busy, few enough to keep memory flat.
-BATCHES_PER_WORKER = 4
+#: Batches submitted ahead of the oldest unfinished one, per worker. Results are yielded in
+#: order, so a slow file holds back everything after it: the other workers must have enough
+#: queued to stay busy meanwhile (with 4, a 5-second file left the other core idle). The
+#: window still bounds memory: at most this many batches of finished results wait.
+BATCHES_PER_WORKER = 64
 
 
 @dataclass(frozen=True)
