@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
 from codemods.analysis.visit import wrap
@@ -217,9 +215,23 @@ def add_import(
     the file already imports it.
     """
     wrapper = wrap(module)
+    from libcst.codemod import CodemodContext  # ~0.3 s to import: only where an edit needs it
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
     context = CodemodContext(wrapper=wrapper)
     item = ImportItem(from_module, name, asname)
     return wrapper.visit(AddImportsVisitor(context, [item]))
+
+
+def add_needed_import(module: cst.Module, name: str) -> cst.Module:
+    """``module`` with ``import name`` added where LibCST's ``AddImportsVisitor`` puts it
+    (after the docstring, ``__future__`` and the leading imports), unless already there."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, name)
+    return AddImportsVisitor(context).transform_module(module)
 
 
 def remove_unused_imports(
@@ -237,6 +249,9 @@ def remove_unused_imports(
     package = full_module_name
     if full_module_name is not None and not is_package:
         package = full_module_name.rpartition(".")[0] or None
+    from libcst.codemod import CodemodContext  # ~0.3 s to import: only where an edit needs it
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
     # The visitor keys `import m [as x]` removals by module, so one alias per module per pass.
     batches: list[list[tuple[str, str | None, str | None]]] = []
     for item in dict.fromkeys(imports):

@@ -20,10 +20,9 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from pydantic import Field
 
+from codemods.analysis.imports import add_needed_import
 from codemods.analysis.pytest_config import name_matches, pytest_config_for, pytest_options_for
 from codemods.analysis.pytest_marks import PytestNames, has_own_await, pytestmark_values
 from codemods.analysis.quick import uses_async
@@ -158,9 +157,7 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
         if use_pytestmark:
             module = _add_pytestmark(module, names, mark)
         if (decorate or use_pytestmark) and need_import:
-            context = CodemodContext()
-            AddImportsVisitor.add_needed_import(context, "pytest")
-            module = AddImportsVisitor(context).transform_module(module)
+            module = add_needed_import(module, "pytest")
         return module
 
 

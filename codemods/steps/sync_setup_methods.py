@@ -16,11 +16,10 @@ import ast
 from typing import ClassVar, Literal
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 from pydantic import Field
 
+from codemods.analysis.imports import add_needed_import
 from codemods.analysis.pytest_marks import has_own_await
 from codemods.analysis.quick import scoped_statements
 from codemods.analysis.visit import OwnScopeOnly, line_col, transform_with_metadata
@@ -124,9 +123,7 @@ class SyncSetupMethods(Step[SyncSetupMethodsOptions]):
         syncer = _Syncer(self.options, ctx)
         module = transform_with_metadata(module, syncer)
         if syncer.made_fixtures:
-            context = CodemodContext()
-            AddImportsVisitor.add_needed_import(context, "pytest_asyncio")
-            module = AddImportsVisitor(context).transform_module(module)
+            module = add_needed_import(module, "pytest_asyncio")
         return module
 
 
