@@ -1,7 +1,9 @@
 """Time the built-in catalog against ruff and LibCST's own codemod runner, on one corpus.
 
-    .venv/bin/python bench/make_corpus.py          # once: builds /tmp/codemod-corpus
     .venv/bin/python bench/run.py                  # prints the table and the ratios
+
+(The first run builds the corpus, /tmp/codemod-corpus, with ``bench/make_corpus.py``'s
+defaults; run that script yourself for another size or injection rate.)
 
 In one run over the same tree (see bench/RESULTS.md for what each figure means):
 
@@ -14,8 +16,9 @@ In one run over the same tree (see bench/RESULTS.md for what each figure means):
    the same recipe and ``python -m libcst.tool codemod rename.RenameCommand`` for an
    equivalent rename (LibCST's runner needs ~0.2 CPU-s per file: the whole tree would take
    most of an hour, so its whole-tree time is extrapolated from its per-file rate).
-4. On the sample: an unfiltered (``CODEMOD_NO_PREFILTER=1``), single-process run of the
-   catalog must print exactly the same diff as the filtered parallel run.
+4. On 60 random files plus 18 injected ones: an unfiltered (``CODEMOD_NO_PREFILTER=1``:
+   every step on every file), single-process run of the catalog must print exactly the same
+   diff as the filtered parallel run.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import random
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -95,7 +99,7 @@ def main() -> None:
     default = Path(tempfile.gettempdir()) / "codemod-corpus"
     parser.add_argument("--corpus", type=Path, default=default)
     parser.add_argument("--jobs", type=int, default=None, help="default: every core")
-    parser.add_argument("--sample", type=int, default=1000, help="files for LibCST's runner")
+    parser.add_argument("--sample", type=int, default=300, help="files for LibCST's runner")
     parser.add_argument(
         "--unfiltered-sample",
         type=int,
@@ -129,7 +133,12 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still restore the corpus
 
     corpus = args.corpus.resolve()
-    meta = json.loads(corpus.with_name(corpus.name + ".json").read_text())
+    meta_file = corpus.with_name(corpus.name + ".json")
+    if not meta_file.exists():  # first run: build the default corpus (~15 s)
+        print(f"no corpus at {corpus}: building it with bench/make_corpus.py (12 copies, 1%)")
+        build = [sys.executable, str(Path(__file__).with_name("make_corpus.py")), "--out"]
+        subprocess.run([*build, str(corpus)], check=True)
+    meta = json.loads(meta_file.read_text())
     catalog = meta["catalog_file"]
     jobs = args.jobs or len(os.sched_getaffinity(0))
     j = ["--jobs", str(jobs)]
