@@ -163,3 +163,20 @@ def test_a_file_the_interpreter_cannot_parse_still_reaches_libcst(tmp_path: Path
     (result,) = [r for r in run(make_plan(recipe, [tmp_path]), jobs=1) if r.relpath.endswith(".py")]
     assert result.status is Status.CHANGED
     assert result.new is not None and b"async def test_ws" in result.new
+
+
+def test_test_names_in_a_file_with_another_encoding_are_not_misjudged(tmp_path: Path) -> None:
+    # the bytes search for test-named `def`s cannot decode a latin-1 name: it must not rule
+    # the file out (pytest reads the config's non-ASCII pattern and the file's declared encoding)
+    (tmp_path / "pytest.ini").write_text("[pytest]\npython_functions = vérifie_*\n", "utf-8")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_ping.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nasync def vérifie_ping():\n    pass\n".encode("latin-1")
+    )
+    recipe = RecipeLoader().load("asyncio-markers")
+    results = [r for r in run(make_plan(recipe, [tmp_path]), jobs=1) if r.relpath.endswith(".py")]
+    (result,) = results
+    assert result.status is Status.CHANGED, (result.reason, result.detail)
+    assert result.new is not None
+    assert "@pytest.mark.asyncio\nasync def vérifie_ping" in result.new.decode("latin-1")

@@ -119,8 +119,7 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
         # `source.tree` raises and the step runs. Before the `ast`: some `def` must have a name
         # pytest collects as a test (a bytes search finds every spelling, and more).
         functions, classes = _name_options(ctx)
-        names = (m.decode("utf-8", "replace") for m in _DEF_NAME.findall(source.data))
-        if not any(name_matches(name, functions, "test") for name in names):
+        if not any(_may_be_test(m, functions) for m in _DEF_NAME.findall(source.data)):
             return False
         return _may_need_mark(
             source.tree.body, functions, classes, self.options.fix_await_in_sync_tests
@@ -164,6 +163,15 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
 #: The name after every `def` (also `async def`, a backslash continuation between them, and
 #: non-ASCII names as their UTF-8 bytes).
 _DEF_NAME = re.compile(rb"\bdef(?:\s|\\\r?\n)+([\w\x80-\xff]+)")
+
+
+def _may_be_test(name: bytes, functions: object) -> bool:
+    """Whether the ``def`` name found in the bytes may be a test. A name that is not UTF-8 (a
+    file with another encoding declared) cannot be judged from its bytes: it may."""
+    try:
+        return name_matches(name.decode("utf-8"), functions, "test")
+    except UnicodeDecodeError:
+        return True
 
 
 def _name_options(ctx: FileContext) -> tuple[object, object]:

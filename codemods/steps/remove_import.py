@@ -93,7 +93,9 @@ class RemoveImport(Step[RemoveImportOptions]):
         # in prose, `self.resource = ...`): an import statement of the module must exist, and
         # what it binds must not already be read in its scope (the removal keeps any import
         # with a use; CPython's symtable is a cheap judge of uses). When unsure: True.
-        if not _import_line(self.options.module).search(source.data):
+        # (A non-ASCII name is spelled in the file's declared encoding: left to the `ast`.)
+        module = self.options.module
+        if module.isascii() and not _import_line(module).search(source.data):
             return False  # no line where an import statement could name it: no `ast` needed
         is_package = ctx.path.name == "__init__.py"
         found = [
