@@ -23,7 +23,6 @@ from libcst.metadata import (
     BaseMetadataProvider,
     ImportAssignment,
     ParentNodeProvider,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
@@ -34,7 +33,7 @@ from codemods.analysis.imports import (
     mentions,
     rewrite_path_string,
 )
-from codemods.analysis.visit import wrap
+from codemods.analysis.visit import line_col, wrap
 from codemods.steps._base import FileContext
 
 ImportNode = cst.Import | cst.ImportFrom
@@ -91,7 +90,7 @@ def _suites(node: cst.CSTNode) -> Iterable[cst.BaseSuite]:
 
 class MoveTransformer(cst.CSTTransformer):
     # Parents and positions are resolved on first use (a file with nothing to move needs
-    # neither): see ``parent`` and ``line_of``.
+    # neither): see ``parent`` and ``line_of`` (``line_col``).
     METADATA_DEPENDENCIES = (ScopeProvider,)
 
     #: (old dotted prefix, new dotted prefix) pairs for strings naming the path.
@@ -148,8 +147,8 @@ class MoveTransformer(cst.CSTTransformer):
         return self._start(node)[0]
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self._lazy(PositionProvider)[node].start
-        return pos.line, pos.column
+        line, column = line_col(self, node)
+        return line, column - 1
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._lazy(ParentNodeProvider).get(node)  # type: ignore[no-any-return]

@@ -45,6 +45,7 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
             replaced = True
         return result
 
+    transformer.__dict__["_visited_module"] = module  # for line_col
     transformer.on_leave = watching  # type: ignore[method-assign,assignment]
     try:
         if not transformer.get_inherited_dependencies():
@@ -56,10 +57,19 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
     return new if replaced else module
 
 
-def line_col(visitor: cst.MetadataDependent, node: cst.CSTNode) -> tuple[int, int]:
-    """1-based line and column of ``node`` (needs ``PositionProvider`` in the dependencies)."""
-    pos = visitor.get_metadata(PositionProvider, node).start
-    return pos.line, pos.column + 1
+def line_col(visitor: cst.CSTVisitor | cst.CSTTransformer, node: cst.CSTNode) -> tuple[int, int]:
+    """1-based line and column of an original node of the module ``visitor`` is visiting.
+
+    Positions cost a pass that generates the module's code, and most files a step runs on
+    need none (a diagnostic is rare), so they are resolved on the first call, not declared
+    in ``METADATA_DEPENDENCIES``. The visitor must be run by :func:`transform_with_metadata`.
+    """
+    state = visitor.__dict__
+    positions = state.get("_positions")
+    if positions is None:
+        positions = state["_positions"] = wrap(state["_visited_module"]).resolve(PositionProvider)
+    start = positions[node].start
+    return start.line, start.column + 1
 
 
 class OwnScopeOnly:

@@ -9,11 +9,10 @@ reported, because renaming would produce a duplicate keyword (a SyntaxError).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider, ScopeProvider
+from libcst.metadata import ScopeProvider
 from pydantic import Field, field_validator
 
 from codemods.analysis.names import (
@@ -22,7 +21,7 @@ from codemods.analysis.names import (
     qualified_names_for,
     qualified_names_of,
 )
-from codemods.analysis.visit import transform_with_metadata, wrap
+from codemods.analysis.visit import line_col, transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
 
 _DOTTED = r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_*][A-Za-z0-9_]*)*$"
@@ -113,8 +112,8 @@ class RenameKwarg(Step[RenameKwargOptions]):
 
 
 class _Renamer(cst.CSTTransformer):
-    # Positions are needed only for the rare duplicate-keyword warning, so they are resolved
-    # then (see `_line_col`), not for every file that passes the needles.
+    # Positions are needed only for the rare duplicate-keyword warning: `line_col` resolves
+    # them then, not for every file that passes the needles.
     METADATA_DEPENDENCIES = (ScopeProvider,)
 
     def __init__(self, options: RenameKwargOptions, ctx: FileContext) -> None:
@@ -122,20 +121,6 @@ class _Renamer(cst.CSTTransformer):
         self.opts = options
         self.ctx = ctx
         self.patterns = [DottedPattern(c) for c in options.callables]
-        self.module: cst.Module | None = None
-        self.positions: Mapping[cst.CSTNode, CodeRange] | None = None
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.module = node
-
-    def _line_col(self, node: cst.CSTNode) -> tuple[int, int]:
-        """1-based line and column of an original node, resolved on first use."""
-        if self.positions is None:
-            assert self.module is not None
-            # The visited tree itself (no copy), so its nodes are the keys.
-            self.positions = wrap(self.module).resolve(PositionProvider)
-        start = self.positions[node].start
-        return start.line, start.column + 1
 
     def _target(self, call: cst.Call) -> DottedPattern | None:
         qnames = qualified_names_for(qualified_names_of(self, call.func), self.ctx.module_name)
@@ -151,7 +136,7 @@ class _Renamer(cst.CSTTransformer):
         if pattern is None:
             return updated
         if new in keywords or new in star_dict_keys:
-            line, col = self._line_col(original)
+            line, col = line_col(self, original)
             self.ctx.warn(
                 f"call to {pattern.text} passes both `{old}` and `{new}`; left unchanged "
                 f"(renaming would duplicate `{new}`)",

@@ -16,7 +16,6 @@ import re
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 from pydantic import Field
 
 from codemods.analysis.pytest_marks import PytestNames
@@ -86,8 +85,6 @@ class RenameMarker(Step[RenameMarkerOptions]):
 
 
 class _Renamer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, names: PytestNames, options: RenameMarkerOptions, ctx: FileContext) -> None:
         super().__init__()
         self.names = names

@@ -16,7 +16,6 @@ import ast
 from typing import ClassVar, Literal
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 from pydantic import Field
 
 from codemods.analysis.imports import add_needed_import
@@ -128,8 +127,6 @@ class SyncSetupMethods(Step[SyncSetupMethodsOptions]):
 
 
 class _Syncer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, options: SyncSetupMethodsOptions, ctx: FileContext) -> None:
         super().__init__()
         self.methods = set(options.methods)
