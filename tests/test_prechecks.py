@@ -180,3 +180,26 @@ def test_test_names_in_a_file_with_another_encoding_are_not_misjudged(tmp_path: 
     assert result.status is Status.CHANGED, (result.reason, result.detail)
     assert result.new is not None
     assert "@pytest.mark.asyncio\nasync def vérifie_ping" in result.new.decode("latin-1")
+
+
+def test_a_non_ascii_needle_finds_a_file_that_declares_another_encoding(tmp_path: Path) -> None:
+    # needles are text: `clé` is b"cl\xe9" in a latin-1 file, not its UTF-8 bytes
+    recipe_file = tmp_path / "cle.yaml"
+    recipe_file.write_text(
+        "title: clé becomes key\ndescription: The keyword was renamed.\nsteps:\n"
+        "  - rename_kwarg:\n      callables: ['*.Client']\n      old: clé\n      new: key\n",
+        "utf-8",
+    )
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "use.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nfrom net import Client\n\nClient(clé=1)\n".encode("latin-1")
+    )
+    (src / "plain.py").write_bytes("from net import Client\n\nClient(clé=1)\n".encode())
+    recipe = RecipeLoader().load(str(recipe_file))
+    results = {Path(r.path).name: r for r in run(make_plan(recipe, [src]), jobs=1)}
+    for name, encoding in (("use.py", "latin-1"), ("plain.py", "utf-8")):
+        result = results[name]
+        assert result.status is Status.CHANGED, (name, result.reason, result.detail)
+        assert result.new is not None
+        assert result.new.decode(encoding).endswith("Client(key=1)\n"), name

@@ -21,7 +21,9 @@ file none passes is never given to LibCST. The same switch turns this stage off.
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -39,19 +41,43 @@ def prefilter_enabled() -> bool:
 
 def needles_match(step: CompiledStep, data: bytes) -> bool:
     """Whether ``data`` holds every string of at least one of the step's needle groups."""
-    groups = _encoded(step.step)
-    if groups is None or not prefilter_enabled():
+    encoded = _encoded(step.step)
+    if encoded is None or not prefilter_enabled():
         return True
-    data = _newline_terminated(data)
+    groups, textual = encoded
+    data = _as_utf8(data) if textual else _newline_terminated(data)
     return any(all(n in data for n in group) for group in groups)
 
 
 @lru_cache(maxsize=1024)
-def _encoded(step: Step[Any]) -> tuple[tuple[bytes, ...], ...] | None:
+def _encoded(step: Step[Any]) -> tuple[tuple[tuple[bytes, ...], ...], bool] | None:
+    """The step's needles as UTF-8 bytes, and whether any is not ASCII (see :func:`_as_utf8`)."""
     groups = step.needles()
     if groups is None:
         return None
-    return tuple(tuple(n.encode() for n in group) for group in groups)
+    encoded = tuple(tuple(n.encode() for n in group) for group in groups)
+    return encoded, not all(n.isascii() for group in encoded for n in group)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """``data`` as UTF-8, for needles that are not ASCII (``clé``).
+
+    Python source declares its encoding (PEP 263: ``# -*- coding: latin-1 -*-``), and every
+    allowed encoding spells ASCII as ASCII, so ASCII needles are searched in the raw bytes;
+    a non-ASCII needle must be searched in the text re-encoded as UTF-8, as steps see it.
+    A file that cannot be decoded is searched as it is (LibCST will report it).
+    """
+    data = _newline_terminated(data)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return data
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return data
 
 
 def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: str) -> bool:
@@ -61,19 +87,24 @@ def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: s
     """
     if not prefilter_enabled():
         return any(s.applies_to(scan_relpath) for s in steps)
-    data = _newline_terminated(data)
-    found: dict[bytes, bool] = {}
+    raw = _newline_terminated(data)
+    text: bytes | None = None  # UTF-8, made only for a step with a non-ASCII needle
+    found: dict[tuple[bytes, bool], bool] = {}
     for step in steps:
         if not step.applies_to(scan_relpath):
             continue
-        groups = _encoded(step.step)
-        if groups is None:
+        encoded = _encoded(step.step)
+        if encoded is None:
             return True
+        groups, textual = encoded
+        if textual and text is None:
+            text = _as_utf8(data)
+        haystack = text if textual and text is not None else raw
         for group in groups:
             for needle in group:
-                hit = found.get(needle)
+                hit = found.get((needle, textual))
                 if hit is None:
-                    hit = found[needle] = needle in data
+                    hit = found[(needle, textual)] = needle in haystack
                 if not hit:
                     break
             else:
