@@ -224,14 +224,52 @@ def add_import(
 
 
 def add_needed_import(module: cst.Module, name: str) -> cst.Module:
-    """``module`` with ``import name`` added where LibCST's ``AddImportsVisitor`` puts it
-    (after the docstring, ``__future__`` and the leading imports), unless already there."""
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
+    """``module`` with ``import name`` added exactly where LibCST's ``AddImportsVisitor`` puts
+    it, unless the module's leading imports already have it.
 
-    context = CodemodContext()
-    AddImportsVisitor.add_needed_import(context, name)
-    return AddImportsVisitor(context).transform_module(module)
+    The place: after a leading docstring (or ``__strict__`` flag) and after the block of
+    one-import lines that follows it (``__future__`` imports included), with an empty line
+    before the next statement. Done from the module's top-level statements alone: the
+    visitor itself walks and copies the whole tree twice (seconds on a big module).
+    """
+    body = list(module.body)
+    start = 1 if body and _is_leading_marker(body[0]) else 0
+    at = start
+    for stmt in body[start:]:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            break
+        small = stmt.body[0]
+        if not isinstance(small, cst.Import | cst.ImportFrom):
+            break
+        if isinstance(small, cst.Import) and any(
+            a.asname is None and a.evaluated_name == name for a in small.names
+        ):
+            return module  # already imported
+        at += 1
+    line = cst.parse_statement(f"import {name}", config=module.config_for_parsing)
+    rest = body[at:]
+    if rest:
+        first = rest[0]
+        if not first.leading_lines:
+            rest[0] = first.with_changes(leading_lines=(cst.EmptyLine(),))
+        elif first.leading_lines[0].comment is not None:
+            rest[0] = first.with_changes(leading_lines=(cst.EmptyLine(), *first.leading_lines))
+    return module.with_changes(body=[*body[:at], line, *rest])
+
+
+def _is_leading_marker(stmt: cst.BaseStatement) -> bool:
+    """A docstring or ``__strict__ = ...`` first statement, which imports must come after."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    first = stmt.body[0]
+    if isinstance(first, cst.Expr):
+        return isinstance(first.value, cst.SimpleString)
+    return (
+        isinstance(first, cst.Assign)
+        and len(first.targets) == 1
+        and isinstance(first.targets[0].target, cst.Name)
+        and first.targets[0].target.value == "__strict__"
+    )
 
 
 def remove_unused_imports(
