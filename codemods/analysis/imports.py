@@ -12,7 +12,7 @@ and add or remove imports through LibCST's own ``AddImportsVisitor`` / ``RemoveI
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -56,6 +56,52 @@ def import_from_module(
     dots = "." * len(node.relative)
     name = get_full_name_for_node(node.module) if node.module is not None else ""
     return resolve_module(dots + (name or ""), file_module, is_package=is_package)
+
+
+ImportNode = cst.Import | cst.ImportFrom
+ImportLine = cst.SimpleStatementLine | cst.SimpleStatementSuite
+
+
+def iter_imports(module: cst.Module) -> list[tuple[ImportNode, ImportLine, cst.CSTNode]]:
+    """Every import statement of ``module``, in source order, with its line and its block."""
+    found: list[tuple[ImportNode, ImportLine, cst.CSTNode]] = []
+    _collect_imports(module.body, module, found)
+    return found
+
+
+def _collect_imports(
+    body: Iterable[cst.BaseStatement | cst.BaseSmallStatement],
+    block: cst.CSTNode,
+    found: list[tuple[ImportNode, ImportLine, cst.CSTNode]],
+) -> None:
+    """Every import statement under ``body``, in order, with its line and block.
+
+    Walks statements only (imports are never inside expressions), so it costs a fraction of a
+    visit of the whole tree. The block of a line is the Module or IndentedBlock holding it; a
+    one-line suite (``if x: import y``) is its own block.
+    """
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            found.extend((s, stmt, block) for s in stmt.body if isinstance(s, ImportNode))
+            continue
+        for suite in _suites(stmt):
+            if isinstance(suite, cst.SimpleStatementSuite):
+                found.extend((s, suite, suite) for s in suite.body if isinstance(s, ImportNode))
+            elif isinstance(suite, cst.IndentedBlock):
+                _collect_imports(suite.body, suite, found)
+
+
+_CLAUSES = (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.If, cst.MatchCase)
+
+
+def _suites(node: cst.CSTNode) -> Iterable[cst.BaseSuite]:
+    """The suites of a compound statement: its body, ``elif``/``else``/``except``/``finally``
+    and ``case`` clauses' bodies, in source order."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child
+        elif isinstance(child, _CLAUSES):
+            yield from _suites(child)
 
 
 def dotted_expr(dotted: str) -> cst.Name | cst.Attribute:

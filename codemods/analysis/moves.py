@@ -28,15 +28,16 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.imports import (
+    ImportNode,
     binding_of,
     import_from_module,
+    iter_imports,
     mentions,
     rewrite_path_string,
 )
 from codemods.analysis.visit import line_col, wrap
 from codemods.steps._base import FileContext
 
-ImportNode = cst.Import | cst.ImportFrom
 #: Calls whose first argument names a module: a one-word string is rewritten only there.
 _LOADERS = frozenset(
     {"import_module", "importorskip", "__import__", "find_spec", "patch", "setattr", "delattr"}
@@ -51,41 +52,6 @@ class FoundImport:
     line: cst.SimpleStatementLine | cst.SimpleStatementSuite  # `if x: import y` is a suite
     block: cst.CSTNode  # the Module, IndentedBlock or compound statement holding ``line``
     module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
-
-
-def _collect_imports(
-    body: Iterable[cst.BaseStatement | cst.BaseSmallStatement],
-    block: cst.CSTNode,
-    found: list[tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite, cst.CSTNode]],
-) -> None:
-    """Every import statement under ``body``, in order, with its line and block.
-
-    Walks statements only (imports are never inside expressions), so it costs a fraction of a
-    visit of the whole tree. The block of a line is the Module or IndentedBlock holding it; a
-    one-line suite (``if x: import y``) is its own block.
-    """
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            found.extend((s, stmt, block) for s in stmt.body if isinstance(s, ImportNode))
-            continue
-        for suite in _suites(stmt):
-            if isinstance(suite, cst.SimpleStatementSuite):
-                found.extend((s, suite, suite) for s in suite.body if isinstance(s, ImportNode))
-            elif isinstance(suite, cst.IndentedBlock):
-                _collect_imports(suite.body, suite, found)
-
-
-_CLAUSES = (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.If, cst.MatchCase)
-
-
-def _suites(node: cst.CSTNode) -> Iterable[cst.BaseSuite]:
-    """The suites of a compound statement: its body, ``elif``/``else``/``except``/``finally``
-    and ``case`` clauses' bodies, in source order."""
-    for child in node.children:
-        if isinstance(child, cst.BaseSuite):
-            yield child
-        elif isinstance(child, _CLAUSES):
-            yield from _suites(child)
 
 
 class MoveTransformer(cst.CSTTransformer):
@@ -116,12 +82,7 @@ class MoveTransformer(cst.CSTTransformer):
 
     def visit_Module(self, node: cst.Module) -> None:
         self._tree = node
-        found: list[
-            tuple[ImportNode, cst.SimpleStatementLine | cst.SimpleStatementSuite, cst.CSTNode]
-        ]
-        found = []
-        _collect_imports(node.body, node, found)
-        for imp, line, block in found:
+        for imp, line, block in iter_imports(node):
             module = (
                 import_from_module(imp, self.ctx.module_name, self.is_package)
                 if isinstance(imp, cst.ImportFrom)

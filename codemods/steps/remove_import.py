@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 from codemods.analysis.imports import (
     DOTTED_RE,
     import_from_module,
+    iter_imports,
     remove_unused_imports,
     resolve_module,
 )
@@ -124,7 +125,7 @@ class RemoveImport(Step[RemoveImportOptions]):
         return False
 
     def _matches(self, node: ast.stmt, file_module: str | None, is_package: bool) -> bool:
-        """``_Finder``'s test over the stdlib ``ast``."""
+        """``_removable``'s test over the stdlib ``ast``."""
         module = self.options.module
         if isinstance(node, ast.Import):
             return any(alias.name == module for alias in node.names)
@@ -149,12 +150,11 @@ class RemoveImport(Step[RemoveImportOptions]):
         return bound
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
-        wanted = _Finder(self.options, ctx)
-        module.visit(wanted)
-        if not wanted.found:
+        found = _removable(module, self.options, ctx)
+        if not found:
             return module
         is_package = ctx.path.name == "__init__.py"
-        return remove_unused_imports(module, wanted.found, ctx.module_name, is_package)
+        return remove_unused_imports(module, found, ctx.module_name, is_package)
 
 
 @lru_cache(maxsize=64)
@@ -165,26 +165,27 @@ def _import_line(module: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?:\b(?:import|from)\b[^\n]*?|\\\r?\n[^\n]*?)(?<!\w)" + word + rb"(?!\w)")
 
 
-class _Finder(cst.CSTVisitor):
+def _removable(
+    module: cst.Module, opts: RemoveImportOptions, ctx: FileContext
+) -> list[tuple[str, str | None, str | None]]:
     """The ``(module, name, asname)`` triples of the imports this step may remove."""
-
-    def __init__(self, options: RemoveImportOptions, ctx: FileContext) -> None:
-        super().__init__()
-        self.opts = options
-        self.ctx = ctx
-        self.found: list[tuple[str, str | None, str | None]] = []
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            if alias.evaluated_name == self.opts.module:
-                self.found.append((self.opts.module, None, alias.evaluated_alias))
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if not self.opts.names or isinstance(node.names, cst.ImportStar):
-            return
-        is_package = self.ctx.path.name == "__init__.py"
-        if import_from_module(node, self.ctx.module_name, is_package) != self.opts.module:
-            return
-        for alias in node.names:
-            if "*" in self.opts.names or alias.evaluated_name in self.opts.names:
-                self.found.append((self.opts.module, alias.evaluated_name, alias.evaluated_alias))
+    is_package = ctx.path.name == "__init__.py"
+    found: list[tuple[str, str | None, str | None]] = []
+    for node, _, _ in iter_imports(module):
+        if isinstance(node, cst.Import):
+            found += [
+                (opts.module, None, alias.evaluated_alias)
+                for alias in node.names
+                if alias.evaluated_name == opts.module
+            ]
+        elif (
+            opts.names
+            and not isinstance(node.names, cst.ImportStar)
+            and import_from_module(node, ctx.module_name, is_package) == opts.module
+        ):
+            found += [
+                (opts.module, alias.evaluated_name, alias.evaluated_alias)
+                for alias in node.names
+                if "*" in opts.names or alias.evaluated_name in opts.names
+            ]
+    return found
