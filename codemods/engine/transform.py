@@ -108,21 +108,20 @@ def transform_source(
         return Outcome(Status.SKIPPED, reason="too deeply nested", detail="parser recursion limit")
 
     fired: list[str] = []
-    recheck = prefilter_enabled() and len(runnable) > 1
-    latest: _Rendered | None = None  # the bytes of `module` once a step has changed it
+    recheck = prefilter_enabled()
+    first = _Rendered(original)  # rendered on demand, at most once
+    latest = first  # the last module a step returned
     for index, compiled in runnable:
         ctx.step_id = compiled.step.id
         try:
-            if latest is not None and not latest.still_possible(index, compiled, ctx):
+            if recheck and latest is not first and not latest.still_possible(index, compiled, ctx):
                 continue  # an earlier step's change took away what this one needed
-            before = module
+            before = latest
             module = compiled.step.transform(module, ctx)
             # a step that changed nothing returns its input (see transform_with_metadata)
-            if module is not before and len(runnable) > 1:
-                rendered_before = latest.data if latest is not None else original.bytes
-                latest = _Rendered(module) if recheck else None
-                now = latest.data if latest is not None else module.bytes
-                if now != rendered_before:
+            if module is not before.module:
+                latest = _Rendered(module)
+                if len(runnable) > 1 and latest.data != before.data:
                     fired.append(compiled.step.id)
             if compiled.step.is_whole_tree():
                 ctx.collected[index] = compiled.step.collect(module, ctx)
@@ -156,11 +155,11 @@ def transform_source(
             Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=True, collected=collected
         )
     try:
-        new = module.bytes
+        new = latest.data
     except Exception as exc:
         return Outcome(Status.FAILED, reason="cannot render output", detail=str(exc), parsed=True)
     if new != data:
-        rendered = original.bytes  # LibCST's own rendering of the file, before any step
+        rendered = first.data  # LibCST's own rendering of the file, before any step
         if rendered == new:
             new = data  # the steps changed nothing; only LibCST's rendering differs
         elif rendered != data:
@@ -204,7 +203,7 @@ def transform_source(
 
 
 class _Rendered:
-    """A module an earlier step changed, as the pre-checks of the steps after it see it.
+    """A module a step returned, rendered (and pre-checked again) only when asked, once.
 
     The needles and ``ast`` pre-checks ran on the file's original bytes; once a step has
     changed the module, each later step is checked again against the new code, so a step
@@ -213,13 +212,22 @@ class _Rendered:
     """
 
     def __init__(self, module: cst.Module) -> None:
-        self.data = module.bytes
-        self.source = Source(self.data)
+        self.module = module
+        self._data: bytes | None = None
+        self._source: Source | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.module.bytes
+        return self._data
 
     def still_possible(self, index: int, compiled: CompiledStep, ctx: FileContext) -> bool:
         if not needles_match(compiled, self.data):
             return False
-        return bool(prechecked([(index, compiled)], self.data, ctx, self.source))
+        if self._source is None:
+            self._source = Source(self.data)
+        return bool(prechecked([(index, compiled)], self.data, ctx, self._source))
 
 
 def splice(data: bytes, rendered: bytes, new: bytes) -> bytes | None:
