@@ -12,15 +12,13 @@ as ``mention`` diagnostics (they are text, not code, so they are never rewritten
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Access,
-    BaseMetadataProvider,
     ImportAssignment,
     ParentNodeProvider,
     Scope,
@@ -35,7 +33,7 @@ from codemods.analysis.imports import (
     mentions,
     rewrite_path_string,
 )
-from codemods.analysis.visit import line_col, wrap
+from codemods.analysis.visit import lazy_metadata, line_col
 from codemods.steps._base import FileContext
 
 #: Calls whose first argument names a module: a one-word string is rewritten only there.
@@ -81,7 +79,6 @@ class MoveTransformer(cst.CSTTransformer):
         """Fill in the edits (subclasses)."""
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._tree = node
         for imp, line, block in iter_imports(node):
             module = (
                 import_from_module(imp, self.ctx.module_name, self.is_package)
@@ -97,13 +94,6 @@ class MoveTransformer(cst.CSTTransformer):
         self._note_docstring(node.body)
 
     # -- helpers for ``plan`` ---------------------------------------------------------------------
-    def _lazy(self, provider: type[BaseMetadataProvider[Any]]) -> Mapping[cst.CSTNode, Any]:
-        """A provider's metadata for the visited tree, resolved on the first call."""
-        cache = self.__dict__.setdefault("_lazy_metadata", {})
-        if provider not in cache:
-            cache[provider] = wrap(self._tree).resolve(provider)
-        return cache[provider]  # type: ignore[no-any-return]
-
     def line_of(self, node: cst.CSTNode) -> int:
         return self._start(node)[0]
 
@@ -112,7 +102,7 @@ class MoveTransformer(cst.CSTTransformer):
         return line, column - 1
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self._lazy(ParentNodeProvider).get(node)  # type: ignore[no-any-return]
+        return lazy_metadata(self, ParentNodeProvider).get(node)
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         return self.get_metadata(ScopeProvider, node, None)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import BaseMetadataProvider, MetadataWrapper, PositionProvider
 
 T = TypeVar("T", bound=cst.CSTVisitor | cst.CSTTransformer)
 
@@ -45,7 +46,7 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
             replaced = True
         return result
 
-    transformer.__dict__["_visited_module"] = module  # for line_col
+    transformer.__dict__["_visited_module"] = module  # for lazy_metadata
     transformer.on_leave = watching  # type: ignore[method-assign,assignment]
     try:
         if not transformer.get_inherited_dependencies():
@@ -57,18 +58,26 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
     return new if replaced else module
 
 
-def line_col(visitor: cst.CSTVisitor | cst.CSTTransformer, node: cst.CSTNode) -> tuple[int, int]:
-    """1-based line and column of an original node of the module ``visitor`` is visiting.
+def lazy_metadata(
+    visitor: cst.CSTVisitor | cst.CSTTransformer, provider: type[BaseMetadataProvider[Any]]
+) -> Mapping[cst.CSTNode, Any]:
+    """``provider``'s metadata for the module ``visitor`` is visiting, resolved on first use.
 
-    Positions cost a pass that generates the module's code, and most files a step runs on
-    need none (a diagnostic is rare), so they are resolved on the first call, not declared
-    in ``METADATA_DEPENDENCIES``. The visitor must be run by :func:`transform_with_metadata`.
+    For metadata a step needs only in the rare file where it acts (positions for a
+    diagnostic, parents of a few nodes): declaring it in ``METADATA_DEPENDENCIES`` would cost
+    a pass over every module the step runs on. The visitor must be run by
+    :func:`transform_with_metadata`.
     """
-    state = visitor.__dict__
-    positions = state.get("_positions")
-    if positions is None:
-        positions = state["_positions"] = wrap(state["_visited_module"]).resolve(PositionProvider)
-    start = positions[node].start
+    cache = visitor.__dict__.setdefault("_lazy_metadata", {})
+    if provider not in cache:
+        cache[provider] = wrap(visitor.__dict__["_visited_module"]).resolve(provider)
+    return cache[provider]  # type: ignore[no-any-return]
+
+
+def line_col(visitor: cst.CSTVisitor | cst.CSTTransformer, node: cst.CSTNode) -> tuple[int, int]:
+    """1-based line and column of an original node of the module ``visitor`` is visiting
+    (positions cost a pass that generates the module's code: see :func:`lazy_metadata`)."""
+    start = lazy_metadata(visitor, PositionProvider)[node].start
     return start.line, start.column + 1
 
 
