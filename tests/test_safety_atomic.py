@@ -84,6 +84,7 @@ def recipe(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # six kill-and-rerun trials over hundreds of files: ~12 s idle, ~60 s loaded
 def test_sigkill_leaves_every_file_old_or_new(tmp_path: Path, recipe: Path) -> None:
     # calibrate: how long a full run takes here, and when its first write lands
     calibration = make_tree(tmp_path / "calibration")
