@@ -25,6 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.analysis.context import FileContext
 from codemods.analysis.imports import (
     ImportNode,
     binding_of,
@@ -34,7 +35,6 @@ from codemods.analysis.imports import (
     rewrite_path_string,
 )
 from codemods.analysis.visit import lazy_metadata, line_col
-from codemods.steps._base import FileContext
 
 #: Calls whose first argument names a module: a one-word string is rewritten only there.
 _LOADERS = frozenset(

@@ -13,16 +13,34 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import libcst as cst
 from pydantic import BaseModel, ConfigDict
 
+from codemods.analysis.context import (  # re-exported: steps import them from here
+    Diagnostic,
+    DiagnosticKind,
+    FileContext,
+    StepSkip,
+)
 from codemods.analysis.project import ProjectIndex
 
-DiagnosticKind = Literal["warning", "review", "mention", "info"]
+__all__ = [
+    "Diagnostic",
+    "DiagnosticKind",
+    "Example",
+    "FileContext",
+    "FileEdit",
+    "Needles",
+    "NoTree",
+    "Source",
+    "Step",
+    "StepOptions",
+    "StepSkip",
+]
 
 
 class StepOptions(BaseModel):
@@ -40,56 +58,6 @@ class Example:
     before: str
     after: str | None = None
     path: str = "example.py"
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """Something a step wants the user to know about one file (the file may still change)."""
-
-    step: str
-    kind: DiagnosticKind
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-
-class StepSkip(Exception):
-    """Raised by a step to leave the whole file untouched, with a reason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class FileContext:
-    """What a step may know about the file it transforms. No I/O happens through it."""
-
-    path: Path
-    relpath: str
-    module_name: str | None = None
-    root: Path | None = None
-    step_id: str = ""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: Whole-project facts (module files, pytest config, ...), shared by every file of a run.
-    project: ProjectIndex | None = None
-    #: Per-file data a whole-tree step gathered in ``collect``, keyed by step position.
-    collected: dict[int, Any] = field(default_factory=dict)
-
-    def report(
-        self,
-        kind: DiagnosticKind,
-        message: str,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.diagnostics.append(Diagnostic(self.step_id, kind, message, line, column))
-
-    def warn(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        self.report("warning", message, line, column)
-
-    def skip(self, reason: str) -> None:
-        raise StepSkip(reason)
 
 
 OptionsT = TypeVar("OptionsT", bound=StepOptions)
