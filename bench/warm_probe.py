@@ -49,6 +49,7 @@ def fill(corpus: Path, catalog: str) -> tuple[int, int]:
     """Write the stat and content entries a cold run over the unchanged corpus would leave.
 
     Returns (files, files that pass the needles)."""
+    from codemods.analysis.project import Projects
     from codemods.engine import make_plan
     from codemods.engine.cache import (
         NO_MATCH,
@@ -60,7 +61,6 @@ def fill(corpus: Path, catalog: str) -> tuple[int, int]:
         stat_context,
         stat_files,
     )
-    from codemods.engine.discover import module_name_for
     from codemods.engine.prefilter import any_step_may_run
     from codemods.recipe import RecipeLoader
 
@@ -71,12 +71,13 @@ def fill(corpus: Path, catalog: str) -> tuple[int, int]:
     stats = stat_files(plan.files)  # taken before reading, as a run does
     view = store.view(project_state(plan.files, stats))
     passing = 0
+    projects = Projects()
     for source, st in zip(plan.files, stats, strict=True):
         data = source.path.read_bytes()
         if not any_step_may_run(plan.steps, data, source.scan_relpath):
             stat_cache.record(source, st, (NO_MATCH, stat_context(source, None)))
             continue
-        module = module_name_for(source.path)
+        module = projects.module_of(source.path, source.scan_root)
         where = f"{source.scan_relpath}\0{source.generated_marker}"
         key = entry_key(data, where, module)
         for touched in (False, True):

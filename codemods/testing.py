@@ -12,6 +12,7 @@ options of a step (for step fixtures) and, optionally::
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from codemods.analysis.project import ProjectIndex
 from codemods.engine.results import Status
 from codemods.engine.run import make_plan, run, write
 from codemods.engine.transform import transform_source
@@ -51,18 +53,29 @@ class CaseResult:
     diagnostics: tuple[str, ...] = ()
 
 
-def module_name_from_path(path: str) -> str:
-    parts = path.removesuffix(".py").replace("\\", "/").split("/")
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p)
+#: Where single-file cases pretend to live (never read: the index is given its files).
+CASE_ROOT = Path(os.path.abspath(os.sep + "codemod-case"))
+
+
+def case_context(path: str) -> FileContext:
+    """The context of a single-file case that pretends to live at ``path``.
+
+    Its module name comes from the project index, like every file's: every directory on
+    the path is taken to be a package (``pkg/tests/test_x.py`` is ``pkg.tests.test_x``), so
+    relative imports in a case resolve as the case's author wrote them.
+    """
+    parts = Path(path.replace("\\", "/")).parts
+    where = CASE_ROOT.joinpath(*parts)
+    packages = [CASE_ROOT.joinpath(*parts[:i], "__init__.py") for i in range(1, len(parts))]
+    module = ProjectIndex(CASE_ROOT, files=[where, *packages]).module_of(where)
+    return FileContext(path=Path(path), relpath=path, module_name=module)
 
 
 def run_source(
     data: bytes, steps: Sequence[CompiledStep], path: str
 ) -> tuple[bytes, list[str], str | None]:
     """(output, diagnostic messages, problem) for one in-memory file."""
-    ctx = FileContext(path=Path(path), relpath=path, module_name=module_name_from_path(path))
+    ctx = case_context(path)
     outcome = transform_source(data, steps, ctx, path)
     messages = [f"{d.kind}: {d.message}" for d in outcome.diagnostics]
     if outcome.status is Status.FAILED:

@@ -429,26 +429,6 @@ def test_a_warm_run_starts_no_workers_and_keeps_the_order(
     assert sum(r.cached for r in mixed) == 17 and sum(r.parsed for r in mixed) == 7
 
 
-def test_module_names_match_the_engine(tmp_path: Path) -> None:
-    from codemods.engine.cache import ModuleNames
-    from codemods.engine.discover import module_name_for
-
-    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
-    for init in ("a/__init__.py", "a/b/__init__.py"):
-        (tmp_path / init).write_text("")
-    files = [
-        tmp_path / "top.py",
-        tmp_path / "a" / "__init__.py",
-        tmp_path / "a" / "m.py",
-        tmp_path / "a" / "b" / "__init__.py",
-        tmp_path / "a" / "b" / "n.py",
-        tmp_path / "a" / "b" / "c" / "o.py",
-    ]
-    names = ModuleNames()
-    assert [names(f) for f in files] == [module_name_for(f) for f in files]
-    assert names(files[4]) == "a.b.n"
-
-
 def test_a_file_name_that_is_not_utf8_is_cached_like_any_other(tmp_path: Path) -> None:
     root = tmp_path / "project"
     (root / "pkg").mkdir(parents=True)

@@ -16,10 +16,10 @@ from codemods.engine.prefilter import NO_PREFILTER_ENV
 from codemods.recipe import RecipeLoader
 from codemods.steps import FileContext, NoTree, Source, Step, all_steps
 from codemods.testing import (
+    case_context,
     check_case,
     iter_case_dirs,
     load_case_dir,
-    module_name_from_path,
     run_source,
     step_example_cases,
     step_from_options,
@@ -118,9 +118,7 @@ def test_precheck_says_yes_wherever_the_step_does_something(step_id: str) -> Non
         out, messages, _ = run_source(case.before, steps, case.path)
         if out == case.before and not messages:
             continue
-        ctx = FileContext(
-            path=Path(case.path), relpath=case.path, module_name=module_name_from_path(case.path)
-        )
+        ctx = case_context(case.path)
         assert any(_precheck(s.step, case.before, ctx) for s in steps), case.name
         checked += 1
     assert checked

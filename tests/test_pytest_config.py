@@ -16,12 +16,11 @@ import pytest
 
 from codemods.analysis.project import ProjectIndex
 from codemods.analysis.pytest_config import (
-    BUILTIN_MARKERS,
-    PLUGIN_MARKERS,
     find_pytest_config,
     parse_ini,
     pytest_config_for,
 )
+from codemods.analysis.pytest_facts import BUILTIN_MARKERS, PLUGIN_MARKERS
 
 TEST = "def test_x():\n    pass\n"
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from codemods.analysis.modules import resolve_module
 from codemods.analysis.visit import wrap
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -25,28 +26,6 @@ DOTTED_RE = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
 
 
 # -- names ----------------------------------------------------------------------------------
-
-
-def resolve_module(spelled: str, file_module: str | None, *, is_package: bool) -> str | None:
-    """The absolute module an import names: ``spelled`` is ``"..core"`` or ``"pkg.mod"``.
-
-    ``file_module`` is the dotted name of the importing file; ``is_package`` says whether that
-    file is a package's ``__init__.py`` (then ``.`` is the file's own package). ``None`` when a
-    relative import cannot be resolved (unknown module, or too many dots).
-    """
-    level = len(spelled) - len(spelled.lstrip("."))
-    rest = spelled[level:]
-    if level == 0:
-        return rest
-    if not file_module:
-        return None
-    parts = file_module.split(".")
-    if not is_package:
-        parts = parts[:-1]
-    if level - 1 > len(parts) or (level - 1 == len(parts) and not rest):
-        return None
-    base = parts[: len(parts) - (level - 1)]
-    return ".".join([*base, rest] if rest else base) or None
 
 
 def import_from_module(

@@ -174,7 +174,7 @@ class MoveTransformer(cst.CSTTransformer):
         if project is None or not project.in_project(module):
             return
         line = self.line_of(found.node)
-        if project.module_file(module) is None:
+        if not project.exists(module):
             self.ctx.warn(
                 f"rewrote the import to `{module}`, which does not exist in {project.root.name}/",
                 line,

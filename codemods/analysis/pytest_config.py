@@ -37,7 +37,6 @@ import shlex
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -52,49 +51,6 @@ CONFIG_FILES: tuple[tuple[str, str], ...] = (
     ("pyproject.toml", "pyproject.toml"),
     ("tox.ini", "tox.ini"),
     ("setup.cfg", "setup.cfg"),
-)
-
-#: Marks pytest itself registers (``pytest --markers`` with no plugins).
-BUILTIN_MARKERS = frozenset(
-    {
-        "filterwarnings",
-        "parametrize",
-        "skip",
-        "skipif",
-        "tryfirst",
-        "trylast",
-        "usefixtures",
-        "xfail",
-    }
-)
-
-#: Marks registered by widely used plugins; never added to a project's `markers`.
-PLUGIN_MARKERS = frozenset(
-    {
-        "anyio",  # anyio's pytest plugin
-        "asyncio",  # pytest-asyncio
-        "benchmark",  # pytest-benchmark
-        "dependency",  # pytest-dependency
-        "django_db",  # pytest-django
-        "urls",
-        "ignore_template_errors",
-        "flaky",  # pytest-rerunfailures
-        "forked",  # pytest-forked
-        "freeze_time",  # pytest-freezer
-        "httpx_mock",  # pytest-httpx
-        "no_cover",  # pytest-cov
-        "order",  # pytest-order
-        "repeat",  # pytest-repeat
-        "timeout",  # pytest-timeout
-        "trio",  # pytest-trio
-        "vcr",  # pytest-recording
-        "default_cassette",
-        "block_network",
-        "xdist_group",  # pytest-xdist
-        "hypothesis",  # hypothesis
-        "respx",  # respx
-        "celery",  # celery's pytest plugin
-    }
 )
 
 
@@ -147,22 +103,6 @@ def pytest_options_for(project: ProjectIndex, path: Path) -> dict[str, Any]:
         path = project.root / path
     directory = (path if path.is_dir() else path.parent).resolve()
     return dict(_located_for(project, directory).options)
-
-
-def name_matches(name: str, patterns: object, default: str) -> bool:
-    """pytest's ``python_functions``/``python_classes`` rule: a prefix, or a glob pattern."""
-    if isinstance(patterns, str):
-        items = patterns.split()
-    elif isinstance(patterns, list | tuple):
-        items = [str(p) for item in patterns for p in str(item).split()]
-    else:
-        items = [default]
-    for pattern in items or [default]:
-        if name.startswith(pattern):
-            return True
-        if any(c in pattern for c in "*?[") and fnmatchcase(name, pattern):
-            return True
-    return False
 
 
 def _located_for(project: ProjectIndex, directory: Path) -> _Located:

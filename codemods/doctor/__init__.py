@@ -1,8 +1,9 @@
 """``codemod doctor``: find what breaks collection before pytest does, statically.
 
-Nothing in the project is imported or run. Every Python file under the project root is
-parsed once with the stdlib :mod:`ast` (the facts live in :mod:`codemods.doctor.facts`), then
-the checks look at the files under the given paths:
+Nothing in the project is imported or run. Doctor asks the same
+:class:`~codemods.analysis.project.ProjectIndex` the steps ask (module names, import roots,
+name lookup, and each file's stdlib-``ast`` facts, parsed once on first use); its checks look
+at the files under the given paths:
 
 - :mod:`~codemods.doctor.check_imports`: project imports that do not resolve, and moves;
 - :mod:`~codemods.doctor.check_calls`: keyword arguments a project callee does not accept;
@@ -20,47 +21,32 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from codemods.analysis.modules import OPAQUE_SUFFIXES
+from codemods.analysis.project import ProjectIndex, find_root
 from codemods.doctor.check_calls import check_calls
 from codemods.doctor.check_imports import check_imports
 from codemods.doctor.check_pytest import check_pytest
 from codemods.doctor.check_runtime import check_runtime
 from codemods.doctor.findings import KINDS, Finding, Proposal, Report
-from codemods.doctor.index import OPAQUE_SUFFIXES, ProjectModel
 from codemods.engine.discover import discover
 
-__all__ = ["KINDS", "Finding", "Proposal", "Report", "diagnose", "project_root"]
-
-_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.ini", ".git")
-
-
-def project_root(paths: Sequence[Path]) -> Path:
-    """The nearest directory above the paths that holds project metadata (or a ``.git``)."""
-    resolved = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
-    start = resolved[0]
-    for other in resolved[1:]:
-        while start != other and start not in other.parents:
-            start = start.parent
-    start = start if start.is_dir() else start.parent
-    for candidate in (start, *start.parents):
-        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
-            return candidate
-    return start
+__all__ = ["KINDS", "Finding", "Proposal", "Report", "diagnose"]
 
 
 def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     """Analyse the project around ``paths``; report problems in the files under ``paths``."""
     paths = list(paths) or [Path(".")]
-    root = Path(os.path.abspath(root or project_root(paths)))
+    root = Path(os.path.abspath(root or find_root(paths)))
     found = {f.path for f in discover([root], root, extensions=(".py", *OPAQUE_SUFFIXES))}
     if [Path(os.path.abspath(p)) for p in paths] == [root]:
         in_scope = sorted(p for p in found if p.suffix == ".py")
     else:
         in_scope = sorted({f.path for f in discover(paths, root)})
     opaque = {p for p in found if p.name.endswith(OPAQUE_SUFFIXES)}
-    project = ProjectModel(root, [*(found - opaque), *in_scope], opaque)
+    project = ProjectIndex(root, [*(found - opaque), *in_scope], opaque)
     report = Report(root=str(root), files=len(in_scope))
     for path in in_scope:
-        facts = project.facts[path]
+        facts = project.facts_at(path)
         if facts.syntax_error is not None:
             line, column, message = facts.syntax_error
             report.findings.append(

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemods.doctor.facts import CallSite, ModuleFacts, Signature
+from codemods.analysis.facts import CallSite, ModuleFacts, Signature
+from codemods.analysis.project import ProjectIndex
 from codemods.doctor.findings import Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel
 from codemods.doctor.resolve import Resolver
 
 
@@ -29,11 +29,11 @@ class _Group:
     evidence: list[str] = field(default_factory=list)
 
 
-def check_calls(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
+def check_calls(project: ProjectIndex, paths: Iterable[Path], report: Report) -> None:
     resolver = Resolver(project)
     groups: dict[tuple[str, str], _Group] = {}
     for path in paths:
-        facts = project.facts[path]
+        facts = project.facts_at(path)
         if facts.syntax_error is not None:
             continue
         module = project.module_of(path)

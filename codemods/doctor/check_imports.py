@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codemods.doctor.facts import ImportRef, ModuleFacts
+from codemods.analysis.facts import ImportRef, ModuleFacts
+from codemods.analysis.project import ProjectIndex
 from codemods.doctor.findings import Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel
 
 
 @dataclass
@@ -26,11 +26,11 @@ class _Need:
     plain_import: bool = False
 
 
-def check_imports(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
+def check_imports(project: ProjectIndex, paths: Iterable[Path], report: Report) -> None:
     needs: dict[tuple[str, str], _Need] = {}
     bare_modules: dict[str, list[str]] = {}  # missing modules imported with no name used
     for path in paths:
-        facts = project.facts[path]
+        facts = project.facts_at(path)
         if facts.syntax_error is not None:
             continue
         missing: dict[tuple[int, int, str], list[str]] = {}  # one finding per statement
@@ -54,7 +54,7 @@ def check_imports(project: ProjectModel, paths: Iterable[Path], report: Report) 
     _propose(project, needs, bare_modules, report)
 
 
-def _missing_prefix(project: ProjectModel, module: str) -> str:
+def _missing_prefix(project: ProjectIndex, module: str) -> str:
     parts = module.split(".")
     for i in range(1, len(parts) + 1):
         prefix = ".".join(parts[:i])
@@ -64,7 +64,7 @@ def _missing_prefix(project: ProjectModel, module: str) -> str:
 
 
 def _check_ref(
-    project: ProjectModel,
+    project: ProjectIndex,
     facts: ModuleFacts,
     ref: ImportRef,
     report: Report,
@@ -122,7 +122,7 @@ def _check_ref(
 
 
 def _check_attributes(
-    project: ProjectModel,
+    project: ProjectIndex,
     facts: ModuleFacts,
     module: str,
     prefix: str,
@@ -151,7 +151,7 @@ def _prefix(ref: ImportRef) -> str:
 
 
 def _check_path_string(
-    project: ProjectModel,
+    project: ProjectIndex,
     facts: ModuleFacts,
     target: str,
     line: int,
@@ -215,7 +215,7 @@ def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
 
 
 def _propose(
-    project: ProjectModel,
+    project: ProjectIndex,
     needs: dict[tuple[str, str], _Need],
     bare: dict[str, list[str]],
     report: Report,

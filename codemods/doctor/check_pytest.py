@@ -14,34 +14,32 @@ from pathlib import Path
 
 from codemods.analysis.project import ProjectIndex
 from codemods.analysis.pytest_config import (
-    BUILTIN_MARKERS,
-    PLUGIN_MARKERS,
     PytestConfig,
     pytest_config_for,
+    pytest_options_for,
+)
+from codemods.analysis.pytest_facts import (
+    ASYNC_MARKS,
+    BUILTIN_MARKERS,
+    PLUGIN_MARKERS,
+    is_test_file,
 )
 from codemods.doctor.findings import Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel
-
-_ASYNC_MARKS = frozenset({"asyncio", "anyio", "trio"})
 
 
-def _is_test_module(path: Path) -> bool:
-    return path.name.startswith("test_") or path.stem.endswith("_test")
-
-
-def check_pytest(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
-    index = ProjectIndex(project.root)
+def check_pytest(project: ProjectIndex, paths: Iterable[Path], report: Report) -> None:
     unregistered: dict[str, list[str]] = {}
     used: set[str] = set()
     configs: dict[str, PytestConfig] = {}
     async_evidence: list[str] = []
     hook_evidence: list[str] = []
     for path in paths:
-        facts = project.facts[path]
+        facts = project.facts_at(path)
         if facts.syntax_error is not None or not (facts.tests or facts.hooks or facts.marks):
             continue
-        config = pytest_config_for(index, path)
-        if _is_test_module(path):
+        config = pytest_config_for(project, path)
+        python_files = pytest_options_for(project, path).get("python_files")
+        if is_test_file(path.name, python_files):
             for test in facts.tests:
                 where = f"{facts.relpath}:{test.line}"
                 if test.awaits:
@@ -56,7 +54,7 @@ def check_pytest(project: ProjectModel, paths: Iterable[Path], report: Report) -
                         )
                     )
                     async_evidence.append(where)
-                elif config.asyncio_mode != "auto" and not (test.marks & _ASYNC_MARKS):
+                elif config.asyncio_mode != "auto" and not (test.marks & ASYNC_MARKS):
                     report.findings.append(
                         Finding(
                             "async-test-not-run",

@@ -14,9 +14,9 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-from codemods.doctor.facts import ModuleFacts, Signature
+from codemods.analysis.facts import ModuleFacts, Signature
+from codemods.analysis.project import ProjectIndex
 from codemods.doctor.findings import Finding, Proposal, Report
-from codemods.doctor.index import ProjectModel
 from codemods.doctor.resolve import Resolver
 
 _NOT_AWAITABLE = frozenset(
@@ -44,10 +44,10 @@ _NOT_AWAITABLE = frozenset(
 )
 
 
-def check_runtime(project: ProjectModel, paths: Iterable[Path], report: Report) -> None:
+def check_runtime(project: ProjectIndex, paths: Iterable[Path], report: Report) -> None:
     resolver = Resolver(project)
     for path in paths:
-        facts = project.facts[path]
+        facts = project.facts_at(path)
         if facts.syntax_error is not None:
             continue
         module = project.module_of(path)

@@ -10,9 +10,9 @@ answer is ``None``: the checks then stay silent.
 
 from __future__ import annotations
 
-from codemods.doctor.facts import DataField, ImportRef, ModuleFacts, Signature
-from codemods.doctor.index import ProjectModel, Target
-from codemods.doctor.signatures import dataclass_signature
+from codemods.analysis.facts import DataField, ImportRef, ModuleFacts, Signature
+from codemods.analysis.project import ProjectIndex, Target
+from codemods.analysis.signatures import dataclass_signature
 
 _TRANSPARENT_BASES = frozenset({"object", "ABC", "Generic", "Protocol"})
 _TYPE_ATTRIBUTES = frozenset(dir(type))
@@ -21,7 +21,7 @@ _TYPE_ATTRIBUTES = frozenset(dir(type))
 class Resolver:
     """Resolves a dotted callee in a file to a project definition and its signature."""
 
-    def __init__(self, project: ProjectModel) -> None:
+    def __init__(self, project: ProjectIndex) -> None:
         self.project = project
 
     def _root(self, facts: ModuleFacts, module: str, root: str) -> tuple[Target, str] | None:

@@ -40,7 +40,7 @@ import pickle
 import struct
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -324,29 +324,6 @@ def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-class ModuleNames:
-    """:func:`~codemods.engine.discover.module_name_for`, one ``__init__.py`` stat per directory."""
-
-    def __init__(self) -> None:
-        self._packages: dict[Path, tuple[str, ...]] = {}
-
-    def _package(self, directory: Path) -> tuple[str, ...]:
-        known = self._packages.get(directory)
-        if known is None:
-            known = ()
-            if (directory / "__init__.py").is_file():
-                parent = directory.parent
-                known = (*(() if parent == directory else self._package(parent)), directory.name)
-            self._packages[directory] = known
-        return known
-
-    def __call__(self, path: Path) -> str:
-        parts = self._package(path.parent)
-        if path.stem != "__init__":
-            parts = (*parts, path.stem)
-        return ".".join(parts) or path.stem
-
-
 class StatCache:
     """Per-file stat -> what the file's bytes gave, for one run fingerprint. Never raises."""
 
@@ -373,16 +350,17 @@ class StatCache:
         files: Sequence[SourceFile],
         stats: Sequence[os.stat_result | None],
         view: CacheView,
+        module_of: Callable[[SourceFile], str],
     ) -> dict[int, tuple[tuple[int, Any], ...]]:
         """The files (by index) whose stat vouches for an unchanged result, with its payload.
 
         A file whose content entry is gone (or whose project-dependent entry no longer holds)
-        is not a hit: it runs as usual.
+        is not a hit: it runs as usual. ``module_of`` names a file's module (the project
+        index's namer, the one the run itself uses).
         """
         hits: dict[int, tuple[tuple[int, Any], ...]] = {}
         if not self.entries:
             return hits
-        names = ModuleNames()
         for index, (source, st) in enumerate(zip(files, stats, strict=True)):
             record = self.entries.get(source.relpath)
             if record is None or st is None:
@@ -391,7 +369,7 @@ class StatCache:
                 self.stale.add(source.relpath)
                 continue
             value = record[5]
-            module = names(source.path) if value else None
+            module = module_of(source) if value else None
             if record[4] != stat_context(source, module):
                 self.stale.add(source.relpath)
                 continue

@@ -241,15 +241,3 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return os.path.relpath(path, root).replace(os.sep, "/")
-
-
-def module_name_for(path: Path) -> str:
-    """The dotted module name of ``path``, following ``__init__.py`` packages upwards."""
-    parts = [] if path.stem == "__init__" else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file():
-        parts.append(directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    return ".".join(reversed(parts)) or path.stem

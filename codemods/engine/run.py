@@ -27,7 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from codemods.analysis.project import ProjectIndex
+from codemods.analysis.project import ProjectIndex, Projects
 from codemods.engine.cache import (
     NO_MATCH,
     CacheView,
@@ -40,7 +40,7 @@ from codemods.engine.cache import (
     stat_context,
     stat_files,
 )
-from codemods.engine.discover import SourceFile, discover, display_root, module_name_for
+from codemods.engine.discover import SourceFile, discover, display_root
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import FileResult, Status
@@ -99,7 +99,8 @@ def process(
         data = source.path.read_bytes()
     except OSError as exc:
         return _unreadable(source, exc)
-    return _process_data(source, data, steps, project, module_name_for(source.path))
+    index = project if project is not None else Projects().of(source.scan_root)
+    return _process_data(source, data, steps, project, index.module_of(source.path))
 
 
 def _unreadable(source: SourceFile, exc: OSError) -> FileResult:
@@ -178,13 +179,7 @@ class _Worker:
     def __init__(self, steps: Sequence[CompiledStep], cache: CacheView | None) -> None:
         self.steps = tuple(steps)
         self.cache = cache  # None: the cache is off
-        self.projects: dict[Path, ProjectIndex] = {}
-
-    def project(self, scan_root: Path) -> ProjectIndex:
-        project = self.projects.get(scan_root)
-        if project is None:
-            project = self.projects[scan_root] = ProjectIndex(scan_root)
-        return project
+        self.projects = Projects()
 
     def handle(self, source: SourceFile) -> Handled:
         """One file's result, plus its cache entry when the result may be cached, plus what
@@ -199,7 +194,8 @@ class _Worker:
             known = None if self.cache is None else (NO_MATCH, stat_context(source, None))
             return result, None, known
         key = None
-        module_name = module_name_for(source.path)
+        project = self.projects.of(source.scan_root)
+        module_name = project.module_of(source.path)
         cache = self.cache
         if cache is not None and b"\0" not in data:
             where = f"{source.scan_relpath}\0{getattr(source, 'generated_marker', None)}"
@@ -210,7 +206,7 @@ class _Worker:
                     str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=hit
                 )
                 return result, None, (key, stat_context(source, module_name))
-        watched = _WatchedProject(self.project(source.scan_root))
+        watched = _WatchedProject(project)
         result = _process_data(source, data, self.steps, watched, module_name)  # type: ignore[arg-type]
         if result.status is not Status.UNCHANGED:
             return result, None, None
@@ -354,7 +350,10 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
         stat_cache = StatCache(plan.root, fingerprint, started_ns=started)
         stats = stat_files(plan.files)  # once, for the stat cache and the project state
         view = store.view(project_state(plan.files, stats))
-        hits = stat_cache.hits(plan.files, stats, view)
+        projects = Projects()
+        hits = stat_cache.hits(
+            plan.files, stats, view, lambda s: projects.module_of(s.path, s.scan_root)
+        )
     collected: dict[int, list[tuple[str, Any]]] = {}
     results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits)
     try:
@@ -372,15 +371,16 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
             store.save()
         if stat_cache is not None:
             stat_cache.save(plan.files, plan.root, plan.scan_roots)
-    projects = {root: ProjectIndex(root) for root in dict.fromkeys(f.scan_root for f in plan.files)}
-    yield from finish(plan, collected, projects)
+    roots = dict.fromkeys(f.scan_root for f in plan.files) or dict.fromkeys(plan.scan_roots[:1])
+    every = Projects()
+    yield from finish(plan, collected, {root: every.of(root) for root in roots})
 
 
 def finish(
     plan: Plan, collected: dict[int, list[tuple[str, Any]]], projects: dict[Path, ProjectIndex]
 ) -> Iterator[FileResult]:
     """Let whole-tree steps turn what they collected into edits of other files."""
-    project = next(iter(projects.values()), None) or ProjectIndex(plan.scan_roots[0])
+    project = next(iter(projects.values()), None) or Projects().of(plan.scan_roots[0])
     for index, compiled in enumerate(plan.steps):
         if not compiled.step.is_whole_tree():
             continue

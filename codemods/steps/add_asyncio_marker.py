@@ -23,13 +23,11 @@ import libcst as cst
 from pydantic import Field
 
 from codemods.analysis.imports import add_needed_import
-from codemods.analysis.pytest_config import name_matches, pytest_config_for, pytest_options_for
+from codemods.analysis.pytest_config import pytest_config_for, pytest_options_for
+from codemods.analysis.pytest_facts import ASYNC_MARKS, name_matches
 from codemods.analysis.pytest_marks import PytestNames, has_own_await, pytestmark_values
 from codemods.analysis.quick import uses_async
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
-
-#: Marks meaning "an async framework runs this test": asyncio covers, the others opt out.
-ASYNC_MARKS = frozenset({"asyncio", "anyio", "trio"})
 
 
 class AddAsyncioMarkerOptions(StepOptions):

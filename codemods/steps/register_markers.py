@@ -25,14 +25,13 @@ from tomlkit.items import Array, Table
 
 from codemods.analysis.project import ProjectIndex
 from codemods.analysis.pytest_config import (
-    BUILTIN_MARKERS,
-    PLUGIN_MARKERS,
     IniError,
     load_options,
     marker_names,
     parse_ini,
     pytest_config_for,
 )
+from codemods.analysis.pytest_facts import BUILTIN_MARKERS, PLUGIN_MARKERS
 from codemods.analysis.pytest_marks import mark_uses
 from codemods.steps._base import Example, FileContext, FileEdit, Needles, Step, StepOptions
 

@@ -19,22 +19,20 @@ import libcst as cst
 from pydantic import Field
 
 from codemods.analysis.imports import add_needed_import
+from codemods.analysis.pytest_facts import CLASS_HOOKS, MODULE_HOOKS
 from codemods.analysis.pytest_marks import has_own_await
 from codemods.analysis.quick import scoped_statements
 from codemods.analysis.visit import OwnScopeOnly, line_col, transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
-CLASS_METHODS = ("setup_method", "teardown_method", "setup_class", "teardown_class")
-MODULE_FUNCTIONS = ("setup_module", "teardown_module", "setup_function", "teardown_function")
-
 
 class SyncSetupMethodsOptions(StepOptions):
     methods: list[str] = Field(
-        default=list(CLASS_METHODS),
+        default=list(CLASS_HOOKS),
         description="Method names, inside classes, that pytest calls without awaiting.",
     )
     module_functions: list[str] = Field(
-        default=list(MODULE_FUNCTIONS),
+        default=list(MODULE_HOOKS),
         description="Module-level function names that pytest calls without awaiting.",
     )
     other_awaits: Literal["review", "fixture"] = Field(

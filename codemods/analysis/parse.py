@@ -11,20 +11,30 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from codemods.doctor.facts import (
+from codemods.analysis.facts import (
     AwaitSite,
     CallSite,
     ImportRef,
     MarkUse,
     ModuleFacts,
 )
-from codemods.doctor.parse_pytest import PytestFacts
-from codemods.doctor.signatures import class_facts, dotted, function_signature
+from codemods.analysis.modules import resolve_module
+from codemods.analysis.parse_pytest import PytestFacts
+from codemods.analysis.signatures import class_facts, dotted, function_signature
 
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
-def parse_file(path: Path, relpath: str, module: str, is_package: bool) -> ModuleFacts:
+def parse_file(
+    path: Path,
+    relpath: str,
+    module: str,
+    is_package: bool,
+    python_functions: object = None,
+    python_classes: object = None,
+) -> ModuleFacts:
+    """Facts of one file; ``module`` is its name (for relative imports), the two options are
+    pytest's effective ``python_functions``/``python_classes`` (``None``: the defaults)."""
     facts = ModuleFacts(path=path, relpath=relpath)
     try:
         data = path.read_bytes()
@@ -41,8 +51,9 @@ def parse_file(path: Path, relpath: str, module: str, is_package: bool) -> Modul
     except (ValueError, RecursionError) as exc:  # NUL bytes, absurd nesting
         facts.syntax_error = (None, None, str(exc) or type(exc).__name__)
         return facts
-    package = module if is_package else module.rpartition(".")[0]
-    _Collector(facts, package).visit(tree)
+    collector = _Collector(facts, module, is_package)
+    collector.python_functions, collector.python_classes = python_functions, python_classes
+    collector.visit(tree)
     try:  # errors the parser accepts but the compiler does not ('await' outside async, ...)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -105,9 +116,12 @@ def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) 
 
 
 class _Collector(PytestFacts, ast.NodeVisitor):
-    def __init__(self, facts: ModuleFacts, package: str) -> None:
+    def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
         self.f = facts
-        self.package = package
+        self.module = module
+        self.is_package = is_package
+        self.python_functions: object = None
+        self.python_classes: object = None
         self.scopes: list[set[str]] = []  # function locals, innermost last
         self.classes: list[tuple[str, frozenset[str]]] = []  # (name, marks)
         self.guard = 0
@@ -225,14 +239,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         spelled = "." * node.level + (node.module or "")
-        module: str | None = node.module or ""
-        if node.level:
-            parts = self.package.split(".") if self.package else []
-            if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
-                module = None
-            else:
-                base = parts[: len(parts) - (node.level - 1)]
-                module = ".".join([*base, *([node.module] if node.module else [])]) or None
+        module = resolve_module(spelled, self.module, is_package=self.is_package)
         for alias in node.names:
             if module == "pytest" and alias.name == "mark":
                 self.mark_names.add(alias.asname or "mark")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from codemods.doctor.facts import ClassFacts, DataField, Signature
+from codemods.analysis.facts import ClassFacts, DataField, Signature
 
 #: Decorators that keep a function's signature (by their last dotted segment).
 _KEEPS_SIGNATURE = frozenset(

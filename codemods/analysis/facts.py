@@ -1,4 +1,4 @@
-"""Plain data that :mod:`codemods.doctor.parse` extracts from one file with the stdlib ``ast``.
+"""Plain data that :mod:`codemods.analysis.parse` extracts from one file with the stdlib ``ast``.
 
 Everything here is frozen or append-only and picklable; the checks never see an AST.
 """

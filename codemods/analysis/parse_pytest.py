@@ -1,7 +1,7 @@
 """The pytest half of the one-pass collector: marks, async tests and async setup hooks.
 
 ``pytest.mark.X``, ``mark.X`` (``from pytest import mark``) and ``pt.mark.X`` are recognised;
-a test's marks are its own decorators plus its class's (and the class's ``pytestmark``) plus
+tests are named as ``python_functions``/``python_classes`` say; a test's marks are its own decorators plus its class's (and the class's ``pytestmark``) plus
 the module's ``pytestmark`` (applied when the module is done, wherever it was assigned).
 """
 
@@ -9,23 +9,9 @@ from __future__ import annotations
 
 import ast
 
-from codemods.doctor.facts import AsyncHook, ModuleFacts, TestFunction
-from codemods.doctor.signatures import dotted
-
-HOOKS = frozenset(
-    {
-        "setup_method",
-        "teardown_method",
-        "setup_class",
-        "teardown_class",
-        "setup_function",
-        "teardown_function",
-        "setup_module",
-        "teardown_module",
-        "setup",
-        "teardown",
-    }
-)
+from codemods.analysis.facts import AsyncHook, ModuleFacts, TestFunction
+from codemods.analysis.pytest_facts import HOOKS, is_test_class, is_test_function
+from codemods.analysis.signatures import dotted
 
 
 class PytestFacts:
@@ -37,6 +23,8 @@ class PytestFacts:
     pytest_names: set[str]
     mark_names: set[str]
     module_marks: frozenset[str]
+    python_functions: object  # the effective pytest options (None: pytest's default)
+    python_classes: object
 
     def _mark_name(self, parts: list[str]) -> str | None:
         if len(parts) == 3 and parts[0] in self.pytest_names and parts[1] == "mark":
@@ -72,9 +60,9 @@ class PytestFacts:
             )
             self.f.hooks.append(AsyncHook(qualname, node.lineno, only_super))
             return
-        if self.classes and not self.classes[-1][0].startswith("Test"):
+        if self.classes and not is_test_class(self.classes[-1][0], self.python_classes):
             return
-        if not node.name.startswith("test"):
+        if not is_test_function(node.name, self.python_functions):
             return
         awaits_inside = not is_async and any(
             isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith) for n in _own_nodes(node)
