@@ -19,16 +19,13 @@ KINDS: dict[str, str] = {
     "unregistered-marker": "pytest markers not registered in the effective config",
 }
 
-#: Steps in the order a recipe runs them: moves first, then calls, then pytest.
-STEP_ORDER = (
-    "rename_module",
-    "rename_symbol",
-    "rename_kwarg",
-    "sync_setup_methods",
-    "add_asyncio_marker",
-    "rename_marker",
-    "register_markers",
-)
+
+def step_order() -> tuple[str, ...]:
+    """Step ids in the order a recipe runs them: by each step's ``order``, then by id."""
+    from codemods.steps import all_steps
+
+    steps = all_steps()
+    return tuple(sorted(steps, key=lambda step_id: (steps[step_id].order, step_id)))
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ class Report:
         """Findings by kind then place; steps in recipe order, then the comments."""
         kinds = list(KINDS)
         self.findings.sort(key=lambda f: (kinds.index(f.kind), f.file, f.line or 0, f.column or 0))
-        rank = {step: i for i, step in enumerate(STEP_ORDER)}
+        rank = {step: i for i, step in enumerate(step_order())}
         self.proposals.sort(key=lambda p: rank.get(p.step, len(rank)) if p.step else len(rank) + 1)
 
     def link_fixes(self) -> None:

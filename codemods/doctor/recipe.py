@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from codemods.doctor.findings import STEP_ORDER, Proposal, Report
+from codemods.doctor.findings import Proposal, Report, step_order
 from codemods.errors import CodemodError
 
 _KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -61,7 +61,8 @@ def render_recipe(report: Report, available: set[str]) -> str | None:
     manual = [p for p in report.proposals if p.step is None]
     if not any(p.step in available for p in steps):
         return None
-    steps.sort(key=lambda p: STEP_ORDER.index(p.step) if p.step in STEP_ORDER else len(STEP_ORDER))
+    order = step_order()
+    steps.sort(key=lambda p: order.index(p.step) if p.step in order else len(order))
     name = Path(report.root).name
     counts = ", ".join(f"{n} {k}" for k, n in report.counts().items())
     out = [

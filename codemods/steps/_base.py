@@ -114,6 +114,9 @@ class Step(Generic[OptionsT]):
     Options: ClassVar[type[StepOptions]] = StepOptions
     safe: ClassVar[bool] = True
     examples: ClassVar[tuple[Example, ...]] = ()
+    #: Where the step goes in a recipe that lists several (doctor's written recipes sort by it):
+    #: moves (10s), then calls (20s), then pytest fixes (30s); 100: no preference.
+    order: ClassVar[int] = 100
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

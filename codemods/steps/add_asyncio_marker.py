@@ -62,6 +62,7 @@ class AddAsyncioMarker(Step[AddAsyncioMarkerOptions]):
     """
 
     Options: ClassVar = AddAsyncioMarkerOptions
+    order: ClassVar = 31
     examples: ClassVar = (
         Example(
             title="unmarked async test; import added after the docstring",

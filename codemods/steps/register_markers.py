@@ -75,6 +75,7 @@ class RegisterMarkers(Step[RegisterMarkersOptions]):
     """
 
     Options: ClassVar = RegisterMarkersOptions
+    order: ClassVar = 33
     examples: ClassVar = (
         Example(
             title="only the config file changes; the test file stays as it is",

@@ -72,6 +72,7 @@ class RenameKwarg(Step[RenameKwargOptions]):
     """
 
     Options: ClassVar = RenameKwargOptions
+    order: ClassVar = 20  # calls, once their imports point at the new places
     examples: ClassVar = (
         Example(
             title="aliased import, multi-line call with a comment",

@@ -45,6 +45,7 @@ class RenameMarker(Step[RenameMarkerOptions]):
     """
 
     Options: ClassVar = RenameMarkerOptions
+    order: ClassVar = 32
     examples: ClassVar = (
         Example(
             title="decorator and pytestmark list",

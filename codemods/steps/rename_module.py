@@ -67,6 +67,7 @@ class RenameModule(Step[RenameModuleOptions]):
     """
 
     Options: ClassVar = RenameModuleOptions
+    order: ClassVar = 10  # moves first: later steps see the new module paths
     examples: ClassVar = (
         Example(
             title="multi-line import, dotted import and a patch() string",

@@ -120,6 +120,7 @@ class RenameSymbol(Step[RenameSymbolOptions]):
     """
 
     Options: ClassVar = RenameSymbolOptions
+    order: ClassVar = 11
     examples: ClassVar = (
         Example(
             title="partial move out of a multi-name import, with a patch() string",

@@ -66,6 +66,7 @@ class SyncSetupMethods(Step[SyncSetupMethodsOptions]):
     """
 
     Options: ClassVar = SyncSetupMethodsOptions
+    order: ClassVar = 30  # pytest fixes last
     examples: ClassVar = (
         Example(
             title="await on the parent's setup_method goes with async",

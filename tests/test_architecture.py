@@ -1,0 +1,70 @@
+"""The layering ARCHITECTURE.md describes, checked on the source: imports only flow downward,
+one module namer, one relative-import resolver, doctor does not parse files itself, and the
+lists that used to be kept by hand derive themselves from the step registry."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from codemods.doctor.findings import step_order
+from codemods.steps import all_steps
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "codemods"
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _sources(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def test_analysis_imports_nothing_from_steps_or_engine() -> None:
+    for path in _sources("analysis"):
+        upward = {m for m in _imports(path) if m.startswith(("codemods.steps", "codemods.engine"))}
+        assert not upward, f"{path.relative_to(ROOT)} imports {sorted(upward)}"
+
+
+def test_doctor_does_not_parse_files_itself() -> None:
+    for path in _sources("doctor"):
+        text = path.read_text(encoding="utf-8")
+        assert "ast.parse(" not in text and "parse_file(" not in text, path.name
+        assert "codemods.analysis.parse" not in _imports(path), path.name
+
+
+def _definitions(name: str) -> list[str]:
+    out = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+                out.append(str(path.relative_to(ROOT)))
+    return out
+
+
+def test_one_module_namer_and_one_relative_import_resolver() -> None:
+    # ProjectIndex.module_of, and Projects.module_of delegating to it
+    assert set(_definitions("module_of")) == {"codemods/analysis/project.py"}
+    assert _definitions("resolve_module") == ["codemods/analysis/modules.py"]
+    for gone in ("module_name_for", "module_name_from_path", "ModuleNames", "ProjectModel"):
+        assert _definitions(gone) == [], gone
+
+
+def test_doctor_step_order_derives_from_every_step() -> None:
+    steps = all_steps()
+    order = step_order()
+    assert sorted(order) == sorted(steps)  # a new step needs no central list
+    assert [steps[s].order for s in order] == sorted(steps[s].order for s in order)
+    assert (
+        order.index("rename_module")
+        < order.index("rename_kwarg")
+        < order.index("add_asyncio_marker")
+    )
