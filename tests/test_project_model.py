@@ -158,3 +158,33 @@ def test_single_file_cases_are_named_by_the_same_index() -> None:
     assert case_context("pkg/tests/test_x.py").module_name == "pkg.tests.test_x"
     assert case_context("pkg/__init__.py").module_name == "pkg"
     assert case_context("example.py").module_name == "example"
+
+
+def test_doctor_names_tests_as_the_pytest_config_does(tmp_path: Path) -> None:
+    """Doctor and add_asyncio_marker share the test-name predicates (python_functions,
+    python_classes, python_files), so they flag the same async tests."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pytest.ini_options]\n"
+        'python_files = ["check_*.py"]\npython_classes = ["Suite"]\npython_functions = ["check_"]\n'
+    )
+    (tmp_path / "check_api.py").write_text(
+        "async def check_ping():\n    pass\n\n\nasync def test_not_collected():\n    pass\n\n\n"
+        "class SuiteApi:\n    async def check_get(self):\n        pass\n\n\n"
+        "class TestIgnored:\n    async def check_put(self):\n        pass\n"
+    )
+    (tmp_path / "test_plain.py").write_text("async def test_not_a_test_file():\n    pass\n")
+    report = diagnose([tmp_path])
+    flagged = sorted((f.file, f.line) for f in report.findings if f.kind == "async-test-not-run")
+    assert flagged == [("check_api.py", 1), ("check_api.py", 10)]
+    recipe = tmp_path / "marks.yaml"
+    recipe.write_text(
+        "title: Mark\ndescription: Marks async tests.\nsteps:\n  - add_asyncio_marker: {}\n"
+    )
+    plan = make_plan(RecipeLoader().load(str(recipe)), [tmp_path])
+    changed = {r.relpath: r.new for r in run(plan, jobs=1) if r.new is not None}
+    assert list(changed) == ["check_api.py"]
+    marked = changed["check_api.py"].decode().split("\n")
+    assert [marked[i + 1].strip() for i, line in enumerate(marked) if "mark.asyncio" in line] == [
+        "async def check_ping():",
+        "async def check_get(self):",
+    ]
