@@ -24,8 +24,9 @@ import yaml
 
 from codemods.analysis.project import ProjectIndex
 from codemods.engine.results import Status
-from codemods.engine.run import make_plan, run, write
+from codemods.engine.run import make_plan, run
 from codemods.engine.transform import transform_source
+from codemods.engine.write import write
 from codemods.recipe import CompiledStep, Recipe
 from codemods.steps import FileContext, Step, all_steps
 

@@ -45,7 +45,6 @@ from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import FileResult, Status
 from codemods.engine.transform import transform_source
-from codemods.engine.write import ChangedOnDisk, atomic_write
 from codemods.recipe import CompiledStep, Recipe
 from codemods.steps import FileContext
 
@@ -414,35 +413,3 @@ def _relpath(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
-    """Write a changed file atomically; report (never raise) what stopped the write."""
-    if result.status is not Status.CHANGED or result.new is None:
-        return result
-    path = Path(result.path)
-    real = path.resolve()
-    inside = any(real.is_relative_to(r) for r in scan_roots)
-    if path.is_symlink() and not inside:
-        return result.with_(
-            status=Status.SKIPPED,
-            reason="symlink out of tree",
-            detail=f"points to {real}; not followed for writing",
-        )
-    if result.parsed and not inside:  # a source file reached through a path outside
-        return result.with_(
-            status=Status.SKIPPED,
-            reason="outside the given paths",
-            detail=f"{real} is not under the paths given; not written",
-        )
-    try:
-        atomic_write(path, result.new, result.old)
-    except ChangedOnDisk:
-        return result.with_(
-            status=Status.FAILED,
-            reason="changed on disk",
-            detail="the file changed while codemod ran; not overwritten",
-        )
-    except OSError as exc:
-        return result.with_(status=Status.FAILED, reason="write error", detail=exc.strerror)
-    return result.with_(written=True)

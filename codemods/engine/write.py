@@ -1,4 +1,8 @@
-"""Atomic, careful writes: temp file in the same directory, same mode, checked, renamed."""
+"""Atomic, careful writes: temp file in the same directory, same mode, checked, renamed.
+
+:func:`write` is the guard in front of them: a changed result is written only when its path
+stays inside the given paths (no symlinks out, no source reached from outside).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from codemods.engine.results import FileResult, Status
 
 #: Temp files are named ``.<name>.<8 random chars>.codemod-tmp``, next to the file they replace.
 TEMP_SUFFIX = ".codemod-tmp"
@@ -86,3 +92,35 @@ def remove_stale_temp_files(directories: Iterable[Path]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
+
+
+def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
+    """Write a changed file atomically; report (never raise) what stopped the write."""
+    if result.status is not Status.CHANGED or result.new is None:
+        return result
+    path = Path(result.path)
+    real = path.resolve()
+    inside = any(real.is_relative_to(r) for r in scan_roots)
+    if path.is_symlink() and not inside:
+        return result.with_(
+            status=Status.SKIPPED,
+            reason="symlink out of tree",
+            detail=f"points to {real}; not followed for writing",
+        )
+    if result.parsed and not inside:  # a source file reached through a path outside
+        return result.with_(
+            status=Status.SKIPPED,
+            reason="outside the given paths",
+            detail=f"{real} is not under the paths given; not written",
+        )
+    try:
+        atomic_write(path, result.new, result.old)
+    except ChangedOnDisk:
+        return result.with_(
+            status=Status.FAILED,
+            reason="changed on disk",
+            detail="the file changed while codemod ran; not overwritten",
+        )
+    except OSError as exc:
+        return result.with_(status=Status.FAILED, reason="write error", detail=exc.strerror)
+    return result.with_(written=True)
