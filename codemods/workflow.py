@@ -19,7 +19,7 @@ from rich.text import Text
 
 from codemods import config as configuration
 from codemods import vcs
-from codemods.analysis.project import ProjectIndex
+from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
 from codemods.engine.guards import GENERATED_MARKER
@@ -199,14 +199,14 @@ def hunk_steps(plan: Plan) -> Attribute:
     output) is credited to all the steps that fired.
     """
     sources = {str(f.path): f for f in plan.files}
-    projects: dict[Path, ProjectIndex] = {}
+    projects = Projects()
 
     def attribute(result: FileResult, hunks: Sequence[Hunk]) -> dict[int, tuple[str, ...]]:
         fired = tuple(dict.fromkeys(result.fired))
         source = sources.get(result.path)
         if len(fired) <= 1 or source is None:
             return {h.index: fired for h in hunks}
-        project = projects.setdefault(source.scan_root, ProjectIndex(source.scan_root))
+        project = projects.of(source.scan_root)
         spans: dict[str, list[tuple[int, int]]] = {}
         for compiled in plan.steps:
             if compiled.step.id not in fired:

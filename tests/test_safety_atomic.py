@@ -198,14 +198,14 @@ def test_file_changed_after_the_run_read_it_is_not_overwritten(
     tree.mkdir()
     target = tree / "edited.py"
     target.write_bytes(old_source(1))
-    real_process = run_module._process_data
+    real_process = run_module._transform
 
     def process_then_edit(source, data, *args, **kwargs):  # type: ignore[no-untyped-def]
         result = real_process(source, data, *args, **kwargs)
         source.path.write_bytes(data + b"# edited while codemod was thinking\n")
         return result
 
-    monkeypatch.setattr(run_module, "_process_data", process_then_edit)
+    monkeypatch.setattr(run_module, "_transform", process_then_edit)
     result = CliRunner().invoke(
         app, ["apply", str(recipe), str(tree), "--no-cache", "--jobs", "1", "--color", "never"]
     )
@@ -221,14 +221,14 @@ def test_a_deleted_file_is_not_recreated(
     tree.mkdir()
     target = tree / "gone.py"
     target.write_bytes(old_source(1))
-    real_process = run_module._process_data
+    real_process = run_module._transform
 
     def process_then_delete(source, data, *args, **kwargs):  # type: ignore[no-untyped-def]
         result = real_process(source, data, *args, **kwargs)
         source.path.unlink()
         return result
 
-    monkeypatch.setattr(run_module, "_process_data", process_then_delete)
+    monkeypatch.setattr(run_module, "_transform", process_then_delete)
     result = CliRunner().invoke(
         app, ["apply", str(recipe), str(tree), "--no-cache", "--jobs", "1", "--color", "never"]
     )

@@ -90,6 +90,9 @@ class ProjectIndex:
         self._reset()
 
     def _reset(self) -> None:
+        #: Set whenever a fact is looked up; the engine clears it before each file to learn
+        #: whether that file's result depends on the project (then it is never cached).
+        self.asked = False
         self._root = str(self.root)
         self._texts: dict[Path, str | None] = {}
         self._memo: dict[str, Any] = {}
@@ -124,6 +127,7 @@ class ProjectIndex:
     # -- reading -------------------------------------------------------------------------------
     def read_text(self, path: Path) -> str | None:
         """The file's text (UTF-8, replacing bad bytes), or ``None`` if it cannot be read."""
+        self.asked = True
         path = path.resolve()
         if path not in self._texts:
             try:
@@ -134,12 +138,14 @@ class ProjectIndex:
 
     def memo(self, key: str, compute: Callable[[], _T]) -> _T:
         """Cache any derived fact under ``key`` for the life of this index."""
+        self.asked = True
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[no-any-return]
 
     # -- the file tree -------------------------------------------------------------------------
     def _list(self, directory: str) -> _Entries:
+        self.asked = True
         known = self._entries.get(directory)
         if known is not None:
             return known
@@ -514,6 +520,11 @@ class Projects:
         if index is None:
             index = self._indexes[root] = ProjectIndex(root)
         return index
+
+    def add(self, scan_root: Path, index: ProjectIndex) -> None:
+        """Use ``index`` for the files found under ``scan_root``."""
+        self._roots[scan_root] = index.root
+        self._indexes[index.root] = index
 
     def module_of(self, path: Path, scan_root: Path) -> str:
         """The module name of ``path``, found under the folder ``scan_root``."""

@@ -41,12 +41,7 @@ def prefilter_enabled() -> bool:
 
 def needles_match(step: CompiledStep, data: bytes) -> bool:
     """Whether ``data`` holds every string of at least one of the step's needle groups."""
-    encoded = _encoded(step.step)
-    if encoded is None or not prefilter_enabled():
-        return True
-    groups, textual = encoded
-    data = _as_utf8(data) if textual else _newline_terminated(data)
-    return any(all(n in data for n in group) for group in groups)
+    return bool(runnable_steps([step], data, None))
 
 
 @lru_cache(maxsize=1024)
@@ -80,22 +75,30 @@ def _as_utf8(data: bytes) -> bytes:
         return data
 
 
-def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: str) -> bool:
-    """Whether at least one step applies to the path and finds its needles in ``data``.
+def runnable_steps(
+    steps: Sequence[CompiledStep], data: bytes, scan_relpath: str | None
+) -> list[tuple[int, CompiledStep]]:
+    """The steps (with their positions) that apply to ``scan_relpath`` (``None``: any path)
+    and find their needles in ``data``: the one needle pre-check of a file.
 
     Each distinct needle is searched for at most once per file, however many steps share it.
     """
+    applicable = [
+        (index, step)
+        for index, step in enumerate(steps)
+        if scan_relpath is None or step.applies_to(scan_relpath)
+    ]
     if not prefilter_enabled():
-        return any(s.applies_to(scan_relpath) for s in steps)
+        return applicable
     raw = _newline_terminated(data)
     text: bytes | None = None  # UTF-8, made only for a step with a non-ASCII needle
     found: dict[tuple[bytes, bool], bool] = {}
-    for step in steps:
-        if not step.applies_to(scan_relpath):
-            continue
+    runnable = []
+    for index, step in applicable:
         encoded = _encoded(step.step)
         if encoded is None:
-            return True
+            runnable.append((index, step))
+            continue
         groups, textual = encoded
         if textual and text is None:
             text = _as_utf8(data)
@@ -108,8 +111,14 @@ def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: s
                 if not hit:
                     break
             else:
-                return True
-    return False
+                runnable.append((index, step))
+                break
+    return runnable
+
+
+def any_step_may_run(steps: Sequence[CompiledStep], data: bytes, scan_relpath: str) -> bool:
+    """Whether at least one step applies to the path and finds its needles in ``data``."""
+    return bool(runnable_steps(steps, data, scan_relpath))
 
 
 def prechecked(

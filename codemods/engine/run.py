@@ -42,7 +42,7 @@ from codemods.engine.cache import (
 )
 from codemods.engine.discover import SourceFile, discover, display_root
 from codemods.engine.guards import GENERATED_MARKER
-from codemods.engine.prefilter import any_step_may_run
+from codemods.engine.prefilter import runnable_steps
 from codemods.engine.results import FileResult, Status
 from codemods.engine.transform import transform_source
 from codemods.recipe import CompiledStep, Recipe
@@ -93,13 +93,15 @@ def process(
     root: Path,
     project: ProjectIndex | None = None,
 ) -> FileResult:
-    """Everything that happens to one file before writing. Never raises."""
-    try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        return _unreadable(source, exc)
-    index = project if project is not None else Projects().of(source.scan_root)
-    return _process_data(source, data, steps, project, index.module_of(source.path))
+    """Everything that happens to one file before writing, without the cache. Never raises.
+
+    The very function a run uses for each file (:meth:`_Worker.handle`); ``project`` is the
+    index the steps ask (default: the index of the file's project).
+    """
+    projects = Projects()
+    if project is not None:
+        projects.add(source.scan_root, project)
+    return _Worker(steps, None, projects).handle(source)[0]
 
 
 def _unreadable(source: SourceFile, exc: OSError) -> FileResult:
@@ -112,12 +114,13 @@ def _unreadable(source: SourceFile, exc: OSError) -> FileResult:
     )
 
 
-def _process_data(
+def _transform(
     source: SourceFile,
     data: bytes,
     steps: Sequence[CompiledStep],
-    project: ProjectIndex | None,
-    module_name: str | None,
+    project: ProjectIndex,
+    module_name: str,
+    runnable: Sequence[tuple[int, CompiledStep]] | None,
 ) -> FileResult:
     base = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
     ctx = FileContext(
@@ -129,7 +132,12 @@ def _process_data(
     )
     try:
         outcome = transform_source(
-            data, steps, ctx, source.scan_relpath, generated_marker=source.generated_marker
+            data,
+            steps,
+            ctx,
+            source.scan_relpath,
+            generated_marker=source.generated_marker,
+            runnable=runnable,
         )
     except Exception as exc:  # a bug in the engine must still not stop the run
         return base.with_(
@@ -150,22 +158,6 @@ def _process_data(
     )
 
 
-class _WatchedProject:
-    """Delegates to a ProjectIndex and remembers whether a step asked it anything.
-
-    A result that depends on project facts (config files, other modules) may change while
-    the file does not, so it is never cached.
-    """
-
-    def __init__(self, inner: ProjectIndex) -> None:
-        self._inner = inner
-        self.touched = False
-
-    def __getattr__(self, name: str) -> Any:
-        self.touched = True
-        return getattr(self._inner, name)
-
-
 #: What a worker sends back with a result: (cache key, payload) when the result may be cached.
 Entry = tuple[bytes, bytes] | None
 #: A result, its new cache entry, and what the file's stat may stand for next time.
@@ -175,10 +167,15 @@ Handled = tuple[FileResult, Entry, Known]
 class _Worker:
     """The per-file loop, the same in this process and in each worker process."""
 
-    def __init__(self, steps: Sequence[CompiledStep], cache: CacheView | None) -> None:
+    def __init__(
+        self,
+        steps: Sequence[CompiledStep],
+        cache: CacheView | None,
+        projects: Projects | None = None,
+    ) -> None:
         self.steps = tuple(steps)
         self.cache = cache  # None: the cache is off
-        self.projects = Projects()
+        self.projects = projects or Projects()
 
     def handle(self, source: SourceFile) -> Handled:
         """One file's result, plus its cache entry when the result may be cached, plus what
@@ -187,8 +184,9 @@ class _Worker:
             data = source.path.read_bytes()
         except OSError as exc:
             return _unreadable(source, exc), None, None
-        if b"\0" not in data and not any_step_may_run(self.steps, data, source.scan_relpath):
-            # what transform_source would say, without searching for the needles twice
+        binary = b"\0" in data  # transform_source reports it
+        runnable = None if binary else runnable_steps(self.steps, data, source.scan_relpath)
+        if runnable == []:
             result = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
             known = None if self.cache is None else (NO_MATCH, stat_context(source, None))
             return result, None, known
@@ -196,7 +194,7 @@ class _Worker:
         project = self.projects.of(source.scan_root)
         module_name = project.module_of(source.path)
         cache = self.cache
-        if cache is not None and b"\0" not in data:
+        if cache is not None and not binary:
             where = f"{source.scan_relpath}\0{getattr(source, 'generated_marker', None)}"
             key = entry_key(data, where, module_name)
             hit = cache.lookup(key)
@@ -205,14 +203,16 @@ class _Worker:
                     str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=hit
                 )
                 return result, None, (key, stat_context(source, module_name))
-        watched = _WatchedProject(project)
-        result = _process_data(source, data, self.steps, watched, module_name)  # type: ignore[arg-type]
+        # A result that depends on project facts (config files, other modules) may change
+        # while the file does not: the index records whether a step asked it anything.
+        project.asked = False
+        result = _transform(source, data, self.steps, project, module_name, runnable)
         if result.status is not Status.UNCHANGED:
             return result, None, None
         result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
         if cache is None or key is None or result.diagnostics:
             return result, None, None
-        entry = cache.entry(key, result.collected, touched=watched.touched)
+        entry = cache.entry(key, result.collected, touched=project.asked)
         known = None if entry is None else (key, stat_context(source, module_name))
         return result, entry, known
 

@@ -22,7 +22,12 @@ from codemods.engine.guards import (
     needs_depth_check,
     too_deep,
 )
-from codemods.engine.prefilter import needles_match, prechecked, prefilter_enabled
+from codemods.engine.prefilter import (
+    needles_match,
+    prechecked,
+    prefilter_enabled,
+    runnable_steps,
+)
 from codemods.engine.results import Status
 from codemods.recipe import CompiledStep
 from codemods.steps import Diagnostic, FileContext, Source, StepSkip
@@ -74,18 +79,18 @@ def transform_source(
     scan_relpath: str,
     *,
     generated_marker: str | None = GENERATED_MARKER,
+    runnable: Sequence[tuple[int, CompiledStep]] | None = None,
 ) -> Outcome:
     """Run ``steps`` over ``data``; never raises for anything a single file can do.
 
     ``generated_marker``: files with this text in their first lines are skipped (None: never).
+    ``runnable``: what :func:`~codemods.engine.prefilter.runnable_steps` already said for
+    these bytes (the engine asks before it looks at the cache), else it is asked here.
     """
     if b"\0" in data:
         return Outcome(Status.SKIPPED, reason="binary file", detail="contains NUL bytes")
-    runnable = [
-        (index, s)
-        for index, s in enumerate(steps)
-        if s.applies_to(scan_relpath) and needles_match(s, data)
-    ]
+    if runnable is None:
+        runnable = runnable_steps(steps, data, scan_relpath)
     if not runnable:
         return Outcome(Status.UNCHANGED)
     refused = _refuse(data, ctx.relpath, generated_marker)
