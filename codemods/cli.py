@@ -168,6 +168,7 @@ def _execute(
     no_cache: bool = False,
     **extra: Any,
 ) -> int:
+    from codemods.engine.run import EngineOptions
     from codemods.workflow import RunOptions, execute
 
     options = RunOptions(
@@ -177,7 +178,7 @@ def _execute(
         show_diff=show_diff,
         check=check,
         unsafe=unsafe,
-        engine={"jobs": jobs, "cache": not no_cache},
+        engine=EngineOptions(jobs=jobs, cache=not no_cache),
         **extra,
     )
     return execute(options, out)

@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 
@@ -25,6 +24,7 @@ from codemods.engine.diff import unified_diff
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult
+from codemods.engine.run import EngineOptions
 from codemods.engine.write import remove_stale_temp_files
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
@@ -48,7 +48,7 @@ class RunOptions:
     allow_dirty: bool = False
     include_stubs: bool = False  # also collect .pyi files from directories
     generated_marker: str | None = GENERATED_MARKER  # None: change generated files too
-    engine: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of run()
+    engine: EngineOptions = field(default_factory=EngineOptions)
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
 
@@ -145,7 +145,7 @@ def execute(opts: RunOptions, out: Output) -> int:
         summary=summary,
     )
     pending: list[FileResult] = []
-    results = run(plan, **opts.engine)
+    results = run(plan, jobs=opts.engine.jobs, cache=opts.engine.cache)
     for result in out.progress(results, total=len(plan.files)):
         if result.status is Status.CHANGED:
             pending.append(result)

@@ -333,6 +333,14 @@ def _computed(
         pool.shutdown(wait=not pending, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """How :func:`run` goes about a plan (not what it does: that is the plan)."""
+
+    jobs: int | None = None  # worker processes; None: one per core; 1: this process only
+    cache: bool = False  # reuse and record no-change results in .codemod_cache/
+
+
 def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator[FileResult]:
     """Per-file results in discovery order, then the whole-tree steps' edits (config files).
 
