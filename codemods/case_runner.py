@@ -2,9 +2,9 @@
 
 What a target names:
 
-- a recipe id or recipe file: its embedded ``examples``, the case folders in ``<id>.cases/``
-  next to the YAML file, and (in a checkout) ``tests/fixtures/recipes/<id>/``;
-- a step type id: its embedded examples and (in a checkout) ``tests/fixtures/steps/<id>/``;
+- a recipe id or recipe file: its embedded ``examples`` and the case folders in
+  ``<id>.cases/`` next to the YAML file (the same layout for built-in and user recipes);
+- a step type id: its embedded examples;
 - a folder of case folders: named after a step type (options in each ``case.yaml``), or
   holding exactly one recipe file, or named ``<id>.cases``/``<id>`` after a recipe;
 - a folder of recipe files (or of such case folders): everything in it.
@@ -50,31 +50,19 @@ class Planned:
     recipe: Recipe | None = None
 
 
-def _checkout_fixtures() -> Path | None:
-    """``tests/fixtures`` when running from a source checkout (not shipped in the wheel)."""
-    here = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-    return here if here.is_dir() else None
-
-
-def _recipe_cases(recipe: Recipe, fixtures: Path | None) -> Iterator[Planned]:
+def _recipe_cases(recipe: Recipe) -> Iterator[Planned]:
     group = f"recipe {recipe.id}"
     for case in recipe_example_cases(recipe):
         yield Planned(group, case, list(recipe.steps), recipe)
-    source = Path(recipe.source)
-    folders = [source.parent / f"{recipe.id}.cases"]
-    if fixtures is not None and source.parent == fixtures.parent.parent / "recipes":
-        folders.append(fixtures / "recipes" / recipe.id)
-    for folder in folders:
-        if folder.is_dir():
-            for case_dir in iter_case_dirs(folder):
-                yield Planned(group, load_case_dir(case_dir), list(recipe.steps), recipe)
+    folder = Path(recipe.source).parent / f"{recipe.id}.cases"
+    if folder.is_dir():
+        for case_dir in iter_case_dirs(folder):
+            yield Planned(group, load_case_dir(case_dir), list(recipe.steps), recipe)
 
 
-def _step_cases(step_id: str, fixtures: Path | None) -> Iterator[Planned]:
+def _step_cases(step_id: str) -> Iterator[Planned]:
     for case, steps in step_example_cases(all_steps()[step_id]):
         yield Planned(f"step {step_id}", case, steps)
-    if fixtures is not None and (fixtures / "steps" / step_id).is_dir():
-        yield from _step_folder(fixtures / "steps" / step_id)
 
 
 def _step_folder(folder: Path) -> Iterator[Planned]:
@@ -90,7 +78,7 @@ def _folder(folder: Path, loader: RecipeLoader) -> Iterator[Planned]:
         if not recipes and not any(p.is_dir() for p in folder.iterdir()):
             raise CodemodError(f"{folder} holds no recipe files and no case folders")
         for path in recipes:
-            yield from _recipe_cases(loader.load(str(path)), None)
+            yield from _recipe_cases(loader.load(str(path)))
         for child in sorted(p for p in folder.iterdir() if p.is_dir()):
             if child.suffix == ".cases" and (folder / f"{child.stem}.yaml").is_file():
                 continue  # already run with its recipe
@@ -112,22 +100,21 @@ def _folder(folder: Path, loader: RecipeLoader) -> Iterator[Planned]:
 
 
 def planned(targets: list[str], loader: RecipeLoader) -> Iterator[Planned]:
-    fixtures = _checkout_fixtures()
     steps = all_steps()
     if not targets:
         for step_id in sorted(steps):
-            yield from _step_cases(step_id, fixtures)
+            yield from _step_cases(step_id)
         for info in loader.available():
-            yield from _recipe_cases(loader.load(str(info.path)), fixtures)
+            yield from _recipe_cases(loader.load(str(info.path)))
         return
     for target in targets:
         path = Path(target)
         if path.is_dir():
             yield from _folder(path, loader)
         elif target in steps and not path.exists():
-            yield from _step_cases(target, fixtures)
+            yield from _step_cases(target)
         else:
-            yield from _recipe_cases(loader.load(target), fixtures)
+            yield from _recipe_cases(loader.load(target))
 
 
 def update_case(case: Case, result: CaseResult) -> bool:

@@ -8,6 +8,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE = ROOT / "examples" / "netra-demo"
+#: Built-in recipes and their cases, in the layout of every recipe: ``<id>.yaml`` beside ``<id>.cases/``.
+RECIPES = ROOT / "recipes"
+
+
+def recipe_case_groups() -> list[Path]:
+    """The ``<id>.cases/`` folders of the built-in recipes."""
+    return sorted(p for p in RECIPES.glob("*.cases") if p.is_dir())
 
 
 @pytest.fixture

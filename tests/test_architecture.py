@@ -68,3 +68,18 @@ def test_doctor_step_order_derives_from_every_step() -> None:
         < order.index("rename_kwarg")
         < order.index("add_asyncio_marker")
     )
+
+
+def test_codemod_test_uses_one_case_layout_and_never_reads_tests() -> None:
+    from codemods.case_runner import planned
+    from codemods.recipe import RecipeLoader
+
+    cases = list(planned([], RecipeLoader()))
+    sources = [p.case.source for p in cases if p.case.source is not None]
+    assert sources, "the built-in recipes' case folders were not found"
+    assert not [s for s in sources if (ROOT / "tests") in s.parents]
+    # every built-in recipe's cases come from recipes/<id>.cases/, as a user recipe's would
+    folders = {s.parent for s in sources}
+    assert folders == {p for p in (ROOT / "recipes").glob("*.cases") if p.is_dir()}
+    for recipe_case in (p for p in cases if p.recipe is not None and p.case.source):
+        assert recipe_case.case.source.parent.name == f"{recipe_case.recipe.id}.cases"

@@ -1,7 +1,7 @@
 """Every fixture case and embedded example: expected output, and a second run changes nothing.
 
 Layout: ``tests/fixtures/steps/<step_id>/<case>/`` (options in case.yaml) and
-``tests/fixtures/recipes/<recipe_id>/<case>/`` (the built-in recipe of that id).
+``recipes/<recipe_id>.cases/<case>/`` (beside the built-in recipe, as for any recipe).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from codemods.testing import (
     step_example_cases,
     step_from_options,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, recipe_case_groups
 
 
 def _dirs(kind: str) -> list[Path]:
-    base = FIXTURES / kind
-    return [case for group in sorted(base.iterdir()) if group.is_dir() for case in iter_case_dirs(group)]
+    groups = recipe_case_groups() if kind == "recipes" else sorted((FIXTURES / kind).iterdir())
+    return [case for group in groups if group.is_dir() for case in iter_case_dirs(group)]
 
 
 def _explain(result) -> str:  # type: ignore[no-untyped-def]
@@ -46,9 +46,9 @@ def test_step_fixture(case_dir: Path) -> None:
     assert result.ok, _explain(result)
 
 
-@pytest.mark.parametrize("case_dir", _dirs("recipes"), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("case_dir", _dirs("recipes"), ids=lambda p: f"{p.parent.stem}/{p.name}")
 def test_recipe_fixture(case_dir: Path) -> None:
-    recipe = RecipeLoader().load(case_dir.parent.name)
+    recipe = RecipeLoader().load(case_dir.parent.stem)
     result = check_case(load_case_dir(case_dir), list(recipe.steps), recipe)
     assert result.ok, _explain(result)
 
@@ -83,6 +83,6 @@ def test_every_step_type_has_fixture_cases() -> None:
 
 
 def test_every_builtin_recipe_has_fixture_cases() -> None:
-    have = {p.name for p in (FIXTURES / "recipes").iterdir() if p.is_dir()}
+    have = {p.stem for p in recipe_case_groups()}
     missing = sorted({r.id for r in RecipeLoader().available()} - have)
     assert not missing, f"recipes without fixture cases: {missing}"

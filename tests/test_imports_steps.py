@@ -22,7 +22,7 @@ from codemods.engine.transform import needles_match
 from codemods.recipe import CompiledStep, Recipe
 from codemods.steps import all_steps
 from codemods.testing import check_case, load_case_dir, step_from_options
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, RECIPES
 
 runner = CliRunner()
 
@@ -260,7 +260,7 @@ def test_recipe_composition_runs_every_import_recipe_on_one_file() -> None:
     ):
         steps += loader.load(recipe_id).steps
     recipe = Recipe("all", "all", "all", "", tuple(steps))
-    case_dir = FIXTURES / "recipes" / "agent-registry-imports" / "every_import_spelling"
+    case_dir = RECIPES / "agent-registry-imports.cases" / "every_import_spelling"
     result = check_case(load_case_dir(case_dir), steps, recipe)
     assert result.ok, result.problem
 

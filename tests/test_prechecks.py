@@ -24,7 +24,7 @@ from codemods.testing import (
     step_example_cases,
     step_from_options,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, recipe_case_groups
 
 CASES = [
     case
@@ -63,19 +63,18 @@ def test_same_result_with_and_without_prechecks(
 
 RECIPE_CASES = [
     case
-    for group in sorted((FIXTURES / "recipes").iterdir())
-    if group.is_dir()
+    for group in recipe_case_groups()
     for case in iter_case_dirs(group)
 ]
 
 
-@pytest.mark.parametrize("case_dir", RECIPE_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("case_dir", RECIPE_CASES, ids=lambda p: f"{p.parent.stem}/{p.name}")
 def test_same_recipe_result_with_and_without_prechecks(
     case_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # several steps in a row: after one changes the file, the next is checked again against
     # the new code (a second spelling of the same rename is then not run for nothing)
-    recipe = RecipeLoader().load(case_dir.parent.name)
+    recipe = RecipeLoader().load(case_dir.parent.stem)
     case = load_case_dir(case_dir)
     if case.tree is not None:
         monkeypatch.setenv(NO_PREFILTER_ENV, "1")
