@@ -83,3 +83,11 @@ def test_codemod_test_uses_one_case_layout_and_never_reads_tests() -> None:
     assert folders == {p for p in (ROOT / "recipes").glob("*.cases") if p.is_dir()}
     for recipe_case in (p for p in cases if p.recipe is not None and p.case.source):
         assert recipe_case.case.source.parent.name == f"{recipe_case.recipe.id}.cases"
+
+
+def test_each_step_description_is_written_once() -> None:
+    for step_id, step_type in all_steps().items():
+        module = ast.parse((PACKAGE / "steps" / f"{step_id}.py").read_text(encoding="utf-8"))
+        module_doc = ast.get_docstring(module) or ""
+        assert step_type.title() not in module_doc, f"{step_id}: title repeated in the module"
+        assert step_type.description(), f"{step_id}: the class docstring says nothing"

@@ -1,15 +1,5 @@
-"""Mark async tests with @pytest.mark.asyncio where pytest-asyncio's strict mode needs it
-
-In strict mode (pytest-asyncio's default) an ``async def test_*`` without the ``asyncio`` mark
-is not run by pytest-asyncio; pytest fails or skips it. The step adds ``@pytest.mark.asyncio``
-directly above each such function (after its other decorators), at module level and in
-``Test*`` classes, unless it is already covered: by its own decorator, a decorator or
-``pytestmark`` of an enclosing class, the module's ``pytestmark`` (one mark or a list/tuple),
-or ``asyncio_mode = auto`` in the effective pytest configuration. Tests marked for another
-async framework (``anyio``, ``trio``) are left alone. ``import pytest`` is added where missing.
-
-The sibling breakage, a ``def test_*`` whose body uses ``await`` (a SyntaxError), becomes
-``async def`` and gets the mark too.
+"""The ``add_asyncio_marker`` step type. Its description is written once, in the docstring of
+:class:`AddAsyncioMarker` (``codemod explain add_asyncio_marker`` shows it).
 """
 
 from __future__ import annotations

@@ -1,16 +1,5 @@
-"""Register every pytest marker the tests use in the effective pytest configuration
-
-Under ``--strict-markers`` (or ``strict_markers``/``strict = true``), a test module that uses
-an unregistered ``pytest.mark.<name>`` fails to import: ``'backend' not found in `markers`
-configuration option``. This whole-tree step collects the marks used in each file
-(``pytest.mark.<name>`` however pytest was imported, and ``item.add_marker("<name>")``), subtracts
-pytest's built-in marks, marks of common plugins (asyncio, anyio, trio, timeout, ...) and
-those already registered (config ``markers`` and ``conftest.py``
-``config.addinivalue_line("markers", ...)``), and adds the rest to the config file pytest uses
-for those files, keeping its formatting and comments: continuation lines of the ``markers =``
-entry in ``pytest.ini``/``tox.ini``/``setup.cfg``, or ``"name: description"`` strings in the
-TOML ``markers`` array of ``pyproject.toml``/``pytest.toml``. The change shows in diffs and
-patches like any other file.
+"""The ``register_markers`` step type. Its description is written once, in the docstring of
+:class:`RegisterMarkers` (``codemod explain register_markers`` shows it).
 """
 
 from __future__ import annotations

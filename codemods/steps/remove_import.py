@@ -1,12 +1,5 @@
-"""Remove an import of a given module or name when nothing in the file uses it
-
-Left-over imports are not always harmless: ``import resource`` is POSIX-only, so a test module
-that imports it without using it fails to import on Windows. This step removes
-``import module`` (also ``import module as m`` and ``import a, module``) and, with ``names``,
-``from module import name`` (relative spellings resolved from the file's package), but only when
-no code, string annotation or ``__all__`` entry in the file refers to what the import binds
-(LibCST's ``RemoveImportsVisitor`` decides; it is conservative: any use of the name anywhere in
-the file keeps the import). Only name modules whose import has no side effects you rely on.
+"""The ``remove_import`` step type. Its description is written once, in the docstring of
+:class:`RemoveImport` (``codemod explain remove_import`` shows it).
 """
 
 from __future__ import annotations

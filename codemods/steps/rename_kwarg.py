@@ -1,10 +1,5 @@
-"""Rename a keyword argument in calls to given classes or functions
-
-When a constructor or function renames a parameter, every call that still passes the old
-keyword fails with ``TypeError: __init__() got an unexpected keyword argument``. This step
-renames the keyword in calls that resolve (through imports, aliases and module attributes)
-to one of ``callables``. A call that already passes the new keyword is left unchanged and
-reported, because renaming would produce a duplicate keyword (a SyntaxError).
+"""The ``rename_kwarg`` step type. Its description is written once, in the docstring of
+:class:`RenameKwarg` (``codemod explain rename_kwarg`` shows it).
 """
 
 from __future__ import annotations

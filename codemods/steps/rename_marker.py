@@ -1,13 +1,5 @@
-"""Rename a pytest marker wherever the code uses it
-
-When a project renames a marker (``auth_handshake`` -> ``websocket_authentication``), every
-``pytest.mark.<old>`` must follow: decorators (bare or called), ``pytestmark`` (one mark or a
-list/tuple, at module or class level), ``pytest.param(..., marks=...)`` and
-``request.node.add_marker(...)``. Marks are recognised however pytest was imported
-(``import pytest as pt``, ``from pytest import mark``). The marker's name as a string in
-``add_marker("old")``, ``get_closest_marker("old")`` / ``iter_markers("old")`` (conftest hooks)
-and in a conftest registration ``config.addinivalue_line("markers", "old: ...")`` is renamed
-too. Config files are not edited: register the new name with the ``register_markers`` step.
+"""The ``rename_marker`` step type. Its description is written once, in the docstring of
+:class:`RenameMarker` (``codemod explain rename_marker`` shows it).
 """
 
 from __future__ import annotations

@@ -1,16 +1,5 @@
-"""Move a module (and its submodules) to a new dotted path in every import and string
-
-When a module moves (``pkg.core.agent_registry`` -> ``pkg.agents.supervisor.agent_registry``),
-every import of it, and of its submodules, must follow. This step rewrites
-``from old import A`` (layout and aliases kept), ``from old.sub import A``, ``import old``
-and ``import old.sub`` together with the dotted uses ``old.A`` in the code, ``import old as o``,
-``from pkg import old``, relative imports (resolved from the file's package),
-``from old import *`` (the whole module moved, so the star import moves with it), and strings
-that name the path exactly or as a prefix followed by ``.`` (``patch("old.A.method")``,
-``importlib.import_module("old")``, ``pytest.importorskip("old")``). Comments, docstrings and
-other strings that merely mention the path are reported, never rewritten. An import that the
-same block already has is not duplicated. When the new module lies in the scanned tree, a
-missing module or name is reported at the rewritten import.
+"""The ``rename_module`` step type. Its description is written once, in the docstring of
+:class:`RenameModule` (``codemod explain rename_module`` shows it).
 """
 
 from __future__ import annotations

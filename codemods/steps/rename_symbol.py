@@ -1,24 +1,5 @@
-"""Move or rename a module-level name, or rename a class attribute, at every import and use
-
-A class, function or constant that moved to another module (``pkg.core.agent_registry.
-AgentRegistry`` -> ``pkg.agents.supervisor.agent_registry.AgentRegistry``), was renamed
-(``PipelineStep`` -> ``PipelineStepConfig``), or both. Every spelling of its import is rewritten
-in place (never hoisted out of a function, ``if TYPE_CHECKING:`` or ``try`` block):
-``from old import A`` (layout kept), ``from old import A as B`` (alias kept),
-``from old import A, C`` when only ``A`` moved (becomes two imports), ``import old`` /
-``import old as o`` / ``from pkg import old`` with their ``old.A`` / ``o.A`` uses, and relative
-imports resolved from the file's package. When the name changes, every use the import binds is
-renamed too (annotations, quoted annotations, ``isinstance``, decorators, ``__all__``), or, with
-``alias_old_name``, the import keeps the old name as an alias. Local names that shadow the
-import are left alone. An import that the block already has is not added twice.
-``from old import *`` is reported, not guessed. Strings that name the path exactly or as a
-prefix followed by ``.`` (``patch("old.A")``, ``monkeypatch.setattr("old.A.x", ...)``) are
-rewritten; comments and docstrings are reported as mentions.
-
-The class-attribute form (``pkg.mod.Cls.create_for_user`` -> ``pkg.mod.Cls.from_request``)
-renames a method or attribute where it is reached through the class (``Cls.create_for_user(...)``,
-``mod.Cls.create_for_user``, ``patch.object(Cls, "create_for_user")``); ``*.Cls.attr`` means the
-class imported from any module (never a local class of the same name).
+"""The ``rename_symbol`` step type. Its description is written once, in the docstring of
+:class:`RenameSymbol` (``codemod explain rename_symbol`` shows it).
 """
 
 from __future__ import annotations

@@ -1,13 +1,5 @@
-"""Make async xunit-style setup/teardown methods synchronous
-
-pytest calls ``setup_method``, ``teardown_method``, ``setup_class``, ``teardown_class`` (and
-the module-level ``setup_module``/``teardown_module``/``setup_function``/``teardown_function``)
-but never awaits them: an ``async def setup_method`` only creates a coroutine, so what it
-sets is missing (``AttributeError: ... has no attribute '_metrics'``) and Python warns
-"coroutine ... was never awaited". This step drops ``async`` and, together with it, the
-``await`` on ``super().<same method>(...)``. When the body awaits anything else (or uses
-``async with`` / ``async for``), dropping ``async`` would break it: the method is left
-unchanged and reported for manual review, with its location.
+"""The ``sync_setup_methods`` step type. Its description is written once, in the docstring of
+:class:`SyncSetupMethods` (``codemod explain sync_setup_methods`` shows it).
 """
 
 from __future__ import annotations
