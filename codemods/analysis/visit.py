@@ -2,31 +2,86 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import libcst as cst
 from libcst.metadata import BaseMetadataProvider, MetadataWrapper, PositionProvider
 
 T = TypeVar("T", bound=cst.CSTVisitor | cst.CSTTransformer)
+_Visitor = cst.CSTVisitor | cst.CSTTransformer
 
 
-#: The last module wrapped and its wrapper: steps that run one after another on a module none
-#: of them changed share its metadata (scopes, qualified names, positions) instead of each
-#: computing it again. One slot: a worker moves on to the next file.
-_LAST: list[tuple[cst.Module, MetadataWrapper]] = []
+class FileMetadata:
+    """The metadata of one file's modules, shared by the steps run on it.
+
+    Steps that run one after another on a module none of them changed share its wrapper
+    (scopes, qualified names, positions) instead of each computing it again; a visitor run
+    by :func:`transform_with_metadata` finds the module it visits here (for
+    :func:`lazy_metadata`). The engine makes one per file (:func:`file_metadata`) and drops it
+    with the file; without one, each :func:`transform_with_metadata` call gets its own.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[cst.Module, MetadataWrapper] | None = None
+        self._visiting: dict[int, tuple[_Visitor, cst.Module]] = {}
+        self._resolved: dict[tuple[int, type[Any]], Mapping[cst.CSTNode, Any]] = {}
+
+    def wrap(self, module: cst.Module) -> MetadataWrapper:
+        if self._last is not None and self._last[0] is module:
+            return self._last[1]
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self._last = (module, wrapper)
+        return wrapper
+
+    def visiting(self, visitor: _Visitor) -> cst.Module:
+        found = self._visiting.get(id(visitor))
+        if found is None or found[0] is not visitor:
+            raise RuntimeError("lazy_metadata() needs a visitor run by transform_with_metadata()")
+        return found[1]
+
+    def resolved(
+        self, visitor: _Visitor, provider: type[BaseMetadataProvider[Any]]
+    ) -> Mapping[cst.CSTNode, Any]:
+        key = (id(visitor), provider)
+        if key not in self._resolved:
+            self._resolved[key] = self.wrap(self.visiting(visitor)).resolve(provider)
+        return self._resolved[key]
+
+
+_CURRENT: ContextVar[FileMetadata | None] = ContextVar("codemods_file_metadata", default=None)
+
+
+@contextmanager
+def file_metadata() -> Iterator[FileMetadata]:
+    """Share metadata between the steps run on one file, for the duration of the block."""
+    metadata = FileMetadata()
+    token = _CURRENT.set(metadata)
+    try:
+        yield metadata
+    finally:
+        _CURRENT.reset(token)
+
+
+def _current() -> FileMetadata:
+    current = _CURRENT.get()
+    if current is None:
+        raise RuntimeError("no file is being transformed (see file_metadata)")
+    return current
 
 
 def wrap(module: cst.Module) -> MetadataWrapper:
     """A metadata wrapper over ``module`` itself: node identity is kept, nothing is copied.
 
-    The same module gets the same wrapper, whose resolved metadata is cached.
+    Within :func:`file_metadata`, the same module gets the same wrapper, whose resolved
+    metadata is cached; outside, a fresh one.
     """
-    if _LAST and _LAST[0][0] is module:
-        return _LAST[0][1]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    _LAST[:] = [(module, wrapper)]
-    return wrapper
+    current = _CURRENT.get()
+    if current is None:
+        return MetadataWrapper(module, unsafe_skip_copy=True)
+    return current.wrap(module)
 
 
 def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer) -> cst.Module:
@@ -36,6 +91,10 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
     rebuilds every node on the way out even then, and the engine (and the next step's
     metadata) can then tell "unchanged" without generating code.
     """
+    if _CURRENT.get() is None:
+        with file_metadata():
+            return transform_with_metadata(module, transformer)
+    current = _current()
     replaced = False
     on_leave = transformer.on_leave
 
@@ -46,13 +105,13 @@ def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer)
             replaced = True
         return result
 
-    transformer.__dict__["_visited_module"] = module  # for lazy_metadata
+    current._visiting[id(transformer)] = (transformer, module)  # for lazy_metadata
     transformer.on_leave = watching  # type: ignore[method-assign,assignment]
     try:
         if not transformer.get_inherited_dependencies():
             new = module.visit(transformer)
         else:
-            new = wrap(module).visit(transformer)
+            new = current.wrap(module).visit(transformer)
     finally:
         del transformer.on_leave
     return new if replaced else module
@@ -68,10 +127,7 @@ def lazy_metadata(
     a pass over every module the step runs on. The visitor must be run by
     :func:`transform_with_metadata`.
     """
-    cache = visitor.__dict__.setdefault("_lazy_metadata", {})
-    if provider not in cache:
-        cache[provider] = wrap(visitor.__dict__["_visited_module"]).resolve(provider)
-    return cache[provider]  # type: ignore[no-any-return]
+    return _current().resolved(visitor, provider)
 
 
 def line_col(visitor: cst.CSTVisitor | cst.CSTTransformer, node: cst.CSTNode) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.visit import file_metadata
 from codemods.engine.diff import split_lines
 from codemods.engine.guards import (
     GENERATED_MARKER,
@@ -91,6 +92,16 @@ def transform_source(
         return Outcome(Status.SKIPPED, reason="binary file", detail="contains NUL bytes")
     if runnable is None:
         runnable = runnable_steps(steps, data, scan_relpath)
+    with file_metadata():  # the steps share one file's metadata, dropped with the file
+        return _transform(data, runnable, ctx, generated_marker)
+
+
+def _transform(
+    data: bytes,
+    runnable: Sequence[tuple[int, CompiledStep]],
+    ctx: FileContext,
+    generated_marker: str | None,
+) -> Outcome:
     if not runnable:
         return Outcome(Status.UNCHANGED)
     refused = _refuse(data, ctx.relpath, generated_marker)
