@@ -91,3 +91,27 @@ def test_each_step_description_is_written_once() -> None:
         module_doc = ast.get_docstring(module) or ""
         assert step_type.title() not in module_doc, f"{step_id}: title repeated in the module"
         assert step_type.description(), f"{step_id}: the class docstring says nothing"
+
+
+def test_steps_share_one_files_metadata_only_inside_its_scope() -> None:
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+
+    from codemods.analysis.visit import file_metadata, lazy_metadata, transform_with_metadata, wrap
+
+    module = cst.parse_module("x = 1\n")
+    with file_metadata():
+        assert wrap(module) is wrap(module)  # steps in a row share the wrapper
+    assert wrap(module) is not wrap(module)  # no file in progress: nothing is kept
+
+    class Names(cst.CSTTransformer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[int] = []
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self.lines.append(lazy_metadata(self, PositionProvider)[node].start.line)
+
+    names = Names()
+    assert transform_with_metadata(module, names) is module
+    assert names.lines == [1]
