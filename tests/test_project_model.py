@@ -188,3 +188,15 @@ def test_doctor_names_tests_as_the_pytest_config_does(tmp_path: Path) -> None:
         "async def check_ping():",
         "async def check_get(self):",
     ]
+
+
+def test_a_worker_gets_the_index_without_its_caches(project: Path) -> None:
+    import pickle
+
+    index = ProjectIndex(project)
+    assert index.lookup("shop", "Order").kind == "def"
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.root == index.root and not copy._memo and not copy._facts
+    assert copy.lookup("shop", "Order") == index.lookup("shop", "Order")
+    listed = ProjectIndex(project, files=sorted(project.rglob("*.py")))
+    assert pickle.loads(pickle.dumps(listed)).module_of(project / "src/shop/api.py") == "shop.api"
