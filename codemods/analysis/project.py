@@ -217,9 +217,8 @@ class ProjectIndex:
     def _static_bases(self) -> list[str]:
         def compute() -> list[str]:
             bases = [self._root]
-            src = os.path.join(self._root, "src")
-            if self._list(self._root)[1] and "src" in self._list(self._root)[1]:
-                bases.append(src)
+            if "src" in self._list(self._root)[1]:
+                bases.append(os.path.join(self._root, "src"))
             for extra in self._pythonpath():
                 if extra not in bases:
                     bases.append(extra)
