@@ -452,3 +452,85 @@ def doctor(
     from codemods.doctor.render import run_doctor
 
     _guard(out, verbose, lambda: run_doctor(paths or [Path(".")], format, write_recipe, out))
+
+
+@app.command()
+def learn(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="With --commit: only read the changes under these paths.", show_default=False),
+    ] = None,
+    commit: Annotated[
+        str | None,
+        typer.Option(
+            "--commit",
+            metavar="REV",
+            help="Learn from the hand-made fix in commit REV (or in the range A..B).",
+            show_default=False,
+        ),
+    ] = None,
+    pair: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pair",
+            metavar="BEFORE:AFTER",
+            help="Learn from a before/after pair of files (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api",
+            metavar="OLD..NEW",
+            help="Learn from the API change between two git revisions (moves, renames).",
+            show_default=False,
+        ),
+    ] = None,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            help="With --api: the package to compare (default: every top-level package).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the recipe to FILE (kebab-case .yaml).",
+            show_default=False,
+        ),
+    ] = None,
+    repo: Annotated[
+        Path, typer.Option("--repo", help="The git repository to read (default: .).")
+    ] = Path("."),
+    format: Annotated[
+        str, typer.Option("--format", help="stdout format: text (the recipe) or json.")
+    ] = "text",
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+) -> None:
+    """Write a recipe from evidence: a fix made by hand, or the API change between revisions.
+
+    Every step is checked before it is written: run on the example files' "before" versions
+    it must reproduce the hand fix's hunks exactly. Hunks nothing explains are listed.
+    """
+    out = Output(_color(color), verbose)
+    from codemods.learn.command import run_learn
+
+    _guard(
+        out,
+        verbose,
+        lambda: run_learn(
+            paths=paths or [],
+            commit=commit,
+            pairs=pair or [],
+            api=api,
+            package=package,
+            output=output,
+            fmt=format,
+            repo=repo,
+            out=out,
+        ),
+    )

@@ -1,0 +1,136 @@
+"""``codemod learn --commit REV`` / ``--pair BEFORE:AFTER``: a recipe from a fix made by hand.
+
+:func:`learn` infers candidate steps from the examples (:mod:`~codemods.learn.infer`), keeps
+those the self-check confirms (:mod:`~codemods.learn.select`), and returns a :class:`Learned`
+with the recipe text, the hunks no step explains and the candidates it rejected (and why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codemods.learn.examples import EMBED_MAX_LINES, Evidence, Hunk
+from codemods.learn.infer import Candidate, candidates
+from codemods.learn.render import ExampleText, StepText, comment, places, recipe_text
+from codemods.learn.select import Checker, Selection, select
+
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Learned:
+    evidence: Evidence
+    selection: Selection
+    unexplained: list[Hunk]
+    recipe: str | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def steps(self) -> list[Candidate]:
+        return self.selection.kept
+
+    def as_json(self) -> dict[str, Any]:
+        sel = self.selection
+        return {
+            "source": self.evidence.description,
+            "commit": self.evidence.commit,
+            "examples": len(self.evidence.pairs),
+            "steps": [
+                {
+                    "step": c.step,
+                    "options": c.options,
+                    "reason": c.reason,
+                    "explains": [h.location() for h in sel.explains.get(id(c), [])],
+                    "git_rename": c.from_git_rename,
+                }
+                for c in sel.kept
+            ],
+            "unexplained": [
+                {"file": h.path, "line": h.line, "diff": h.text()} for h in self.unexplained
+            ],
+            "not_read": list(self.evidence.others or []),
+            "rejected": [
+                {"step": c.step, "options": c.options, "why": why} for c, why in sel.rejected
+            ],
+            "recipe": self.recipe,
+            "notes": self.notes,
+        }
+
+
+def learn(evidence: Evidence, root: Path) -> Learned:
+    found = candidates(evidence)
+    checker = Checker(evidence.pairs, root)
+    selection = select(found, checker)
+    evaluation = selection.evaluation
+    assert evaluation is not None
+    unexplained = [h for f in evaluation.files for h in f.unexplained]
+    learned = Learned(evidence, selection, unexplained, None)
+    if selection.kept:
+        learned.recipe = _render(learned, checker)
+    return learned
+
+
+def _render(learned: Learned, checker: Checker) -> str:
+    evidence, selection = learned.evidence, learned.selection
+    evaluation = selection.evaluation
+    assert evaluation is not None
+    total = sum(len(f.expected) for f in evaluation.files)
+    explained = len(evaluation.explained)
+    steps = []
+    for c in selection.kept:
+        lines = [c.reason]
+        if evidence.commit:
+            lines.append(f"evidence: {evidence.description}")
+        explains = [h.location() for h in selection.explains.get(id(c), [])]
+        text = places("explains", explains, "")
+        lines += [t[2:] for t in text]
+        if not explains:
+            lines.append("no hand-fixed example to check it against: review it")
+        steps.append(StepText(c.step, c.options, lines))
+    examples = []
+    for f in evaluation.files:
+        if len(examples) >= MAX_EXAMPLES or f.output != f.pair.after or f.problem:
+            continue
+        try:
+            before, after = f.pair.before.decode("utf-8"), f.pair.after.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if before.count("\n") > EMBED_MAX_LINES or "\r" in before + after:
+            continue
+        examples.append(ExampleText(f"{f.pair.path} as fixed by hand", f.pair.path, before, after))
+    header = [
+        f"Written by `codemod learn` from {evidence.description}",
+        f"Checked before writing: on its {len(evaluation.files)} example file(s) the recipe makes "
+        f"{explained} of the {total} hunks of the hand fix exactly, and no other change.",
+        "Review, then: codemod test <this file>; codemod preview <this file> <project>",
+    ]
+    footer: list[str] = []
+    if learned.unexplained:
+        footer.append("# Not explained by any step (do these by hand, or extend the recipe):")
+        for h in learned.unexplained:
+            footer.append(f"# - {h.location()}")
+            footer += [f"#     {line}".rstrip() for line in h.text().splitlines()[:12]]
+    if evidence.others:
+        footer.append("# Changes learn does not read (not Python files, or added/deleted files):")
+        footer += [f"# - {o}" for o in evidence.others]
+    if selection.rejected:
+        footer.append("# Candidates rejected by the self-check:")
+        for c, why in selection.rejected:
+            lines = comment(f"{c.describe()}: {why}")
+            footer.append(f"# - {lines[0][2:]}")
+            footer += [f"#   {line[2:]}".rstrip() for line in lines[1:]]
+    subject = evidence.description.split(" (", 1)[0]
+    return recipe_text(
+        header=header,
+        title=f"Learned from {subject}",
+        description=(
+            f"Written by `codemod learn` from {evidence.description}: the steps that reproduce "
+            "the hand-made fix of its example files exactly, to make the same fix everywhere "
+            "else. Each step names the hunks it explains."
+        ),
+        steps=steps,
+        examples=examples,
+        footer=footer,
+    )

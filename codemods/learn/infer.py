@@ -1,0 +1,428 @@
+"""Candidate steps that could explain a set of before/after examples.
+
+Each candidate is read off the two versions of a file with the stdlib ``ast``: imports that
+changed module or name (a symbol moved or renamed, partial from-imports and aliases too), an
+``import m`` that became ``import m2`` or a module file git saw renamed (a module moved), an
+import that disappeared (removed), a keyword that changed name in calls matched in order, a
+``mark.<name>`` that changed name, an ``asyncio`` mark that appeared on an async test, and an
+``async def setup_method`` (or another xunit hook) that became ``def``.
+
+Candidates are guesses: :mod:`codemods.learn.select` keeps only those whose output on the
+"before" files reproduces the hand fix exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from codemods.analysis.imports import resolve_module
+from codemods.learn.examples import Evidence, Pair, module_name
+
+#: The order a recipe runs its steps in: moves first, then calls, then pytest.
+ORDER = (
+    "rename_module",
+    "rename_symbol",
+    "rename_kwarg",
+    "remove_import",
+    "sync_setup_methods",
+    "add_asyncio_marker",
+    "rename_marker",
+)
+_CLASS_HOOKS = ("setup_method", "teardown_method", "setup_class", "teardown_class")
+_MODULE_HOOKS = ("setup_module", "teardown_module", "setup_function", "teardown_function")
+
+
+@dataclass
+class Candidate:
+    step: str
+    options: dict[str, Any]
+    reason: str
+    seen_at: list[str] = field(default_factory=list)
+    from_git_rename: bool = False  # backed by git's rename detection, not only by examples
+
+    def key(self) -> tuple[str, str]:
+        return (self.step, repr(sorted(self.options.items())))
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        return f"{self.step}({shown})"
+
+
+@dataclass(frozen=True)
+class _From:
+    module: str
+    name: str
+    asname: str | None
+    line: int
+
+    @property
+    def binding(self) -> str:
+        return self.asname or self.name
+
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.module, self.name, self.asname)
+
+
+@dataclass(frozen=True)
+class _Import:
+    module: str
+    asname: str | None
+    line: int
+
+
+@dataclass
+class _Facts:
+    froms: list[_From] = field(default_factory=list)
+    imports: list[_Import] = field(default_factory=list)
+    calls: list[tuple[str, int, tuple[str, ...], int]] = field(default_factory=list)
+    marks: list[tuple[str, int]] = field(default_factory=list)
+    asyncio_marked: set[str] = field(default_factory=set)
+    asyncio_pytestmark: bool = False
+    async_hooks: dict[str, tuple[bool, int]] = field(default_factory=dict)  # qualname -> (class?, line)
+    toplevel: set[str] = field(default_factory=set)
+
+
+def _parse(data: bytes) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_asyncio_mark(node: ast.expr) -> bool:
+    if isinstance(node, ast.Call):
+        node = node.func
+    text = _dotted(node) or ""
+    return text.endswith("mark.asyncio")
+
+
+def facts_of(path: str, data: bytes) -> _Facts | None:
+    tree = _parse(data)
+    if tree is None:
+        return None
+    facts = _Facts()
+    me = module_name(path)
+    is_package = path.endswith("__init__.py")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            spelled = "." * node.level + (node.module or "")
+            absolute = resolve_module(spelled, me, is_package=is_package)
+            if absolute is None:
+                continue
+            for alias in node.names:
+                if alias.name != "*":
+                    facts.froms.append(_From(absolute, alias.name, alias.asname, node.lineno))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                facts.imports.append(_Import(alias.name, alias.asname, node.lineno))
+        elif isinstance(node, ast.Call):
+            callee = _dotted(node.func)
+            if callee is not None:
+                keywords = tuple(k.arg or "**" for k in node.keywords)
+                facts.calls.append((callee, len(node.args), keywords, node.lineno))
+        elif isinstance(node, ast.Attribute):
+            owner = _dotted(node.value)
+            if owner is not None and (owner == "mark" or owner.endswith(".mark")):
+                facts.marks.append((node.attr, node.lineno))
+    facts.calls.sort(key=lambda c: c[3])
+    facts.marks.sort(key=lambda m: m[1])
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            facts.toplevel.add(stmt.name)
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
+        ):
+            values = stmt.value.elts if isinstance(stmt.value, ast.List | ast.Tuple) else [stmt.value]
+            facts.asyncio_pytestmark = any(_is_asyncio_mark(v) for v in values)
+    _functions(tree.body, "", facts, in_class=False)
+    return facts
+
+
+def _functions(body: list[ast.stmt], prefix: str, facts: _Facts, *, in_class: bool) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            _functions(stmt.body, f"{prefix}{stmt.name}.", facts, in_class=True)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            qualname = prefix + stmt.name
+            if any(_is_asyncio_mark(d) for d in stmt.decorator_list):
+                facts.asyncio_marked.add(qualname)
+            hooks = _CLASS_HOOKS if in_class else _MODULE_HOOKS
+            if stmt.name in hooks:
+                facts.async_hooks[qualname] = (
+                    isinstance(stmt, ast.AsyncFunctionDef),
+                    stmt.lineno,
+                )
+
+
+#: Steps whose list options add up across examples: step -> (the options that must be equal).
+_UNION = {"sync_setup_methods": (), "remove_import": ("module",), "rename_kwarg": ("old", "new")}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], Candidate] = {}
+
+    def add(self, step: str, options: dict[str, Any], reason: str, where: str, **kw: Any) -> None:
+        candidate = Candidate(step, options, reason, [where] if where else [], **kw)
+        key = candidate.key()
+        if step in _UNION:
+            key = (step, repr([options.get(k) for k in _UNION[step]] + [sorted(options)]))
+        existing = self.found.get(key)
+        if existing is None:
+            self.found[key] = candidate
+            return
+        existing.seen_at.extend(w for w in candidate.seen_at if w not in existing.seen_at)
+        existing.from_git_rename |= candidate.from_git_rename
+        for name, value in options.items():
+            if isinstance(value, list):
+                existing.options[name] = sorted(set(existing.options.get(name, [])) | set(value))
+
+
+def candidates(evidence: Evidence) -> list[Candidate]:
+    """Every candidate step, in recipe order, merged across examples."""
+    out = _Collector()
+    module_moves = _module_renames(evidence)
+    files = {module_name(o): (o, n) for o, n in evidence.renamed_modules or ()}
+    for old, new in module_moves.items():
+        old_file, new_file = files.get(old, (old, new))
+        out.add(
+            "rename_module",
+            {"old": old, "new": new},
+            f"git sees the module `{old}` renamed to `{new}` ({old_file} -> {new_file})",
+            "",
+            from_git_rename=True,
+        )
+    for pair in evidence.pairs:
+        before = facts_of(pair.old_path or pair.path, pair.before)
+        after = facts_of(pair.path, pair.after)
+        if before is None or after is None:
+            continue
+        _imports(pair, before, after, module_moves, out)
+        _keywords(pair, before, after, out)
+        _markers(pair, before, after, out)
+        _pytest(pair, before, after, out)
+    found = list(out.found.values())
+    for c in found:
+        if c.step == "rename_kwarg":
+            names = ", ".join(f"`{x}`" for x in c.options["callables"])
+            c.reason = f"calls to {names} pass `{c.options['new']}=` instead of `{c.options['old']}=`"
+        elif c.step == "remove_import" and c.options.get("names"):
+            c.reason = f"`from {c.options['module']} import {', '.join(c.options['names'])}` was removed"
+        elif c.step == "sync_setup_methods":
+            hooks = [*c.options["methods"], *c.options["module_functions"]]
+            c.reason = f"`async def` {', '.join(f'`{h}`' for h in hooks)} became `def`"
+    return sorted(found, key=lambda c: ORDER.index(c.step))
+
+
+def _module_renames(evidence: Evidence) -> dict[str, str]:
+    moves: dict[str, str] = {}
+    for old_path, new_path in evidence.renamed_modules or ():
+        old, new = module_name(old_path), module_name(new_path)
+        if old and new and old != new:
+            moves[old] = new
+    # a package moved as a whole: keep `pkg.old -> pkg.new`, drop its submodules' moves
+    for old, new in list(moves.items()):
+        for sub_old, sub_new in list(moves.items()):
+            if sub_old.startswith(old + ".") and sub_new == new + sub_old[len(old) :]:
+                del moves[sub_old]
+    return moves
+
+
+def _imports(
+    pair: Pair, before: _Facts, after: _Facts, module_moves: dict[str, str], out: _Collector
+) -> None:
+    after_keys = {f.key() for f in after.froms}
+    before_keys = {f.key() for f in before.froms}
+    removed = [f for f in before.froms if f.key() not in after_keys]
+    added = [f for f in after.froms if f.key() not in before_keys]
+    matched: set[int] = set()
+
+    def take(r: _From, a: _From) -> None:
+        matched.add(id(a))
+        where = f"{pair.path}:{a.line}"
+        dotted = f"{r.module}.{r.name}"
+        if dotted in module_moves or r.name == a.name and module_moves.get(r.module) == a.module:
+            return  # the module's own rename explains it
+        out.add(
+            "rename_symbol",
+            {"old": _symbol(r.module, r.name), "new": _symbol(a.module, a.name)},
+            f"`{r.name}` is imported from `{a.module}` instead of `{r.module}`"
+            if r.name == a.name
+            else f"`{r.module}.{r.name}` became `{a.module}.{a.name}`",
+            where,
+        )
+
+    leftovers: list[_From] = []
+    for r in removed:
+        same = [a for a in added if id(a) not in matched and a.name == r.name and a.asname == r.asname]
+        kept_alias = [
+            a
+            for a in added
+            if id(a) not in matched and r.asname and a.asname == r.asname and a.name != r.name
+        ]
+        if same:
+            take(r, same[0])
+        elif kept_alias:
+            take(r, kept_alias[0])
+        else:
+            leftovers.append(r)
+    spare = [a for a in added if id(a) not in matched and a.asname is None]
+    plain = [r for r in leftovers if r.asname is None]
+    if len(plain) == 1 and len(spare) == 1:  # one name out, one name in: a rename
+        take(plain[0], spare[0])
+        leftovers.remove(plain[0])
+    imports_after = {(i.module, i.asname) for i in after.imports}
+    imports_before = {(i.module, i.asname) for i in before.imports}
+    gone = [i for i in before.imports if (i.module, i.asname) not in imports_after]
+    new = [i for i in after.imports if (i.module, i.asname) not in imports_before]
+    for i in gone:
+        partner = [n for n in new if n.asname == i.asname and (i.asname or len(new) == 1)]
+        if partner and partner[0].module != i.module:
+            out.add(
+                "rename_module",
+                {"old": i.module, "new": partner[0].module},
+                f"`import {i.module}` became `import {partner[0].module}`",
+                f"{pair.path}:{partner[0].line}",
+            )
+        elif not partner and not any(i.module.startswith(m) for m in module_moves):
+            out.add(
+                "remove_import",
+                {"module": i.module},
+                f"`import {i.module}` was removed",
+                f"{pair.path}:{i.line}",
+            )
+    by_module: dict[str, list[_From]] = {}
+    for r in leftovers:
+        if r.module in module_moves or f"{r.module}.{r.name}" in module_moves:
+            continue
+        by_module.setdefault(r.module, []).append(r)
+    for module, names in by_module.items():
+        out.add(
+            "remove_import",
+            {"module": module, "names": sorted({r.name for r in names})},
+            f"`from {module} import {', '.join(sorted({r.name for r in names}))}` was removed",
+            f"{pair.path}:{names[0].line}",
+        )
+
+
+def _symbol(module: str, name: str) -> str:
+    """rename_symbol's spelling: ``pkg.mod:Name`` when a module segment is capitalised."""
+    if any(part[:1].isupper() for part in module.split(".")):
+        return f"{module}:{name}"
+    return f"{module}.{name}"
+
+
+def _resolve(callee: str, facts: _Facts, path: str) -> str | None:
+    head, _, rest = callee.partition(".")
+    for f in facts.froms:
+        if f.binding == head:
+            return f"{f.module}.{f.name}" + (f".{rest}" if rest else "")
+    for i in facts.imports:
+        binding = i.asname or i.module.split(".")[0]
+        if binding != head:
+            continue
+        if i.asname:
+            return f"{i.module}.{rest}" if rest else None
+        # `import a.b` binds `a`: the callee is spelled in full
+        return callee if rest else None
+    if head in facts.toplevel:
+        me = module_name(path)
+        return f"{me}.{callee}" if me else None
+    return None
+
+
+def _keywords(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
+    left = [c[0].rsplit(".", 1)[-1] for c in before.calls]
+    right = [c[0].rsplit(".", 1)[-1] for c in after.calls]
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag not in ("equal", "replace") or i2 - i1 != j2 - j1:
+            continue
+        for b, a in zip(before.calls[i1:i2], after.calls[j1:j2], strict=True):
+            if b[1] != a[1]:
+                continue
+            gone = set(b[2]) - set(a[2])
+            came = set(a[2]) - set(b[2])
+            if len(gone) != 1 or len(came) != 1 or "**" in gone | came:
+                continue
+            (old,), (new,) = gone, came
+            resolved = {_resolve(b[0], before, pair.old_path or pair.path), _resolve(a[0], after, pair.path)}
+            callables = sorted(r for r in resolved if r)
+            if not callables:
+                short = a[0].split(".")
+                if len(short) > 2:
+                    continue
+                callables = [f"*.{a[0]}"]
+            out.add(
+                "rename_kwarg",
+                {"callables": callables, "old": old, "new": new},
+                "",
+                f"{pair.path}:{a[3]}",
+            )
+
+
+def _markers(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
+    left = [m[0] for m in before.marks]
+    right = [m[0] for m in after.marks]
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace" or i2 - i1 != j2 - j1:
+            continue
+        for (old, _), (new, line) in zip(before.marks[i1:i2], after.marks[j1:j2], strict=True):
+            if old != new and new not in left and old not in right:
+                out.add(
+                    "rename_marker",
+                    {"old": old, "new": new},
+                    f"the marker `{old}` is spelled `{new}`",
+                    f"{pair.path}:{line}",
+                )
+
+
+def _pytest(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
+    gained = sorted(after.asyncio_marked - before.asyncio_marked)
+    if gained:
+        out.add(
+            "add_asyncio_marker",
+            {"fix_await_in_sync_tests": False},
+            "async tests gained `@pytest.mark.asyncio`",
+            f"{pair.path}",
+        )
+    if after.asyncio_pytestmark and not before.asyncio_pytestmark:
+        out.add(
+            "add_asyncio_marker",
+            {"style": "pytestmark", "fix_await_in_sync_tests": False},
+            "the module gained `pytestmark = pytest.mark.asyncio`",
+            f"{pair.path}",
+        )
+    methods: set[str] = set()
+    functions: set[str] = set()
+    lines: list[int] = []
+    for qualname, (was_async, _) in before.async_hooks.items():
+        now = after.async_hooks.get(qualname)
+        if was_async and now is not None and not now[0]:
+            (methods if "." in qualname else functions).add(qualname.rsplit(".", 1)[-1])
+            lines.append(now[1])
+    if methods or functions:
+        out.add(
+            "sync_setup_methods",
+            {"methods": sorted(methods), "module_functions": sorted(functions)},
+            f"`async def {sorted(methods | functions)[0]}` became `def`",
+            f"{pair.path}:{min(lines)}",
+        )

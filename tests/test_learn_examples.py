@@ -1,0 +1,148 @@
+"""`codemod learn --commit/--pair`: recipes learned from fixes made by hand, in real git repos."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from tests.cli_helpers import codemod, git, make_repo
+
+OLD = "shop.core.registry"
+NEW = "shop.agents.registry"
+
+#: Ten callers of the registry, each spelled differently: (before, after as a person fixes it).
+CALLERS: dict[str, tuple[str, str]] = {
+    "test_plain.py": (
+        "from shop.core.registry import AgentRegistry\n\n\ndef test_it():\n    assert AgentRegistry()\n",
+        "from shop.agents.registry import AgentRegistry\n\n\ndef test_it():\n    assert AgentRegistry()\n",
+    ),
+    "test_alias.py": (
+        "from shop.core.registry import AgentRegistry as AR\n\n\ndef test_it():\n    assert AR()\n",
+        "from shop.agents.registry import AgentRegistry as AR\n\n\ndef test_it():\n    assert AR()\n",
+    ),
+    "test_multi.py": (
+        "from shop.core.registry import (\n    AgentRegistry,\n    get_registry,  # shared\n)\n\n\n"
+        "def test_it():\n    assert get_registry() is not AgentRegistry\n",
+        "from shop.agents.registry import (\n    AgentRegistry,\n    get_registry,  # shared\n)\n\n\n"
+        "def test_it():\n    assert get_registry() is not AgentRegistry\n",
+    ),
+    "test_module.py": (
+        "import shop.core.registry\n\n\ndef test_it():\n    assert shop.core.registry.AgentRegistry\n",
+        "import shop.agents.registry\n\n\ndef test_it():\n    assert shop.agents.registry.AgentRegistry\n",
+    ),
+    "test_module_alias.py": (
+        "import shop.core.registry as reg\n\n\ndef test_it():\n    assert reg.get_registry()\n",
+        "import shop.agents.registry as reg\n\n\ndef test_it():\n    assert reg.get_registry()\n",
+    ),
+    "test_patch.py": (
+        "from unittest.mock import patch\n\nfrom shop.core.registry import AgentRegistry\n\n\n"
+        '@patch("shop.core.registry.AgentRegistry.get")\ndef test_it(get):\n    assert AgentRegistry\n',
+        "from unittest.mock import patch\n\nfrom shop.agents.registry import AgentRegistry\n\n\n"
+        '@patch("shop.agents.registry.AgentRegistry.get")\ndef test_it(get):\n    assert AgentRegistry\n',
+    ),
+    "test_inside.py": (
+        "def test_it():\n    from shop.core.registry import get_registry\n\n    assert get_registry()\n",
+        "def test_it():\n    from shop.agents.registry import get_registry\n\n    assert get_registry()\n",
+    ),
+    "test_from_pkg.py": (
+        "from shop.core import registry\n\n\ndef test_it():\n    assert registry.AgentRegistry\n",
+        "from shop.agents import registry\n\n\ndef test_it():\n    assert registry.AgentRegistry\n",
+    ),
+    "test_two.py": (
+        "import os\n\nfrom shop.core.registry import AgentRegistry, get_registry\n\n\n"
+        "def test_it():\n    assert os.sep and AgentRegistry and get_registry\n",
+        "import os\n\nfrom shop.agents.registry import AgentRegistry, get_registry\n\n\n"
+        "def test_it():\n    assert os.sep and AgentRegistry and get_registry\n",
+    ),
+    "test_typed.py": (
+        "from __future__ import annotations\n\nfrom shop.core.registry import AgentRegistry\n\n\n"
+        'def make() -> "AgentRegistry":\n    return AgentRegistry()\n',
+        "from __future__ import annotations\n\nfrom shop.agents.registry import AgentRegistry\n\n\n"
+        'def make() -> "AgentRegistry":\n    return AgentRegistry()\n',
+    ),
+}
+HAND_FIXED = ("test_alias.py", "test_multi.py", "test_module.py")
+REGISTRY = "class AgentRegistry:\n    pass\n\n\ndef get_registry():\n    return AgentRegistry()\n"
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def commit(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    done = git(root, "commit", "-qm", message)
+    assert done.returncode == 0, done.stderr
+
+
+def moved_module_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    write(
+        root,
+        {
+            "shop/__init__.py": "",
+            "shop/core/__init__.py": "",
+            "shop/agents/__init__.py": "",
+            "shop/core/registry.py": REGISTRY,
+            **{f"tests/{name}": before for name, (before, _) in CALLERS.items()},
+        },
+    )
+    make_repo(root)
+    git(root, "mv", "shop/core/registry.py", "shop/agents/registry.py")
+    write(root, {f"tests/{name}": CALLERS[name][1] for name in HAND_FIXED})
+    commit(root, "Move the registry to shop.agents; fix three callers by hand")
+    return root
+
+
+def test_learned_recipe_fixes_the_other_seven_exactly_as_by_hand(tmp_path: Path) -> None:
+    root = moved_module_repo(tmp_path)
+    done = codemod(root, "learn", "--commit", "HEAD", "-o", "learned-move.yaml")
+    assert done.returncode == 0, done.stderr.decode()
+    recipe = yaml.safe_load((root / "learned-move.yaml").read_text())
+    assert recipe["steps"] == [{"rename_module": {"old": OLD, "new": NEW}}]
+    assert {e["path"] for e in recipe["examples"]} == {f"tests/{n}" for n in HAND_FIXED}
+    text = (root / "learned-move.yaml").read_text()
+    assert "Move the registry to shop.agents" in text  # the commit is the evidence
+    assert "4 of the 4 hunks" in text  # test_module.py has two
+    # the recipe passes its own cases, then fixes the rest of the project
+    tested = codemod(root, "test", "learned-move.yaml")
+    assert tested.returncode == 0, tested.stdout.decode() + tested.stderr.decode()
+    shutil.move(root / "learned-move.yaml", tmp_path / "learned-move.yaml")
+    applied = codemod(root, "apply", str(tmp_path / "learned-move.yaml"), "tests")
+    assert applied.returncode == 0, applied.stderr.decode()
+    for name, (_, after) in CALLERS.items():
+        assert (root / "tests" / name).read_text() == after, name
+
+
+def test_json_report_and_unexplained_hunks(tmp_path: Path) -> None:
+    root = moved_module_repo(tmp_path)
+    git(root, "reset", "-q", "--hard", "HEAD~1")
+    git(root, "mv", "shop/core/registry.py", "shop/agents/registry.py")
+    fixed = CALLERS["test_plain.py"][1].replace("assert AgentRegistry()", "assert AgentRegistry() is not None")
+    write(root, {"tests/test_plain.py": fixed, "tests/test_alias.py": CALLERS["test_alias.py"][1]})
+    write(root, {"NOTES.md": "moved\n"})
+    commit(root, "Move and tweak")
+    done = codemod(root, "learn", "--commit", "HEAD", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert [s["step"] for s in report["steps"]] == ["rename_module"]
+    # the import line is explained; the hand-made assert change is not, and it is listed
+    assert report["unexplained"] == [
+        {
+            "file": "tests/test_plain.py",
+            "line": 5,
+            "diff": "-    assert AgentRegistry()\n+    assert AgentRegistry() is not None",
+        }
+    ]
+    assert report["not_read"] == ["NOTES.md (added)"]
+    assert "tests/test_plain.py:5" in report["recipe"]
+    assert "assert AgentRegistry() is not None" in report["recipe"]
+    # only the fully explained file is embedded as a case
+    assert yaml.safe_load(report["recipe"])["examples"][0]["path"] == "tests/test_alias.py"
