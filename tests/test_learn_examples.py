@@ -146,3 +146,139 @@ def test_json_report_and_unexplained_hunks(tmp_path: Path) -> None:
     assert "assert AgentRegistry() is not None" in report["recipe"]
     # only the fully explained file is embedded as a case
     assert yaml.safe_load(report["recipe"])["examples"][0]["path"] == "tests/test_alias.py"
+
+
+MIXED_BEFORE = '''\
+import pytest
+import resource
+
+from shop.ctx import UserContext as UC
+from shop.enums import Color, Status
+
+
+class TestFlow:
+    async def setup_method(self, method):
+        await super().setup_method(method)
+        self.ctx = UC(user_id="u", session_id="s")
+
+    @pytest.mark.auth_handshake
+    async def test_flow(self):
+        assert Status.OK and Color.RED
+
+
+async def test_other():
+    assert UC(session_id="t")
+'''
+MIXED_AFTER = '''\
+import pytest
+
+from shop.ctx import UserContext as UC
+from shop.enums import Color
+from shop.schemas import Status
+
+
+class TestFlow:
+    def setup_method(self, method):
+        super().setup_method(method)
+        self.ctx = UC(user_id="u", request_id="s")
+
+    @pytest.mark.websocket_authentication
+    @pytest.mark.asyncio
+    async def test_flow(self):
+        assert Status.OK and Color.RED
+
+
+@pytest.mark.asyncio
+async def test_other():
+    assert UC(request_id="t")
+'''
+#: Another file with the same breakages, spelled differently, that nobody fixed yet.
+OTHER_BEFORE = '''\
+import pytest
+from shop import ctx
+from shop.enums import Status
+
+
+@pytest.mark.auth_handshake
+async def test_third():
+    assert ctx.UserContext(session_id="x", user_id="y") and Status
+'''
+OTHER_AFTER = '''\
+import pytest
+from shop import ctx
+from shop.schemas import Status
+
+
+@pytest.mark.websocket_authentication
+@pytest.mark.asyncio
+async def test_third():
+    assert ctx.UserContext(request_id="x", user_id="y") and Status
+'''
+
+
+def test_every_kind_of_step_from_one_file_pair(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "before/test_flow.py": MIXED_BEFORE,
+            "tests/test_flow.py": MIXED_AFTER,
+            "shop/__init__.py": "",
+            "shop/ctx.py": "class UserContext:\n    pass\n",
+            "tests/test_third.py": OTHER_BEFORE,
+        },
+    )
+    done = codemod(
+        tmp_path,
+        "learn",
+        "--pair",
+        "before/test_flow.py:tests/test_flow.py",
+        "--format",
+        "json",
+        "-o",
+        "learned.yaml",
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    steps = {(s["step"], json.dumps(s["options"], sort_keys=True)) for s in report["steps"]}
+    assert steps == {
+        ("rename_symbol", json.dumps({"new": "shop.schemas.Status", "old": "shop.enums.Status"})),
+        (
+            "rename_kwarg",
+            json.dumps(
+                {"callables": ["shop.ctx.UserContext"], "new": "request_id", "old": "session_id"},
+                sort_keys=True,
+            ),
+        ),
+        ("remove_import", json.dumps({"module": "resource"})),
+        (
+            "sync_setup_methods",
+            json.dumps({"methods": ["setup_method"], "module_functions": []}, sort_keys=True),
+        ),
+        ("add_asyncio_marker", json.dumps({"fix_await_in_sync_tests": False})),
+        ("rename_marker", json.dumps({"new": "websocket_authentication", "old": "auth_handshake"})),
+    }
+    assert report["unexplained"] == []
+    tested = codemod(tmp_path, "test", "learned.yaml")
+    assert tested.returncode == 0, tested.stdout.decode() + tested.stderr.decode()
+    shutil.move(tmp_path / "learned.yaml", tmp_path / "before" / "learned.yaml")
+    applied = codemod(
+        tmp_path, "apply", "--unsafe", "before/learned.yaml", "tests/test_third.py"
+    )
+    assert applied.returncode == 0, applied.stderr.decode()
+    assert (tmp_path / "tests/test_third.py").read_text() == OTHER_AFTER
+
+
+def test_a_candidate_that_would_change_more_than_the_hand_fix_is_rejected(tmp_path: Path) -> None:
+    # the hand fix renamed the keyword in ONE of two calls to the same callable: renaming
+    # it everywhere would go beyond the evidence, so no step is proposed
+    before = 'from shop.ctx import make\n\nmake(a=1)\nmake(a=2)\n'
+    after = 'from shop.ctx import make\n\nmake(b=1)\nmake(a=2)\n'
+    write(tmp_path, {"old.py": before, "new.py": after})
+    done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "--format", "json")
+    assert done.returncode == 1, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert report["steps"] == [] and report["recipe"] is None
+    assert report["rejected"][0]["step"] == "rename_kwarg"
+    assert "+make(b=2)" in report["rejected"][0]["why"]  # the call the hand fix left alone
+    assert report["unexplained"] == [{"file": "new.py", "line": 3, "diff": "-make(a=1)\n+make(b=1)"}]
+    assert "not explained: new.py:3" in done.stderr.decode()

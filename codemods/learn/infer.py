@@ -379,13 +379,16 @@ def _keywords(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> Non
 
 
 def _markers(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
-    left = [m[0] for m in before.marks]
-    right = [m[0] for m in after.marks]
+    # the asyncio mark is added_asyncio_marker's business, not a rename
+    before_marks = [m for m in before.marks if m[0] != "asyncio"]
+    after_marks = [m for m in after.marks if m[0] != "asyncio"]
+    left = [m[0] for m in before_marks]
+    right = [m[0] for m in after_marks]
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace" or i2 - i1 != j2 - j1:
             continue
-        for (old, _), (new, line) in zip(before.marks[i1:i2], after.marks[j1:j2], strict=True):
+        for (old, _), (new, line) in zip(before_marks[i1:i2], after_marks[j1:j2], strict=True):
             if old != new and new not in left and old not in right:
                 out.add(
                     "rename_marker",
