@@ -458,7 +458,9 @@ def doctor(
 def learn(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="With --commit: only read the changes under these paths.", show_default=False),
+        typer.Argument(
+            help="With --commit: only read the changes under these paths.", show_default=False
+        ),
     ] = None,
     commit: Annotated[
         str | None,
@@ -498,7 +500,10 @@ def learn(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the recipe to FILE (kebab-case .yaml).",
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the recipe to FILE (kebab-case .yaml).",
             show_default=False,
         ),
     ] = None,

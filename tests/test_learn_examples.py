@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import yaml
@@ -125,7 +124,9 @@ def test_json_report_and_unexplained_hunks(tmp_path: Path) -> None:
     root = moved_module_repo(tmp_path)
     git(root, "reset", "-q", "--hard", "HEAD~1")
     git(root, "mv", "shop/core/registry.py", "shop/agents/registry.py")
-    fixed = CALLERS["test_plain.py"][1].replace("assert AgentRegistry()", "assert AgentRegistry() is not None")
+    fixed = CALLERS["test_plain.py"][1].replace(
+        "assert AgentRegistry()", "assert AgentRegistry() is not None"
+    )
     write(root, {"tests/test_plain.py": fixed, "tests/test_alias.py": CALLERS["test_alias.py"][1]})
     write(root, {"NOTES.md": "moved\n"})
     commit(root, "Move and tweak")
@@ -148,7 +149,7 @@ def test_json_report_and_unexplained_hunks(tmp_path: Path) -> None:
     assert yaml.safe_load(report["recipe"])["examples"][0]["path"] == "tests/test_alias.py"
 
 
-MIXED_BEFORE = '''\
+MIXED_BEFORE = """\
 import pytest
 import resource
 
@@ -168,8 +169,8 @@ class TestFlow:
 
 async def test_other():
     assert UC(session_id="t")
-'''
-MIXED_AFTER = '''\
+"""
+MIXED_AFTER = """\
 import pytest
 
 from shop.ctx import UserContext as UC
@@ -191,9 +192,9 @@ class TestFlow:
 @pytest.mark.asyncio
 async def test_other():
     assert UC(request_id="t")
-'''
+"""
 #: Another file with the same breakages, spelled differently, that nobody fixed yet.
-OTHER_BEFORE = '''\
+OTHER_BEFORE = """\
 import pytest
 from shop import ctx
 from shop.enums import Status
@@ -202,8 +203,8 @@ from shop.enums import Status
 @pytest.mark.auth_handshake
 async def test_third():
     assert ctx.UserContext(session_id="x", user_id="y") and Status
-'''
-OTHER_AFTER = '''\
+"""
+OTHER_AFTER = """\
 import pytest
 from shop import ctx
 from shop.schemas import Status
@@ -213,7 +214,7 @@ from shop.schemas import Status
 @pytest.mark.asyncio
 async def test_third():
     assert ctx.UserContext(request_id="x", user_id="y") and Status
-'''
+"""
 
 
 def test_every_kind_of_step_from_one_file_pair(tmp_path: Path) -> None:
@@ -261,9 +262,7 @@ def test_every_kind_of_step_from_one_file_pair(tmp_path: Path) -> None:
     tested = codemod(tmp_path, "test", "learned.yaml")
     assert tested.returncode == 0, tested.stdout.decode() + tested.stderr.decode()
     shutil.move(tmp_path / "learned.yaml", tmp_path / "before" / "learned.yaml")
-    applied = codemod(
-        tmp_path, "apply", "--unsafe", "before/learned.yaml", "tests/test_third.py"
-    )
+    applied = codemod(tmp_path, "apply", "--unsafe", "before/learned.yaml", "tests/test_third.py")
     assert applied.returncode == 0, applied.stderr.decode()
     assert (tmp_path / "tests/test_third.py").read_text() == OTHER_AFTER
 
@@ -271,8 +270,8 @@ def test_every_kind_of_step_from_one_file_pair(tmp_path: Path) -> None:
 def test_a_candidate_that_would_change_more_than_the_hand_fix_is_rejected(tmp_path: Path) -> None:
     # the hand fix renamed the keyword in ONE of two calls to the same callable: renaming
     # it everywhere would go beyond the evidence, so no step is proposed
-    before = 'from shop.ctx import make\n\nmake(a=1)\nmake(a=2)\n'
-    after = 'from shop.ctx import make\n\nmake(b=1)\nmake(a=2)\n'
+    before = "from shop.ctx import make\n\nmake(a=1)\nmake(a=2)\n"
+    after = "from shop.ctx import make\n\nmake(b=1)\nmake(a=2)\n"
     write(tmp_path, {"old.py": before, "new.py": after})
     done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "--format", "json")
     assert done.returncode == 1, done.stderr.decode()
@@ -280,5 +279,7 @@ def test_a_candidate_that_would_change_more_than_the_hand_fix_is_rejected(tmp_pa
     assert report["steps"] == [] and report["recipe"] is None
     assert report["rejected"][0]["step"] == "rename_kwarg"
     assert "+make(b=2)" in report["rejected"][0]["why"]  # the call the hand fix left alone
-    assert report["unexplained"] == [{"file": "new.py", "line": 3, "diff": "-make(a=1)\n+make(b=1)"}]
+    assert report["unexplained"] == [
+        {"file": "new.py", "line": 3, "diff": "-make(a=1)\n+make(b=1)"}
+    ]
     assert "not explained: new.py:3" in done.stderr.decode()

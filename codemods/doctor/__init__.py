@@ -28,6 +28,7 @@ from codemods.doctor.check_imports import check_imports
 from codemods.doctor.check_pytest import check_pytest
 from codemods.doctor.check_runtime import check_runtime
 from codemods.doctor.findings import KINDS, Finding, Proposal, Report
+from codemods.doctor.history import consult as consult_history
 from codemods.engine.discover import discover
 
 __all__ = ["KINDS", "Finding", "Proposal", "Report", "diagnose"]
@@ -63,6 +64,7 @@ def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     check_calls(project, in_scope, report)
     check_runtime(project, in_scope, report)
     check_pytest(project, in_scope, report)
+    consult_history(report, root)
     report.sort()
     report.link_fixes()
     return report

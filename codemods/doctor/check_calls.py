@@ -56,6 +56,7 @@ def check_calls(project: ProjectIndex, paths: Iterable[Path], report: Report) ->
                     f"`{target}` does not accept `{old}`; `{new}` is the parameter every such "
                     "call leaves out",
                     group.evidence,
+                    subject=("keyword", target, old, *sorted(group.patterns)),
                 )
             )
         else:
@@ -67,6 +68,7 @@ def check_calls(project: ProjectIndex, paths: Iterable[Path], report: Report) ->
                     f"`{short}(..., {old}=...)`: `{target}` does not accept `{old}` and the "
                     f"replacement is not clear (candidates: {options}); rename or remove it by hand",
                     group.evidence,
+                    subject=("keyword", target, old, *sorted(group.patterns)),
                 )
             )
 

@@ -243,7 +243,8 @@ def _propose(
                 )
             else:
                 reason += ": restore it or remove the imports by hand"
-        report.add_proposal(Proposal(None, {}, reason, need.evidence))
+        subject = ("module", module) if need.module_missing else ("name", module, name)
+        report.add_proposal(Proposal(None, {}, reason, need.evidence, subject=subject))
     for module in sorted({m for (m, _n), need in needs.items() if need.module_missing}):
         names = sorted(n for (m, n) in needs if m == module)
         found = {targets[(module, n)] for n in names}
@@ -283,5 +284,6 @@ def _propose(
                 {},
                 f"module `{module}` does not exist and no name used from it tells where it went",
                 evidence,
+                subject=("module", module),
             )
         )

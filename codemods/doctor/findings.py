@@ -64,6 +64,9 @@ class Proposal:
     options: dict[str, Any]
     reason: str
     evidence: list[str] = field(default_factory=list)
+    #: What a check looked for, for the history lookup (codemods.doctor.history):
+    #: ("keyword", callee, old, *patterns), ("module", dotted) or ("name", module, name).
+    subject: tuple[str, ...] = ()
 
     def key(self) -> tuple[str | None, str]:
         return (self.step, repr(sorted(self.options.items())) if self.step else self.reason)

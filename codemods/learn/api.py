@@ -177,9 +177,13 @@ class _Context:
             commits = git.commits_between(self.root, self.old, self.new, relpath)
             if commits:
                 c = commits[0]
-                self._commit[relpath] = f"commit {git.short(self.root, c)} ({git.subject(self.root, c)})"
+                self._commit[relpath] = (
+                    f"commit {git.short(self.root, c)} ({git.subject(self.root, c)})"
+                )
             else:
-                self._commit[relpath] = f"{git.short(self.root, self.old)}..{git.short(self.root, self.new)}"
+                self._commit[relpath] = (
+                    f"{git.short(self.root, self.old)}..{git.short(self.root, self.new)}"
+                )
         return self._commit[relpath]
 
 
@@ -237,10 +241,10 @@ def _explain(
     moved_modules: dict[str, str] = {}
     for b in breakages:
         if isinstance(b, griffe.ObjectRemovedBreakage) and b.old_value.is_module:
-            change = _module_removed(b.old_value, added, ctx, old_base, new_base)
-            out.append(change)
-            if change.new:
-                moved_modules[change.old] = change.new
+            moved = _module_removed(b.old_value, added, ctx, old_base, new_base)
+            out.append(moved)
+            if moved.new:
+                moved_modules[moved.old] = moved.new
     for b in breakages:
         if isinstance(b, griffe.ObjectRemovedBreakage) and not b.old_value.is_module:
             obj = b.old_value
@@ -252,7 +256,11 @@ def _explain(
             if change is not None:
                 out.append(change)
     # a dataclass field renamed is the constructor's parameter renamed: one change, not two
-    params = {(c.old.split("(")[0], c.old.split("(")[1][:-1]): c for c in out if c.kind == "parameter-renamed"}
+    params = {
+        (c.old.split("(")[0], c.old.split("(")[1][:-1]): c
+        for c in out
+        if c.kind == "parameter-renamed"
+    }
     kept = []
     for c in out:
         owner, _, attr = c.old.rpartition(".")
@@ -350,7 +358,12 @@ def _guess_file(ctx: _Context, module: str, base: str) -> str:
 
 
 def _object_removed(
-    obj: Any, added: list[Any], new_index: dict[str, Any], ctx: _Context, old_base: str, new_base: str
+    obj: Any,
+    added: list[Any],
+    new_index: dict[str, Any],
+    ctx: _Context,
+    old_base: str,
+    new_base: str,
 ) -> ApiChange:
     before = f"{ctx.rel(obj, old_base)}:{obj.lineno} (before)"
     parent = obj.parent
@@ -361,7 +374,11 @@ def _object_removed(
         for m in added
         if m.kind == obj.kind
         and not m.is_module
-        and ((m.parent is not None and m.parent.path == parent.path) if in_class else m.parent.is_module)
+        and (
+            (m.parent is not None and m.parent.path == parent.path)
+            if in_class
+            else m.parent.is_module
+        )
     ]
     moved = [
         m
@@ -463,8 +480,12 @@ def _parameter_removed(
             "took its place",
             evidence,
         )
-    method = callable_obj.is_function and callable_obj.parent is not None and callable_obj.parent.is_class
-    labels = getattr(callable_obj, "labels", set())
+    method = (
+        callable_obj.is_function
+        and callable_obj.parent is not None
+        and callable_obj.parent.is_class
+    )
+    labels: set[str] = set(getattr(callable_obj, "labels", ()))
     if method and not ({"classmethod", "staticmethod"} & set(labels)):
         return ApiChange(
             "unexplained",
@@ -482,7 +503,11 @@ def _parameter_removed(
         f"{label}({gone.name})",
         f"{label}({replacement.name})",
         "rename_kwarg",
-        {"callables": [_symbol(label, module).replace(":", ".")], "old": gone.name, "new": replacement.name},
+        {
+            "callables": [_symbol(label, module).replace(":", ".")],
+            "old": gone.name,
+            "new": replacement.name,
+        },
         f"`{label}` renamed its parameter `{gone.name}` to `{replacement.name}` (same position, "
         f"same kind: {gone.kind.value})",
         evidence,

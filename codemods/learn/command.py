@@ -25,12 +25,13 @@ def run_learn(
 ) -> int:
     if fmt not in ("text", "json"):
         raise CodemodError(f"--format must be text or json, not {fmt!r}")
-    chosen = [name for name, value in (("--commit", commit), ("--pair", pairs), ("--api", api)) if value]
+    chosen = [
+        name for name, value in (("--commit", commit), ("--pair", pairs), ("--api", api)) if value
+    ]
     if len(chosen) != 1:
         raise CodemodError(
             "give exactly one source of evidence: --commit REV (or A..B), --pair BEFORE:AFTER, "
-            "or --api OLD..NEW"
-            + (f" (got {', '.join(chosen)})" if chosen else ""),
+            "or --api OLD..NEW" + (f" (got {', '.join(chosen)})" if chosen else ""),
             hint="e.g. `codemod learn --commit HEAD tests/` after fixing a few files by hand",
         )
     if output is not None:

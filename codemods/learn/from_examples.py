@@ -89,7 +89,7 @@ def _render(learned: Learned, checker: Checker) -> str:
         if not explains:
             lines.append("no hand-fixed example to check it against: review it")
         steps.append(StepText(c.step, c.options, lines))
-    examples = []
+    examples: list[ExampleText] = []
     for f in evaluation.files:
         if len(examples) >= MAX_EXAMPLES or f.output != f.pair.after or f.problem:
             continue

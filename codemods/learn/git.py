@@ -111,9 +111,7 @@ def changed_files(root: Path, old: str, new: str, paths: Sequence[str] = ()) -> 
             i += 3
             continue
         path = fields[i + 1]
-        changes.append(
-            Change(kind, None if kind == "A" else path, None if kind == "D" else path)
-        )
+        changes.append(Change(kind, None if kind == "A" else path, None if kind == "D" else path))
         i += 2
     return changes
 
@@ -136,9 +134,7 @@ def files_at(root: Path, rev: str) -> list[str]:
 
 def commits_touching(root: Path, path: str, *, rev: str = "HEAD", limit: int = 300) -> list[str]:
     """Commits (newest first, at most ``limit``) that changed ``path``, following renames."""
-    out = git(
-        root, "log", f"-n{limit}", "--format=%H", "--follow", rev, "--", path, check=False
-    )
+    out = git(root, "log", f"-n{limit}", "--format=%H", "--follow", rev, "--", path, check=False)
     return out.decode().split()
 
 

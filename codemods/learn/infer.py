@@ -82,7 +82,9 @@ class _Facts:
     marks: list[tuple[str, int]] = field(default_factory=list)
     asyncio_marked: set[str] = field(default_factory=set)
     asyncio_pytestmark: bool = False
-    async_hooks: dict[str, tuple[bool, int]] = field(default_factory=dict)  # qualname -> (class?, line)
+    async_hooks: dict[str, tuple[bool, int]] = field(
+        default_factory=dict
+    )  # qualname -> (class?, line)
     toplevel: set[str] = field(default_factory=set)
 
 
@@ -149,7 +151,9 @@ def facts_of(path: str, data: bytes) -> _Facts | None:
         if isinstance(stmt, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
         ):
-            values = stmt.value.elts if isinstance(stmt.value, ast.List | ast.Tuple) else [stmt.value]
+            values = (
+                stmt.value.elts if isinstance(stmt.value, ast.List | ast.Tuple) else [stmt.value]
+            )
             facts.asyncio_pytestmark = any(_is_asyncio_mark(v) for v in values)
     _functions(tree.body, "", facts, in_class=False)
     return facts
@@ -222,9 +226,13 @@ def candidates(evidence: Evidence) -> list[Candidate]:
     for c in found:
         if c.step == "rename_kwarg":
             names = ", ".join(f"`{x}`" for x in c.options["callables"])
-            c.reason = f"calls to {names} pass `{c.options['new']}=` instead of `{c.options['old']}=`"
+            c.reason = (
+                f"calls to {names} pass `{c.options['new']}=` instead of `{c.options['old']}=`"
+            )
         elif c.step == "remove_import" and c.options.get("names"):
-            c.reason = f"`from {c.options['module']} import {', '.join(c.options['names'])}` was removed"
+            c.reason = (
+                f"`from {c.options['module']} import {', '.join(c.options['names'])}` was removed"
+            )
         elif c.step == "sync_setup_methods":
             hooks = [*c.options["methods"], *c.options["module_functions"]]
             c.reason = f"`async def` {', '.join(f'`{h}`' for h in hooks)} became `def`"
@@ -258,7 +266,7 @@ def _imports(
         matched.add(id(a))
         where = f"{pair.path}:{a.line}"
         dotted = f"{r.module}.{r.name}"
-        if dotted in module_moves or r.name == a.name and module_moves.get(r.module) == a.module:
+        if dotted in module_moves or (r.name == a.name and module_moves.get(r.module) == a.module):
             return  # the module's own rename explains it
         out.add(
             "rename_symbol",
@@ -271,7 +279,9 @@ def _imports(
 
     leftovers: list[_From] = []
     for r in removed:
-        same = [a for a in added if id(a) not in matched and a.name == r.name and a.asname == r.asname]
+        same = [
+            a for a in added if id(a) not in matched and a.name == r.name and a.asname == r.asname
+        ]
         kept_alias = [
             a
             for a in added
@@ -363,7 +373,10 @@ def _keywords(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> Non
             if len(gone) != 1 or len(came) != 1 or "**" in gone | came:
                 continue
             (old,), (new,) = gone, came
-            resolved = {_resolve(b[0], before, pair.old_path or pair.path), _resolve(a[0], after, pair.path)}
+            resolved = {
+                _resolve(b[0], before, pair.old_path or pair.path),
+                _resolve(a[0], after, pair.path),
+            }
             callables = sorted(r for r in resolved if r)
             if not callables:
                 short = a[0].split(".")

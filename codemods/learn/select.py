@@ -81,7 +81,9 @@ class Selection:
 
 def compile_candidate(candidate: Candidate) -> CompiledStep:
     step_type = all_steps()[candidate.step]
-    return CompiledStep(step_type(step_type.Options.model_validate(candidate.options)), candidate.step)
+    return CompiledStep(
+        step_type(step_type.Options.model_validate(candidate.options)), candidate.step
+    )
 
 
 class Checker:
@@ -99,7 +101,9 @@ class Checker:
             self._compiled[id(candidate)] = compile_candidate(candidate)
         return self._compiled[id(candidate)]
 
-    def run_one(self, steps: Sequence[CompiledStep], path: str, data: bytes) -> tuple[bytes, str | None]:
+    def run_one(
+        self, steps: Sequence[CompiledStep], path: str, data: bytes
+    ) -> tuple[bytes, str | None]:
         ctx = FileContext(
             path=self.root / path,
             relpath=path,
@@ -119,12 +123,16 @@ class Checker:
             files = []
             for pair in self.pairs:
                 expected = hunks(pair.path, pair.before, pair.after)
-                out, problem = self.run_one(steps, pair.path, pair.before) if steps else (pair.before, None)
+                out, problem = (
+                    self.run_one(steps, pair.path, pair.before) if steps else (pair.before, None)
+                )
                 if problem is None and steps and out != pair.before:
                     again, problem = self.run_one(steps, pair.path, out)
                     if problem is None and again != out:
                         problem = "a second run changes the output again (not idempotent)"
-                files.append(Checked(pair, out, expected, hunks(pair.path, pair.before, out), problem))
+                files.append(
+                    Checked(pair, out, expected, hunks(pair.path, pair.before, out), problem)
+                )
             self._memo[key] = Evaluation(files)
         return self._memo[key]
 
@@ -142,7 +150,9 @@ def select(candidates: Sequence[Candidate], checker: Checker) -> Selection:
         chosen.append(candidate)
     current = checker.evaluate(chosen)
     while chosen and not current.ok:
-        options = [(checker.evaluate([c for c in chosen if c is not drop]), drop) for drop in chosen]
+        options = [
+            (checker.evaluate([c for c in chosen if c is not drop]), drop) for drop in chosen
+        ]
         best, drop = min(options, key=lambda o: o[0].cost())
         rejected.append((drop, _why(current, best)))
         chosen = [c for c in chosen if c is not drop]
@@ -178,4 +188,3 @@ def _why(before: Evaluation, after: Evaluation) -> str:
     if problems:
         return problems[0]
     return "dropped to make the other steps' output match the hand fix"
-

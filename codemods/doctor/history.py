@@ -1,0 +1,116 @@
+"""When doctor cannot name the fix, ask the git history of the definition's file.
+
+Each check that gives up (a keyword the callee no longer accepts with no clear
+replacement, a module that does not exist, a name a module no longer defines) leaves a
+proposal with a ``subject`` saying what it looked for. :func:`consult` asks
+:mod:`codemods.learn.history` (bounded: the last few hundred commits of that one file) and,
+when the history shows the rename or move, replaces the comment with the step, its reason
+naming the commit. A step doctor proposed on its own gets the commit as evidence too.
+
+    # `pkg.ctx.UserContext` does not accept `session_id`; history: commit 1a2b3c4 (Rename
+    # session_id) renamed the parameter to `request_id` (pkg/ctx.py:8)
+    - rename_kwarg: ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codemods.analysis.project import ProjectIndex
+from codemods.doctor.findings import Proposal, Report
+from codemods.learn import history
+from codemods.vcs import repo_top
+
+
+def _definition(index: ProjectIndex, top: Path, dotted: str) -> tuple[str, str] | None:
+    """``pkg.mod.Cls.meth`` -> (file relative to the repository, ``Cls.meth``)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        path = index.module_file(".".join(parts[:cut]))
+        if path is not None:
+            try:
+                rel = path.resolve().relative_to(top).as_posix()
+            except ValueError:
+                return None
+            return rel, ".".join(parts[cut:])
+    return None
+
+
+def consult(report: Report, root: Path, *, limit: int = history.LIMIT) -> None:
+    top = repo_top(root)
+    if top is None:
+        return
+    index = ProjectIndex(root)
+    proposals, report.proposals = report.proposals, []
+    for proposal in proposals:
+        report.add_proposal(_consulted(proposal, index, top, limit))
+
+
+def _consulted(proposal: Proposal, index: ProjectIndex, top: Path, limit: int) -> Proposal:
+    subject = proposal.subject
+    if not subject:
+        return proposal
+    kind = subject[0]
+    if kind == "keyword":
+        target, old = subject[1], subject[2]
+        place = _definition(index, top, target)
+        if place is None:
+            return proposal
+        found = history.renamed_parameter(top, place[0], place[1], old, limit=limit)
+        if found is None:
+            return proposal
+        note = (
+            f"history: {found.evidence()} renamed the parameter `{old}` to `{found.new}` "
+            f"({found.where})"
+        )
+        if proposal.step == "rename_kwarg":
+            if proposal.options.get("new") == found.new:
+                proposal.reason += f"; {note}"
+            else:
+                proposal.reason += f"; but {note}: check which one is right"
+            return proposal
+        return Proposal(
+            "rename_kwarg",
+            {"callables": sorted(set(subject[3:]) or {target}), "old": old, "new": found.new},
+            f"`{target}` does not accept `{old}`; {note}",
+            proposal.evidence,
+        )
+    if kind == "module" and proposal.step is None:
+        module = subject[1]
+        moved = history.moved_module(top, module, limit=limit)
+        hops = 0
+        while moved is not None and index.module_file(moved.new) is None and hops < 5:
+            moved, hops = history.moved_module(top, moved.new, limit=limit), hops + 1
+        if moved is None or index.module_file(moved.new) is None:
+            return proposal
+        return Proposal(
+            "rename_module",
+            {"old": module, "new": moved.new},
+            f"module `{module}` does not exist; history: {moved.evidence()} moved it to "
+            f"`{moved.new}` ({moved.where})",
+            proposal.evidence,
+        )
+    if kind == "name" and proposal.step is None:
+        module, name = subject[1], subject[2]
+        path = index.module_file(module)
+        if path is None:
+            return proposal
+        try:
+            rel = path.resolve().relative_to(top).as_posix()
+        except ValueError:
+            return proposal
+        found = history.moved_name(top, rel, name, limit=limit)
+        if found is None:
+            return proposal
+        new_module, _, new_name = found.new.rpartition(".")
+        if not index.defines(new_module, new_name):
+            return proposal
+        return Proposal(
+            "rename_symbol",
+            {"old": f"{module}.{name}", "new": found.new},
+            f"`{module}` does not define `{name}`; history: {found.evidence()} "
+            + ("moved" if new_name == name else "renamed")
+            + f" it to `{found.new}` ({found.where})",
+            proposal.evidence,
+        )
+    return proposal
