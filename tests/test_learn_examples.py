@@ -283,3 +283,33 @@ def test_a_candidate_that_would_change_more_than_the_hand_fix_is_rejected(tmp_pa
         {"file": "new.py", "line": 3, "diff": "-make(a=1)\n+make(b=1)"}
     ]
     assert "not explained: new.py:3" in done.stderr.decode()
+
+
+def test_a_range_and_paths_limit_what_is_read(tmp_path: Path) -> None:
+    root = moved_module_repo(tmp_path)
+    write(root, {"tests/test_plain.py": CALLERS["test_plain.py"][1], "docs/x.md": "moved\n"})
+    commit(root, "Fix one more caller")
+    done = codemod(root, "learn", "--commit", "HEAD~2..HEAD", "tests", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert report["source"].startswith("commits ") and report["examples"] == 4
+    assert report["not_read"] == []  # docs/ is outside the paths given
+    # limited to tests/, git cannot see the module's file move: `import shop.core.registry`
+    # becoming `import shop.agents.registry` proposes it, and it makes the per-name moves
+    # redundant (they are rejected as explaining nothing more)
+    assert [(s["step"], s["options"]) for s in report["steps"]] == [
+        ("rename_module", {"old": OLD, "new": NEW})
+    ]
+    assert {r["why"] for r in report["rejected"]} == {"explains no hunk the other steps do not"}
+    assert report["unexplained"] == []
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    root = moved_module_repo(tmp_path)
+    done = codemod(root, "learn", "--commit", "nope")
+    assert done.returncode == 2 and "unknown git revision 'nope'" in done.stderr.decode()
+    done = codemod(root, "learn")
+    assert done.returncode == 2 and "exactly one source of evidence" in done.stderr.decode()
+    done = codemod(root, "learn", "--commit", "HEAD", "-o", "Bad_Name.yaml")
+    assert done.returncode == 2 and "kebab-case" in done.stderr.decode()
+    assert not (root / "Bad_Name.yaml").exists()

@@ -90,8 +90,11 @@ def _parameters(node: ast.stmt) -> list[tuple[str, str]] | None:
     return None
 
 
-def _commits(root: Path, relpath: str, limit: int) -> list[str]:
-    out = git.git(root, "log", f"-n{limit}", "--format=%H", "HEAD", "--", relpath, check=False)
+def _commits(root: Path, relpath: str, limit: int, word: str) -> list[str]:
+    """Commits among the last ``limit`` of ``relpath`` that changed how often ``word`` occurs."""
+    out = git.git(
+        root, "log", f"-n{limit}", "--format=%H", f"-S{word}", "HEAD", "--", relpath, check=False
+    )
     return out.decode().split()
 
 
@@ -100,7 +103,7 @@ def renamed_parameter(
 ) -> Found | None:
     """The commit that renamed ``qualname``'s parameter ``old``: same position, same kind."""
     try:
-        for commit in _commits(root, relpath, limit):
+        for commit in _commits(root, relpath, limit, old):
             parent = git.parent_of(root, commit)
             if parent is None:
                 return None
@@ -208,7 +211,7 @@ def moved_name(root: Path, relpath: str, name: str, *, limit: int = LIMIT) -> Fo
     (moved), or the same body under another name (renamed, possibly moved too).
     """
     try:
-        for commit in _commits(root, relpath, limit):
+        for commit in _commits(root, relpath, limit, name):
             parent = git.parent_of(root, commit)
             if parent is None:
                 return None
