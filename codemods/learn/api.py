@@ -224,7 +224,9 @@ def learn_api(root: Path, spec: str, package: str | None = None) -> ApiReport:
         new_api = _load(root, name, new, new_pkgs[name])
         breakages = list(griffe.find_breaking_changes(old_api, new_api))
         changes += _explain(breakages, old_api, new_api, ctx, old_pkgs[name], new_pkgs[name])
-    report = ApiReport(git.short(root, old), git.short(root, new), names, changes)
+    shown = spec if spec.count("..") == 1 and all(spec.split("..")) else None
+    old_name, new_name = shown.split("..") if shown else (git.short(root, old), git.short(root, new))
+    report = ApiReport(old_name, new_name, names, changes)
     report.recipe = _render(report)
     return report
 
@@ -335,7 +337,8 @@ def _module_removed(
             )
     else:
         why = f"git sees `{obj.path}`'s file renamed"
-    evidence = [ctx.commit_for(_guess_file(ctx, target, new_base)), f"{old_file} (before)"]
+    new_file = _guess_file(ctx, target, new_base)
+    evidence = [ctx.commit_for(new_file), f"{old_file} (before)", new_file]
     return ApiChange(
         "module-moved",
         obj.path,
@@ -459,7 +462,8 @@ def _parameter_removed(
     gone = b.old_value
     index = next((i for i, p in enumerate(old_params) if p.name == gone.name), None)
     callable_obj = function.parent if function.name == "__init__" else function
-    where = f"{ctx.rel(function, new_base)}:{function.lineno}"
+    line = function.lineno or callable_obj.lineno  # a dataclass's __init__ has no line
+    where = f"{ctx.rel(function, new_base)}:{line}"
     evidence = [ctx.commit_for(ctx.rel(function, new_base)), where]
     old_names = {p.name for p in old_params}
     if index is None or index >= len(new_params):
