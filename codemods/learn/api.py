@@ -225,7 +225,9 @@ def learn_api(root: Path, spec: str, package: str | None = None) -> ApiReport:
         breakages = list(griffe.find_breaking_changes(old_api, new_api))
         changes += _explain(breakages, old_api, new_api, ctx, old_pkgs[name], new_pkgs[name])
     shown = spec if spec.count("..") == 1 and all(spec.split("..")) else None
-    old_name, new_name = shown.split("..") if shown else (git.short(root, old), git.short(root, new))
+    old_name, new_name = (
+        shown.split("..") if shown else (git.short(root, old), git.short(root, new))
+    )
     report = ApiReport(old_name, new_name, names, changes)
     report.recipe = _render(report)
     return report

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from codemods.analysis.project import ProjectIndex
+from codemods.engine.prefilter import needles_match
 from codemods.engine.results import Status
 from codemods.engine.transform import transform_source
 from codemods.learn.examples import Hunk, Pair, hunks, module_name
@@ -95,6 +96,10 @@ class Checker:
         self.project = ProjectIndex(root)
         self._compiled: dict[int, CompiledStep] = {}
         self._memo: dict[tuple[int, ...], Evaluation] = {}
+        self._files: dict[tuple[int, tuple[int, ...]], Checked] = {}
+        #: Skip, per file, the candidates whose needles occur in neither version of it (the
+        #: result is then checked once more with every candidate: see :func:`select`).
+        self.shortcut = True
 
     def compiled(self, candidate: Candidate) -> CompiledStep:
         if id(candidate) not in self._compiled:
@@ -117,27 +122,50 @@ class Checker:
         return (outcome.new if outcome.new is not None else data), None
 
     def evaluate(self, chosen: Sequence[Candidate]) -> Evaluation:
-        key = tuple(id(c) for c in chosen)
+        key = (int(self.shortcut), *(id(c) for c in chosen))
         if key not in self._memo:
-            steps = [self.compiled(c) for c in chosen]
-            files = []
-            for pair in self.pairs:
-                expected = hunks(pair.path, pair.before, pair.after)
-                out, problem = (
-                    self.run_one(steps, pair.path, pair.before) if steps else (pair.before, None)
-                )
-                if problem is None and steps and out != pair.before:
-                    again, problem = self.run_one(steps, pair.path, out)
-                    if problem is None and again != out:
-                        problem = "a second run changes the output again (not idempotent)"
-                files.append(
-                    Checked(pair, out, expected, hunks(pair.path, pair.before, out), problem)
-                )
-            self._memo[key] = Evaluation(files)
+            self._memo[key] = Evaluation([self._check(i, chosen) for i in range(len(self.pairs))])
         return self._memo[key]
+
+    def _check(self, index: int, chosen: Sequence[Candidate]) -> Checked:
+        pair = self.pairs[index]
+        if self.shortcut:
+            chosen = [
+                c
+                for c in chosen
+                if needles_match(self.compiled(c), pair.before)
+                or needles_match(self.compiled(c), pair.after)
+            ]
+        key = (index if self.shortcut else -1 - index, tuple(id(c) for c in chosen))
+        if key not in self._files:
+            steps = [self.compiled(c) for c in chosen]
+            expected = hunks(pair.path, pair.before, pair.after)
+            out, problem = (
+                self.run_one(steps, pair.path, pair.before) if steps else (pair.before, None)
+            )
+            if problem is None and steps and out != pair.before:
+                again, problem = self.run_one(steps, pair.path, out)
+                if problem is None and again != out:
+                    problem = "a second run changes the output again (not idempotent)"
+            self._files[key] = Checked(
+                pair, out, expected, hunks(pair.path, pair.before, out), problem
+            )
+        return self._files[key]
 
 
 def select(candidates: Sequence[Candidate], checker: Checker) -> Selection:
+    checker.shortcut = True
+    selection = _select(candidates, checker)
+    checker.shortcut = False  # the claim written in the recipe is checked in full
+    full = checker.evaluate(selection.kept)
+    assert selection.evaluation is not None
+    if full.ok and len(full.explained) == len(selection.evaluation.explained):
+        selection.evaluation = full
+        return selection
+    return _select(candidates, checker)
+
+
+def _select(candidates: Sequence[Candidate], checker: Checker) -> Selection:
     rejected: list[tuple[Candidate, str]] = []
     chosen: list[Candidate] = []
     for candidate in candidates:
