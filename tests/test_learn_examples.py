@@ -313,3 +313,24 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     done = codemod(root, "learn", "--commit", "HEAD", "-o", "Bad_Name.yaml")
     assert done.returncode == 2 and "kebab-case" in done.stderr.decode()
     assert not (root / "Bad_Name.yaml").exists()
+
+
+def test_a_renamed_name_with_its_uses_and_an_alias_kept(tmp_path: Path) -> None:
+    before = (
+        "from shop.util import old_helper\n"
+        "from shop.util import old_helper as h\n\n\n"
+        "def test_it():\n    assert old_helper(1) == h(1)\n"
+    )
+    after = (
+        "from shop.util import new_helper\n"
+        "from shop.util import new_helper as h\n\n\n"
+        "def test_it():\n    assert new_helper(1) == h(1)\n"
+    )
+    write(tmp_path, {"a.py": before, "tests/test_a.py": after})
+    done = codemod(tmp_path, "learn", "--pair", "a.py:tests/test_a.py", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert [(s["step"], s["options"]) for s in report["steps"]] == [
+        ("rename_symbol", {"old": "shop.util.old_helper", "new": "shop.util.new_helper"})
+    ]
+    assert report["unexplained"] == []
