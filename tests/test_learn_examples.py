@@ -334,3 +334,34 @@ def test_a_renamed_name_with_its_uses_and_an_alias_kept(tmp_path: Path) -> None:
         ("rename_symbol", {"old": "shop.util.old_helper", "new": "shop.util.new_helper"})
     ]
     assert report["unexplained"] == []
+
+
+def test_a_classmethod_renamed_at_its_calls(tmp_path: Path) -> None:
+    before = (
+        "from shop.ctx import UserContext as UC\n\n\n"
+        "def test_it():\n    assert UC.create_for_user(user_id='u')\n"
+    )
+    after = before.replace("create_for_user", "from_request")
+    other = (
+        "from shop import ctx\n\n\nclass Other:\n    def create_for_user(self):\n        pass\n\n\n"
+        "def test_other():\n    assert ctx.UserContext.create_for_user(user_id='v')\n"
+        "    assert Other().create_for_user()\n"
+    )
+    write(tmp_path, {"a.py": before, "tests/test_a.py": after, "tests/test_b.py": other})
+    done = codemod(tmp_path, "learn", "--pair", "a.py:tests/test_a.py", "-o", "learned.yaml")
+    assert done.returncode == 0, done.stderr.decode()
+    recipe = yaml.safe_load((tmp_path / "learned.yaml").read_text())
+    assert recipe["steps"] == [
+        {
+            "rename_symbol": {
+                "old": "shop.ctx:UserContext.create_for_user",
+                "new": "shop.ctx:UserContext.from_request",
+            }
+        }
+    ]
+    shutil.move(tmp_path / "learned.yaml", tmp_path / "a-learned.yaml")
+    applied = codemod(tmp_path, "apply", "a-learned.yaml", "tests/test_b.py")
+    assert applied.returncode == 0, applied.stderr.decode()
+    assert (tmp_path / "tests/test_b.py").read_text() == other.replace(
+        "ctx.UserContext.create_for_user", "ctx.UserContext.from_request"
+    )

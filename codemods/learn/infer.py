@@ -339,23 +339,51 @@ def _symbol(module: str, name: str) -> str:
     return f"{module}.{name}"
 
 
-def _resolve(callee: str, facts: _Facts, path: str) -> str | None:
+def _resolve_parts(callee: str, facts: _Facts, path: str) -> tuple[str, str] | None:
+    """``UC.from_request`` -> (``pkg.ctx``, ``UserContext.from_request``) through the imports."""
     head, _, rest = callee.partition(".")
     for f in facts.froms:
         if f.binding == head:
-            return f"{f.module}.{f.name}" + (f".{rest}" if rest else "")
+            return f.module, f.name + (f".{rest}" if rest else "")
     for i in facts.imports:
-        binding = i.asname or i.module.split(".")[0]
-        if binding != head:
-            continue
-        if i.asname:
-            return f"{i.module}.{rest}" if rest else None
-        # `import a.b` binds `a`: the callee is spelled in full
-        return callee if rest else None
+        if i.asname == head:
+            return (i.module, rest) if rest else None
+    # `import a.b` binds `a`: the longest imported module the callee starts with
+    spelled = sorted(
+        (i.module for i in facts.imports if i.asname is None and callee.startswith(i.module + ".")),
+        key=len,
+    )
+    if spelled:
+        return spelled[-1], callee[len(spelled[-1]) + 1 :]
     if head in facts.toplevel:
         me = module_name(path)
-        return f"{me}.{callee}" if me else None
+        return (me, callee) if me else None
     return None
+
+
+def _resolve(callee: str, facts: _Facts, path: str) -> str | None:
+    parts = _resolve_parts(callee, facts, path)
+    return f"{parts[0]}.{parts[1]}" if parts else None
+
+
+def _attribute_renamed(pair: Pair, b: tuple, a: tuple, before: _Facts, out: _Collector) -> None:
+    """``UC.create_for_user(...)`` -> ``UC.from_request(...)``: a method (or a module's function)
+    renamed, reached through an imported class or module."""
+    owner, _, old = b[0].rpartition(".")
+    owner_after, _, new = a[0].rpartition(".")
+    if not owner or owner != owner_after or old == new or b[1:3] != a[1:3]:
+        return
+    parts = _resolve_parts(b[0], before, pair.old_path or pair.path)
+    if parts is None or parts[1].count(".") > 1:
+        return
+    module, rest = parts
+    renamed = rest.rsplit(".", 1)[0] + f".{new}" if "." in rest else new
+    out.add(
+        "rename_symbol",
+        {"old": f"{module}:{rest}", "new": f"{module}:{renamed}"},
+        f"`{b[0]}(...)` became `{a[0]}(...)`",
+        f"{pair.path}:{a[3]}",
+    )
 
 
 def _keywords(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
@@ -366,6 +394,8 @@ def _keywords(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> Non
         if tag not in ("equal", "replace") or i2 - i1 != j2 - j1:
             continue
         for b, a in zip(before.calls[i1:i2], after.calls[j1:j2], strict=True):
+            if b[0] != a[0]:
+                _attribute_renamed(pair, b, a, before, out)
             if b[1] != a[1]:
                 continue
             gone = set(b[2]) - set(a[2])
