@@ -127,3 +127,26 @@ def test_the_learned_api_recipe_fixes_a_caller(tmp_path: Path) -> None:
         "helper(1, request_id='s')\n"
         "print(AgentRegistry, Status.OK, Level, Color.CRIMSON, new_name(2))\n"
     )
+
+
+def test_two_folders_and_two_wheels_without_history(tmp_path: Path) -> None:
+    import zipfile
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    write(old, V1)
+    write(new, {**{k: v for k, v in V1.items() if k != "pkg/core/registry.py"}, **V2})
+    write(new, {"pkg/agents/registry.py": V1["pkg/core/registry.py"]})
+    done = codemod(tmp_path, "learn", "--api", f"{old}..{new}", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    kinds = sorted((c["kind"], c["old"]) for c in json.loads(done.stdout)["changes"])
+    # without git, the module move is found by its definitions
+    assert ("module-moved", "pkg.core.registry") in kinds
+    assert ("parameter-renamed", "pkg.util.Ctx(session_id)") in kinds
+    assert len(kinds) == 9
+    for folder in (old, new):
+        with zipfile.ZipFile(tmp_path / f"{folder.name}.whl", "w") as wheel:
+            for path in folder.rglob("*.py"):
+                wheel.write(path, path.relative_to(folder).as_posix())
+    done = codemod(tmp_path, "learn", "--api", "old.whl..new.whl", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    assert sorted((c["kind"], c["old"]) for c in json.loads(done.stdout)["changes"]) == kinds

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import ast
 import logging
+import tempfile
 import textwrap
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,15 +166,38 @@ def _signature(obj: Any) -> tuple[tuple[str, str], ...] | None:
 
 
 class _Context:
-    def __init__(self, root: Path, old: str, new: str, renamed: dict[str, str]) -> None:
+    """Where the two versions come from: git revisions of ``root``, or two folders (``new_dir``)."""
+
+    def __init__(
+        self,
+        root: Path,
+        old: str,
+        new: str,
+        renamed: dict[str, str],
+        new_dir: Path | None = None,
+    ) -> None:
         self.root, self.old, self.new, self.renamed = root, old, new, renamed
+        self.new_dir = new_dir
         self._commit: dict[str, str] = {}
+        self._files: set[str] | None = None
+
+    def files(self) -> set[str]:
+        if self._files is None:
+            if self.new_dir is not None:
+                self._files = {
+                    p.relative_to(self.new_dir).as_posix() for p in self.new_dir.rglob("*.py")
+                }
+            else:
+                self._files = set(git.files_at(self.root, self.new))
+        return self._files
 
     def rel(self, obj: Any, prefix: str) -> str:
         path = obj.relative_package_filepath.as_posix()
         return path if prefix == "." else f"{prefix}/{path}"
 
     def commit_for(self, relpath: str) -> str:
+        if self.new_dir is not None:
+            return f"{self.old}..{self.new}"
         if relpath not in self._commit:
             commits = git.commits_between(self.root, self.old, self.new, relpath)
             if commits:
@@ -198,9 +223,12 @@ def _symbol(path: str, module: str) -> str:
 def learn_api(root: Path, spec: str, package: str | None = None) -> ApiReport:
     import griffe
 
-    root = git.repo_root(root)
     if ".." not in spec:
         raise CodemodError(f"--api {spec!r}: give two revisions, `OLD..NEW`")
+    old_side, _, new_side = spec.partition("..")
+    if old_side and new_side and Path(old_side).exists() and Path(new_side).exists():
+        return _learn_from_folders(Path(old_side), Path(new_side), package)
+    root = git.repo_root(root)
     old, new = git.revision_range(root, spec)
     old_pkgs, new_pkgs = _packages(root, old), _packages(root, new)
     names = [package] if package else sorted(set(old_pkgs) & set(new_pkgs))
@@ -229,6 +257,70 @@ def learn_api(root: Path, spec: str, package: str | None = None) -> ApiReport:
         shown.split("..") if shown else (git.short(root, old), git.short(root, new))
     )
     report = ApiReport(old_name, new_name, names, changes)
+    report.recipe = _render(report)
+    return report
+
+
+def _unpacked(path: Path, into: Path) -> Path:
+    """A folder as is; a wheel (or any zip) extracted into ``into``, refusing unsafe names."""
+    if path.is_dir():
+        return path.resolve()
+    if not zipfile.is_zipfile(path):
+        raise CodemodError(
+            f"{path} is neither a folder nor a wheel", hint="give two folders or two .whl files"
+        )
+    target = into / path.stem
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            if member.startswith("/") or ".." in Path(member).parts:
+                raise CodemodError(f"{path}: unsafe member name {member!r}")
+        archive.extractall(target)
+    return target
+
+
+def _folder_packages(folder: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for init in sorted(folder.glob("*/__init__.py")):
+        found[init.parent.name] = "."
+    for init in sorted(folder.glob("src/*/__init__.py")):
+        found.setdefault(init.parent.name, "src")
+    return {k: v for k, v in found.items() if k.isidentifier() and k not in ("tests", "test")}
+
+
+def _learn_from_folders(old_path: Path, new_path: Path, package: str | None) -> ApiReport:
+    """``--api OLD_DIR..NEW_DIR`` (or two wheels): no history, so no commits as evidence."""
+    import griffe
+
+    with tempfile.TemporaryDirectory(prefix="codemod-api-") as tmp:
+        old_dir = _unpacked(old_path, Path(tmp) / "old")
+        new_dir = _unpacked(new_path, Path(tmp) / "new")
+        old_pkgs, new_pkgs = _folder_packages(old_dir), _folder_packages(new_dir)
+        names = [package] if package else sorted(set(old_pkgs) & set(new_pkgs))
+        if not names:
+            raise CodemodError("no package exists in both versions", hint="name it with --package")
+        ctx = _Context(new_dir, old_path.name, new_path.name, {}, new_dir=new_dir)
+        changes: list[ApiChange] = []
+        for name in names:
+            if name not in old_pkgs or name not in new_pkgs:
+                raise CodemodError(f"package `{name}` does not exist in both versions")
+            apis = []
+            for folder, bases in ((old_dir, old_pkgs), (new_dir, new_pkgs)):
+                try:
+                    apis.append(
+                        griffe.load(
+                            name,
+                            search_paths=[folder / bases[name]],
+                            allow_inspection=False,
+                            resolve_aliases=False,
+                        )
+                    )
+                except (ImportError, OSError, griffe.GriffeError) as exc:
+                    raise CodemodError(
+                        f"griffe cannot load `{name}` from {folder}: {exc}"
+                    ) from None
+            breakages = list(griffe.find_breaking_changes(apis[0], apis[1]))
+            changes += _explain(breakages, apis[0], apis[1], ctx, old_pkgs[name], new_pkgs[name])
+    report = ApiReport(old_path.name, new_path.name, names, changes)
     report.recipe = _render(report)
     return report
 
@@ -355,7 +447,7 @@ def _module_removed(
 def _guess_file(ctx: _Context, module: str, base: str) -> str:
     path = module.replace(".", "/")
     prefix = "" if base == "." else f"{base}/"
-    files = set(git.files_at(ctx.root, ctx.new))
+    files = ctx.files()
     for candidate in (f"{prefix}{path}.py", f"{prefix}{path}/__init__.py"):
         if candidate in files:
             return candidate
