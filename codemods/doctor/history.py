@@ -36,11 +36,16 @@ def _definition(index: ProjectIndex, top: Path, dotted: str) -> tuple[str, str] 
     return None
 
 
-def consult(report: Report, root: Path, *, limit: int = history.LIMIT) -> None:
+def consult(
+    report: Report, root: Path, index: ProjectIndex | None = None, *, limit: int = history.LIMIT
+) -> None:
+    """Replace (or back) the proposals that have a ``subject`` with what the history shows."""
+    if not any(p.subject for p in report.proposals):
+        return
     top = repo_top(root)
     if top is None:
         return
-    index = ProjectIndex(root)
+    index = index or ProjectIndex(root)
     proposals, report.proposals = report.proposals, []
     for proposal in proposals:
         report.add_proposal(_consulted(proposal, index, top, limit))
