@@ -365,3 +365,18 @@ def test_a_classmethod_renamed_at_its_calls(tmp_path: Path) -> None:
     assert (tmp_path / "tests/test_b.py").read_text() == other.replace(
         "ctx.UserContext.create_for_user", "ctx.UserContext.from_request"
     )
+
+
+def test_a_sync_test_that_awaits_made_async(tmp_path: Path) -> None:
+    before = "import pytest\n\n\ndef test_ping(client):\n    assert await client.ping()\n"
+    after = (
+        "import pytest\n\n\n@pytest.mark.asyncio\n"
+        "async def test_ping(client):\n    assert await client.ping()\n"
+    )
+    write(tmp_path, {"a.py": before, "tests/test_a.py": after})
+    done = codemod(tmp_path, "learn", "--pair", "a.py:tests/test_a.py", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    steps = json.loads(done.stdout)["steps"]
+    assert [(s["step"], s["options"]) for s in steps] == [
+        ("add_asyncio_marker", {"fix_await_in_sync_tests": True})
+    ]

@@ -86,6 +86,7 @@ class _Facts:
         default_factory=dict
     )  # qualname -> (class?, line)
     toplevel: set[str] = field(default_factory=set)
+    async_tests: dict[str, bool] = field(default_factory=dict)  # test qualname -> async?
 
 
 def _parse(data: bytes) -> ast.Module | None:
@@ -167,6 +168,8 @@ def _functions(body: list[ast.stmt], prefix: str, facts: _Facts, *, in_class: bo
             qualname = prefix + stmt.name
             if any(_is_asyncio_mark(d) for d in stmt.decorator_list):
                 facts.asyncio_marked.add(qualname)
+            if stmt.name.startswith("test"):
+                facts.async_tests[qualname] = isinstance(stmt, ast.AsyncFunctionDef)
             hooks = _CLASS_HOOKS if in_class else _MODULE_HOOKS
             if stmt.name in hooks:
                 facts.async_hooks[qualname] = (
@@ -443,17 +446,20 @@ def _markers(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None
 
 def _pytest(pair: Pair, before: _Facts, after: _Facts, out: _Collector) -> None:
     gained = sorted(after.asyncio_marked - before.asyncio_marked)
+    made_async = any(
+        not was and after.async_tests.get(name) for name, was in before.async_tests.items()
+    )
     if gained:
         out.add(
             "add_asyncio_marker",
-            {"fix_await_in_sync_tests": False},
+            {"fix_await_in_sync_tests": made_async},
             "async tests gained `@pytest.mark.asyncio`",
             f"{pair.path}",
         )
     if after.asyncio_pytestmark and not before.asyncio_pytestmark:
         out.add(
             "add_asyncio_marker",
-            {"style": "pytestmark", "fix_await_in_sync_tests": False},
+            {"style": "pytestmark", "fix_await_in_sync_tests": made_async},
             "the module gained `pytestmark = pytest.mark.asyncio`",
             f"{pair.path}",
         )
