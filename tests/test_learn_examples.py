@@ -380,3 +380,29 @@ def test_a_sync_test_that_awaits_made_async(tmp_path: Path) -> None:
     assert [(s["step"], s["options"]) for s in steps] == [
         ("add_asyncio_marker", {"fix_await_in_sync_tests": True})
     ]
+
+
+def test_a_file_that_does_not_parse_is_listed_not_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "a.py": "from shop.a import X\nprint(X)\n",
+            "tests/a.py": "from shop.b import X\nprint(X)\n",
+            "b.py": "def broken(:\n",
+            "tests/b.py": "def broken():\n    pass\n",
+        },
+    )
+    done = codemod(
+        tmp_path,
+        "learn",
+        "--pair",
+        "a.py:tests/a.py",
+        "--pair",
+        "b.py:tests/b.py",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert [s["step"] for s in report["steps"]] == ["rename_symbol"]
+    assert report["not_read"] == ["tests/b.py (does not parse before the fix)"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from codemods.learn.examples import EMBED_MAX_LINES, Evidence, Hunk
-from codemods.learn.infer import Candidate, candidates
+from codemods.learn.infer import Candidate, candidates, facts_of
 from codemods.learn.render import ExampleText, StepText, comment, places, recipe_text
 from codemods.learn.select import Checker, Selection, select
 
@@ -60,6 +60,16 @@ class Learned:
 
 
 def learn(evidence: Evidence, root: Path) -> Learned:
+    readable = []
+    for pair in evidence.pairs:
+        if facts_of(pair.old_path or pair.path, pair.before) is None:
+            evidence.others = [
+                *(evidence.others or []),
+                f"{pair.path} (does not parse before the fix)",
+            ]
+        else:
+            readable.append(pair)
+    evidence.pairs = readable
     found = candidates(evidence)
     checker = Checker(evidence.pairs, root)
     selection = select(found, checker)
