@@ -64,7 +64,7 @@ def diagnose(paths: Sequence[Path], root: Path | None = None) -> Report:
     check_calls(project, in_scope, report)
     check_runtime(project, in_scope, report)
     check_pytest(project, in_scope, report)
-    consult_history(report, root)
+    consult_history(report, root, project)
     report.sort()
     report.link_fixes()
     return report

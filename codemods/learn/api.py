@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codemods.analysis.project import ProjectIndex
 from codemods.errors import CodemodError
 from codemods.learn import git
 from codemods.learn.examples import module_name
-from codemods.learn.infer import ORDER
+from codemods.learn.infer import step_rank
 from codemods.learn.render import StepText, comment, recipe_text
 
 logging.getLogger("griffe").setLevel(logging.ERROR)
@@ -238,9 +239,10 @@ def learn_api(root: Path, spec: str, package: str | None = None) -> ApiReport:
             hint="name it with --package (a directory with __init__.py at the top or under src/)",
         )
     renamed: dict[str, str] = {}
+    index = ProjectIndex(root)
     for change in git.changed_files(root, old, new):
         if change.status == "R" and change.old_path and change.new_path:
-            a, b = module_name(change.old_path), module_name(change.new_path)
+            a, b = module_name(index, change.old_path), module_name(index, change.new_path)
             if a and b:
                 renamed[a] = b
     ctx = _Context(root, old, new, renamed)
@@ -613,7 +615,7 @@ def _parameter_removed(
 
 
 def _render(report: ApiReport) -> str | None:
-    proposals = sorted(report.proposals, key=lambda c: ORDER.index(c.step or "rename_module"))
+    proposals = sorted(report.proposals, key=lambda c: step_rank(c.step or "rename_module"))
     if not proposals:
         return None
     steps = [

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemods.analysis.project import ProjectIndex
 from codemods.errors import CodemodError
 from codemods.learn import git
 
@@ -75,18 +76,12 @@ class Evidence:
     renamed_modules: list[tuple[str, str]] | None = None  # (old file, new file) pairs
 
 
-def module_name(path: str) -> str | None:
-    """``src/pkg/mod.py`` -> ``pkg.mod`` (a ``src/`` layout's prefix is not a package)."""
+def module_name(index: ProjectIndex, path: str) -> str | None:
+    """The dotted name the file at ``path`` (relative to the project root, at any revision)
+    is imported as: the project index's answer, the same the engine uses when it applies."""
     if not path.endswith((".py", ".pyi")):
         return None
-    parts = path.rsplit(".", 1)[0].split("/")
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return ".".join(parts)
+    return index.canonical_name(index.root / path)
 
 
 def from_git(root: Path, spec: str, paths: Sequence[str] = ()) -> Evidence:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codemods.analysis.project import ProjectIndex
 from codemods.learn.examples import EMBED_MAX_LINES, Evidence, Hunk
 from codemods.learn.infer import Candidate, candidates, facts_of
 from codemods.learn.render import ExampleText, StepText, comment, places, recipe_text
@@ -60,9 +61,10 @@ class Learned:
 
 
 def learn(evidence: Evidence, root: Path) -> Learned:
+    project = ProjectIndex(root)
     readable = []
     for pair in evidence.pairs:
-        if facts_of(pair.old_path or pair.path, pair.before) is None:
+        if facts_of(pair.old_path or pair.path, pair.before, project) is None:
             evidence.others = [
                 *(evidence.others or []),
                 f"{pair.path} (does not parse before the fix)",
@@ -70,8 +72,8 @@ def learn(evidence: Evidence, root: Path) -> Learned:
         else:
             readable.append(pair)
     evidence.pairs = readable
-    found = candidates(evidence)
-    checker = Checker(evidence.pairs, root)
+    found = candidates(evidence, project)
+    checker = Checker(readable, root, project)
     selection = select(found, checker)
     evaluation = selection.evaluation
     assert evaluation is not None

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemods.analysis.project import ProjectIndex
 from codemods.errors import CodemodError
 from codemods.learn import git
 from codemods.learn.examples import module_name
@@ -178,7 +179,7 @@ def moved_module(root: Path, dotted: str, *, limit: int = LIMIT) -> Found | None
             continue
         for change in git.changed_files(root, parent, commit):
             if change.status == "R" and change.old_path in paths and change.new_path:
-                new = module_name(change.new_path)
+                new = module_name(ProjectIndex(root), change.new_path)
                 if new and new != dotted:
                     return Found(
                         new, git.short(root, commit), git.subject(root, commit), change.new_path
@@ -246,7 +247,7 @@ def moved_name(root: Path, relpath: str, name: str, *, limit: int = LIMIT) -> Fo
             if not chosen:
                 return None
             path, node = chosen[0]
-            module = module_name(path)
+            module = module_name(ProjectIndex(root), path)
             if module is None:
                 return None
             return Found(

@@ -20,20 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemods.analysis.imports import resolve_module
+from codemods.analysis.project import ProjectIndex
 from codemods.learn.examples import Evidence, Pair, module_name
+from codemods.steps import all_steps
 
-#: The order a recipe runs its steps in: moves first, then calls, then pytest.
-ORDER = (
-    "rename_module",
-    "rename_symbol",
-    "rename_kwarg",
-    "remove_import",
-    "sync_setup_methods",
-    "add_asyncio_marker",
-    "rename_marker",
-)
 _CLASS_HOOKS = ("setup_method", "teardown_method", "setup_class", "teardown_class")
 _MODULE_HOOKS = ("setup_module", "teardown_module", "setup_function", "teardown_function")
+
+
+def step_rank(step_id: str) -> tuple[int, str]:
+    """Where a step goes in a recipe: by each step type's ``order`` (moves first), then id."""
+    return (all_steps()[step_id].order, step_id)
 
 
 @dataclass
@@ -86,6 +83,7 @@ class _Facts:
         default_factory=dict
     )  # qualname -> (class?, line)
     toplevel: set[str] = field(default_factory=set)
+    module: str | None = None  # the file's own dotted name
     async_tests: dict[str, bool] = field(default_factory=dict)  # test qualname -> async?
 
 
@@ -116,12 +114,13 @@ def _is_asyncio_mark(node: ast.expr) -> bool:
     return text.endswith("mark.asyncio")
 
 
-def facts_of(path: str, data: bytes) -> _Facts | None:
+def facts_of(path: str, data: bytes, index: ProjectIndex) -> _Facts | None:
     tree = _parse(data)
     if tree is None:
         return None
     facts = _Facts()
-    me = module_name(path)
+    me = module_name(index, path)
+    facts.module = me
     is_package = path.endswith("__init__.py")
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -202,11 +201,11 @@ class _Collector:
                 existing.options[name] = sorted(set(existing.options.get(name, [])) | set(value))
 
 
-def candidates(evidence: Evidence) -> list[Candidate]:
+def candidates(evidence: Evidence, index: ProjectIndex) -> list[Candidate]:
     """Every candidate step, in recipe order, merged across examples."""
     out = _Collector()
-    module_moves = _module_renames(evidence)
-    files = {module_name(o): (o, n) for o, n in evidence.renamed_modules or ()}
+    module_moves = _module_renames(evidence, index)
+    files = {module_name(index, o): (o, n) for o, n in evidence.renamed_modules or ()}
     for old, new in module_moves.items():
         old_file, new_file = files.get(old, (old, new))
         out.add(
@@ -217,8 +216,8 @@ def candidates(evidence: Evidence) -> list[Candidate]:
             from_git_rename=True,
         )
     for pair in evidence.pairs:
-        before = facts_of(pair.old_path or pair.path, pair.before)
-        after = facts_of(pair.path, pair.after)
+        before = facts_of(pair.old_path or pair.path, pair.before, index)
+        after = facts_of(pair.path, pair.after, index)
         if before is None or after is None:
             continue
         _imports(pair, before, after, module_moves, out)
@@ -239,13 +238,13 @@ def candidates(evidence: Evidence) -> list[Candidate]:
         elif c.step == "sync_setup_methods":
             hooks = [*c.options["methods"], *c.options["module_functions"]]
             c.reason = f"`async def` {', '.join(f'`{h}`' for h in hooks)} became `def`"
-    return sorted(found, key=lambda c: ORDER.index(c.step))
+    return sorted(found, key=lambda c: step_rank(c.step))
 
 
-def _module_renames(evidence: Evidence) -> dict[str, str]:
+def _module_renames(evidence: Evidence, index: ProjectIndex) -> dict[str, str]:
     moves: dict[str, str] = {}
     for old_path, new_path in evidence.renamed_modules or ():
-        old, new = module_name(old_path), module_name(new_path)
+        old, new = module_name(index, old_path), module_name(index, new_path)
         if old and new and old != new:
             moves[old] = new
     # a package moved as a whole: keep `pkg.old -> pkg.new`, drop its submodules' moves
@@ -359,8 +358,7 @@ def _resolve_parts(callee: str, facts: _Facts, path: str) -> tuple[str, str] | N
     if spelled:
         return spelled[-1], callee[len(spelled[-1]) + 1 :]
     if head in facts.toplevel:
-        me = module_name(path)
-        return (me, callee) if me else None
+        return (facts.module, callee) if facts.module else None
     return None
 
 

@@ -90,10 +90,10 @@ def compile_candidate(candidate: Candidate) -> CompiledStep:
 class Checker:
     """Runs a list of candidates over every example pair (results cached per step list)."""
 
-    def __init__(self, pairs: Sequence[Pair], root: Path) -> None:
+    def __init__(self, pairs: Sequence[Pair], root: Path, project: ProjectIndex) -> None:
         self.pairs = list(pairs)
         self.root = root
-        self.project = ProjectIndex(root)
+        self.project = project
         self._compiled: dict[int, CompiledStep] = {}
         self._memo: dict[tuple[int, ...], Evaluation] = {}
         self._files: dict[tuple[int, tuple[int, ...]], Checked] = {}
@@ -112,7 +112,7 @@ class Checker:
         ctx = FileContext(
             path=self.root / path,
             relpath=path,
-            module_name=module_name(path),
+            module_name=module_name(self.project, path),
             root=self.root,
             project=self.project,
         )
