@@ -485,7 +485,8 @@ def learn(
         typer.Option(
             "--api",
             metavar="OLD..NEW",
-            help="Learn from the API change between two git revisions (moves, renames).",
+            help="Learn from the API change between two git revisions, or two folders or wheels "
+            "of a package (moves, renames).",
             show_default=False,
         ),
     ] = None,
