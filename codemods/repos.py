@@ -84,13 +84,7 @@ def read_repos(list_file: Path, out_dir: Path) -> list[Repo]:
         if is_url:
             repos.append(Repo(unique, line, line, out_dir / "checkouts" / unique))
             continue
-        path = (base / Path(line).expanduser()).resolve()
-        if not path.is_dir():
-            raise CodemodError(
-                f"{list_file}:{number}: {line!r} is not a directory",
-                hint="one repository a line: a local path (relative to this file) or a git URL",
-            )
-        repos.append(Repo(unique, line, None, path))
+        repos.append(Repo(unique, line, None, (base / Path(line).expanduser()).resolve()))
     if not repos:
         raise CodemodError(f"{list_file} lists no repositories", hint="one path or git URL a line")
     return repos
@@ -197,6 +191,9 @@ def _forwarded(
 def _run_one(repo: Repo, command: str, args: list[str], out_dir: Path) -> RepoOutcome:
     patch, report, log = (out_dir / f"{repo.name}{ext}" for ext in (".patch", ".json", ".log"))
     outcome = RepoOutcome(repo.name, repo.source, "error", int(ExitCode.USAGE))
+    if repo.url is None and not repo.path.is_dir():
+        outcome.error = f"not a directory: {repo.path}"
+        return outcome
     try:
         if repo.url is not None and not (repo.path / ".git").exists():
             repo.path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +250,7 @@ def _run_one(repo: Repo, command: str, args: list[str], out_dir: Path) -> RepoOu
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error")]
+    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error")]
     return (errors or lines or [""])[-1]
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -44,6 +45,8 @@ RETRIES = 3
 #: driver (bench/ray.py), about the work of one small file, so batches are larger than the
 #: process pool's (whose per-batch cost is a pipe write).
 RAY_MAX_BATCH = 64
+#: Seconds to wait for a TCP answer from --ray-address before calling it unreachable.
+CONNECT_TIMEOUT = 5.0
 
 
 class VersionMismatch(Exception):
@@ -148,8 +151,11 @@ class RayExecutor:
         if self.address is None:
             from codemods.engine.run import default_jobs
 
+            # a cluster for this run alone: reachable from this machine only (loopback)
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
             options["num_cpus"] = self.workers or default_jobs()
         else:
+            _check_reachable(self.address)
             options["address"] = self.address
         try:
             ray.init(**options)
@@ -189,6 +195,24 @@ class RayExecutor:
             except ray.exceptions.RayError as exc:
                 out.append(_failed(source, "worker died", _first_line(exc)))
         return out
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, not minutes, when nothing listens at a HOST:PORT address (Ray's own
+    connection attempts retry for a long time)."""
+    rest = address.split("://", 1)[-1]
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", or a form Ray resolves itself
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        raise CodemodError(
+            f"cannot start or reach Ray ({address}): nothing answers there ({exc.strerror or exc})",
+            hint="start the cluster (`ray start --head`) and pass its address, "
+            "e.g. --ray-address 127.0.0.1:6379 or ray://HOST:10001",
+        ) from None
 
 
 def _failed(source: SourceFile, reason: str, detail: str) -> tuple[FileResult, None, None]:
