@@ -71,8 +71,8 @@ def read_repos(list_file: Path, out_dir: Path) -> list[Repo]:
     repos: list[Repo] = []
     names: set[str] = set()
     for number, raw in enumerate(lines, 1):
-        line = raw.split("#", 1)[0].strip() if not _URL.match(raw.strip()) else raw.strip()
-        if not line:
+        line = re.split(r"\s#", raw, maxsplit=1)[0].strip()  # a comment: "#" after a space
+        if not line or line.startswith("#"):
             continue
         is_url = bool(_URL.match(line)) or (line.endswith(".git") and not (base / line).is_dir())
         stem = re.sub(r"\.git$", "", line.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
