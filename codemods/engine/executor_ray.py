@@ -163,7 +163,9 @@ class RayExecutor:
             where = self.address or "a local cluster"
             raise CodemodError(
                 f"cannot start or reach Ray ({where}): {exc}",
-                hint="check --ray-address (e.g. 127.0.0.1:6379 or ray://HOST:10001)",
+                hint="check --ray-address (e.g. 127.0.0.1:6379 or ray://HOST:10001); a cluster "
+                "with token authentication also needs RAY_AUTH_MODE=token and its token "
+                "(RAY_AUTH_TOKEN or ~/.ray/auth_token)",
             ) from None
         return True
 
