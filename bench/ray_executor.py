@@ -103,7 +103,7 @@ def main() -> int:
 
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # loopback only
     start = time.perf_counter()
-    ray.init(num_cpus=args.jobs, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=args.jobs, include_dashboard=False, log_to_driver=False)
     startup = time.perf_counter() - start
     try:
         overhead = task_overhead(args.jobs, args.tasks)

@@ -144,7 +144,8 @@ RayAddressOpt = Annotated[
     typer.Option(
         "--ray-address",
         metavar="ADDR",
-        help="The Ray cluster for --executor ray (default: start a local one for this run).",
+        help="The Ray cluster for --executor ray (default: a local cluster started for this "
+        "run only; RAY_ADDRESS is not used).",
         show_default=False,
     ),
 ]

@@ -155,3 +155,27 @@ def test_a_run_on_a_given_cluster_gives_the_pools_patch(head: str, tmp_path: Pat
     )
     assert again.returncode == 0, again.stderr
     assert b"9 files changed" in again.stderr
+
+
+def test_without_an_address_a_run_starts_its_own_cluster(head: str, tmp_path: Path) -> None:
+    """A cluster already running on the machine (``head``) is not joined by accident."""
+    demo = tmp_path / "demo"
+    shutil.copytree(DEMO, demo)
+    make_repo(demo)
+    pool = codemod(demo, "preview", "netra-remediation", "--patch", str(tmp_path / "pool.patch"))
+    on_ray = codemod(
+        demo,
+        "preview",
+        "netra-remediation",
+        "--executor",
+        "ray",
+        "--jobs",
+        "2",
+        "--patch",
+        str(tmp_path / "ray.patch"),
+        real=True,
+        env=LOOPBACK,
+    )
+    assert on_ray.returncode == 0, on_ray.stderr
+    assert (tmp_path / "ray.patch").read_bytes() == (tmp_path / "pool.patch").read_bytes()
+    assert pool.stdout == on_ray.stdout

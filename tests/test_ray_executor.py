@@ -40,7 +40,7 @@ DEMO = Path(__file__).resolve().parent.parent / "examples" / "netra-demo"
 def cluster() -> Iterator[None]:
     before = os.environ.get(LOOPBACK)
     os.environ[LOOPBACK] = "0"  # the cluster listens on 127.0.0.1 only
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:

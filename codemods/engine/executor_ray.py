@@ -152,7 +152,9 @@ class RayExecutor:
             from codemods.engine.run import default_jobs
 
             # a cluster for this run alone: reachable from this machine only (loopback)
+            # ("local": a new cluster even if one was started on this machine before)
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+            options["address"] = "local"
             options["num_cpus"] = self.workers or default_jobs()
         else:
             _check_reachable(self.address)

@@ -57,6 +57,7 @@ def make_executor(
     name: str, *, address: str | None = None, workers: int | None = None
 ) -> Executor | None:
     """The executor called ``name`` (None: the engine's own process pool)."""
+    address = address or None  # an empty RAY_ADDRESS is no address
     if name == "process":
         if address is not None:
             raise CodemodError("--ray-address needs --executor ray")
