@@ -37,6 +37,19 @@ from codemods.errors import CodemodError, ExitCode
 from codemods.output import Output
 
 FORMAT = "codemod-partial/1"
+_KEYS = (
+    "recipe",
+    "unsafe",
+    "mode",
+    "shard",
+    "root",
+    "project_root",
+    "scan_roots",
+    "files",
+    "changes",
+    "collected",
+    "summary",
+)
 
 
 def write_partial(
@@ -128,6 +141,9 @@ def load_partial(path: Path) -> dict[str, Any]:
             f"{path} is not a partial file of this codemod (format {FORMAT})",
             hint="make it with `codemod preview|apply RECIPE --shard K/N --emit-partial FILE`",
         )
+    missing = [key for key in _KEYS if key not in doc]
+    if missing:
+        raise CodemodError(f"{path} is a damaged partial file (no {', '.join(missing)})")
     return doc
 
 
@@ -270,8 +286,10 @@ def finish_partials(
     out.summary(summary.line(applied=write_files), failed=summary.total_failed > 0)
     if summary.total_failed:
         return ExitCode.FILE_FAILED
-    if (check or mode == "check") and summary.changed:
-        return ExitCode.CHANGES_PENDING
+    if mode == "check" and summary.changed:
+        return ExitCode.CHANGES_PENDING  # like the shards' own `apply --check`
+    if check and (pending or (mode != "apply" and summary.changed)):
+        return ExitCode.CHANGES_PENDING  # after applied shards: only the whole-tree edits
     return ExitCode.OK
 
 

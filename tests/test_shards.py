@@ -165,10 +165,16 @@ def test_applied_shards_and_finish_leave_the_tree_a_single_apply_leaves(tmp_path
         )
         assert done.returncode == 0, done.stderr
     assert "pyproject.toml" not in git(many, "status", "--porcelain").stdout
-    done = codemod(many, "finish", str(tmp_path / "1.json"), str(tmp_path / "2.json"))
+    partials = [str(tmp_path / "1.json"), str(tmp_path / "2.json")]
+    pending = codemod(many, "finish", *partials, "--check")
+    assert pending.returncode == 1  # the config edit is still to be made ...
+    assert b"+++ b/pyproject.toml" in pending.stdout
+    assert "pyproject.toml" not in git(many, "status", "--porcelain").stdout  # ... not made
+    done = codemod(many, "finish", *partials)
     assert done.returncode == 0, done.stderr
     assert git(many, "diff").stdout == git(one, "diff").stdout
     assert "pyproject.toml" in git(many, "status", "--porcelain").stdout
+    assert codemod(many, "finish", *partials, "--check").returncode == 0  # nothing left
 
 
 def test_finish_on_another_checkout_re_roots_the_collected_paths(tmp_path: Path) -> None:
