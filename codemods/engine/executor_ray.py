@@ -41,10 +41,6 @@ from codemods.errors import CodemodError
 TASKS_PER_CPU = 16
 #: Ray retries a task this many times when its worker process or node dies.
 RETRIES = 3
-#: Largest batch: a Ray task costs ~1 ms of scheduling and object-store traffic on the
-#: driver (bench/ray.py), about the work of one small file, so batches are larger than the
-#: process pool's (whose per-batch cost is a pipe write).
-RAY_MAX_BATCH = 64
 #: Seconds to wait for a TCP answer from --ray-address before calling it unreachable.
 CONNECT_TIMEOUT = 5.0
 
@@ -122,7 +118,9 @@ class RayExecutor:
             cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
             box = [ray.put(_Shipped(make_worker, tool_digest()))]
             task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=False)(_run_batch)
-            size = self.batch or batch_size(len(files), cpus, RAY_MAX_BATCH)
+            # the pool's batches: an empty Ray task costs ~0.65 ms against ~0.1 ms for the
+            # pool (bench/ray_executor.py), under 1% of a 32-file batch's work (~6 ms a file)
+            size = self.batch or batch_size(len(files), cpus)
             todo = batches(files, size)
             for batch in _take(todo, cpus * TASKS_PER_CPU):
                 pending.append((batch, task.remote(box, batch)))
