@@ -2,7 +2,7 @@
 
     .venv/bin/pip install -e '.[ray]'
     .venv/bin/python bench/make_corpus.py --out "$(mktemp -d)/tree"      # ~21k files
-    .venv/bin/python bench/ray_executor.py --corpus DIR/tree [--batches 32,64,128]
+    .venv/bin/python bench/ray_executor.py --corpus DIR/tree [--batches 32,128]
 
 In one process, on the same tree, the whole built-in catalog (``netra-remediation`` and the
 other top-level recipes, ``--unsafe``, cache off, nothing written):
@@ -70,7 +70,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--batches", default="32,64,128")
+    parser.add_argument("--batches", default="32,128")
     parser.add_argument("--tasks", type=int, default=2000)
     args = parser.parse_args()
 
