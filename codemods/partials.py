@@ -25,7 +25,7 @@ from typing import Any
 
 from codemods import __version__, vcs
 from codemods import config as configuration
-from codemods.analysis.project import ProjectIndex
+from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, write
 from codemods.engine.cache import run_fingerprint
 from codemods.engine.diff import unified_diff
@@ -259,7 +259,7 @@ def finish_partials(
         for step, items in collected.items()
     }
     project_root = (root / first["project_root"]).resolve()
-    edits = list(finish(plan, ordered, {project_root: ProjectIndex(project_root)}))
+    edits = list(finish(plan, ordered, {project_root: Projects().of(project_root)}))
     mode = first["mode"]
     write_files = mode == "apply" and not check
     for result in edits:

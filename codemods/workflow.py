@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 
@@ -149,9 +150,7 @@ def execute(opts: RunOptions, out: Output) -> int:
                 hint="give each shard --emit-partial FILE, then run "
                 "`codemod finish --partials FILE...` once every shard is done",
             )
-    executor = make_executor(
-        opts.executor, address=opts.ray_address, workers=opts.engine.jobs
-    )
+    executor = make_executor(opts.executor, address=opts.ray_address, workers=opts.engine.jobs)
     collected: dict[int, list[tuple[str, Any]]] | None = (
         {} if opts.emit_partial is not None else None
     )
