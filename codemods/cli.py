@@ -111,6 +111,62 @@ MarkerOpt = Annotated[
 StubsOpt = Annotated[
     bool, typer.Option("--include-stubs", help="Also collect .pyi stubs from directories.")
 ]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        metavar="K/N",
+        help="Only the files of shard K of N (a fixed partition by path, the same on every "
+        "machine), e.g. one CI job each.",
+        show_default=False,
+    ),
+]
+PartialOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--emit-partial",
+        metavar="FILE",
+        help="Write this run's partial result (JSON) for `codemod finish`, which makes the "
+        "whole-tree steps' edits and the whole patch from every shard's FILE.",
+        show_default=False,
+    ),
+]
+ExecutorOpt = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where files are processed: process (worker processes here) or ray (Ray tasks; "
+        "pip install 'codemods[ray]').",
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        metavar="ADDR",
+        help="The Ray cluster for --executor ray (default: a local cluster started for this "
+        "run only; RAY_ADDRESS is not used).",
+        show_default=False,
+    ),
+]
+ReposOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--repos",
+        metavar="FILE",
+        help="Run in every repository listed in FILE (a local path or git URL a line), "
+        "each with its own config, cache and dirty-tree guard; reports go to --out.",
+        show_default=False,
+    ),
+]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="With --repos: the folder for each repository's patch and report.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -166,10 +222,29 @@ def _execute(
     out: Output,
     jobs: int | None = None,
     no_cache: bool = False,
+    repos: Path | None = None,
+    out_dir: Path = Path("codemod-repos"),
     **extra: Any,
 ) -> int:
     from codemods.engine.run import EngineOptions
     from codemods.workflow import RunOptions, execute
+
+    if repos is not None:
+        from codemods.repos import run_repos
+
+        return run_repos(
+            repos,
+            out_dir,
+            recipe_ref,
+            paths,
+            out=out,
+            write_files=write_files,
+            check=check,
+            unsafe=unsafe,
+            jobs=jobs,
+            no_cache=no_cache,
+            **extra,
+        )
 
     options = RunOptions(
         recipe_ref,
@@ -199,6 +274,12 @@ def preview(
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
+    shard: ShardOpt = None,
+    emit_partial: PartialOpt = None,
+    executor: ExecutorOpt = "process",
+    ray_address: RayAddressOpt = None,
+    repos: ReposOpt = None,
+    out_dir: OutOpt = Path("codemod-repos"),
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -226,6 +307,12 @@ def preview(
             fmt=format,
             include=include or (),
             exclude=exclude or (),
+            shard=shard,
+            emit_partial=emit_partial,
+            executor=executor,
+            ray_address=ray_address,
+            repos=repos,
+            out_dir=out_dir,
         ),
     )
 
@@ -263,6 +350,12 @@ def apply(
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
+    shard: ShardOpt = None,
+    emit_partial: PartialOpt = None,
+    executor: ExecutorOpt = "process",
+    ray_address: RayAddressOpt = None,
+    repos: ReposOpt = None,
+    out_dir: OutOpt = Path("codemod-repos"),
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
@@ -293,8 +386,73 @@ def apply(
             fmt=format,
             include=include or (),
             exclude=exclude or (),
+            shard=shard,
+            emit_partial=emit_partial,
+            executor=executor,
+            ray_address=ray_address,
+            repos=repos,
+            out_dir=out_dir,
         ),
     )
+
+
+@app.command("finish")
+def finish_(
+    partials: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="More partial files (so `--partials shard-*.json` works).", show_default=False
+        ),
+    ] = None,
+    partial: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--partials",
+            metavar="FILE",
+            help="A shard's --emit-partial file (repeatable; every shard's is needed).",
+            show_default=False,
+        ),
+    ] = None,
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            "--recipe", help="The recipe (default: the one the shards ran).", show_default=False
+        ),
+    ] = None,
+    check: CheckOpt = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Also print the diff of what is written.")
+    ] = False,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option("--allow-dirty", help="Write even into files with uncommitted git changes."),
+    ] = False,
+    patch: PatchOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = "auto",
+) -> None:
+    """Join the shards of a `--shard K/N --emit-partial FILE` run.
+
+    Makes the whole-tree steps' edits (e.g. registering pytest markers) from every shard's
+    data, written if the shards ran `apply`, shown otherwise; prints the whole run's summary;
+    --patch writes the whole run's patch (every shard's diffs, then those edits).
+    """
+    out = Output(_color(color), verbose)
+
+    def body() -> int:
+        from codemods.partials import finish_partials
+
+        return finish_partials(
+            [*(partial or []), *(partials or [])],
+            out,
+            recipe_ref=recipe,
+            patch=patch,
+            check=check,
+            allow_dirty=allow_dirty,
+            show_diff=diff,
+        )
+
+    _guard(out, verbose, body)
 
 
 @app.command("list")

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 
@@ -21,14 +22,18 @@ from codemods import vcs
 from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
+from codemods.engine.executors import make_executor
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult
 from codemods.engine.run import EngineOptions
+from codemods.engine.shard import Shard, parse_shard
+from codemods.engine.shard import select as select_shard
 from codemods.engine.write import remove_stale_temp_files
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
 from codemods.output import Output
+from codemods.partials import write_partial
 from codemods.recipe import Recipe, RecipeLoader
 from codemods.recipe.models import FileFilter
 from codemods.review import Attribute, review
@@ -51,6 +56,10 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
+    executor: str = "process"  # or "ray" (engine/executors.py)
+    ray_address: str | None = None
+    shard: str | None = None  # "K/N": only this shard's files (engine/shard.py)
+    emit_partial: Path | None = None  # write the run's partial result for `codemod finish`
 
 
 def _looks_like_source(ref: str) -> bool:
@@ -129,6 +138,22 @@ def execute(opts: RunOptions, out: Output) -> int:
         plan = dataclasses.replace(plan, files=files)
     elif cfg.include or cfg.exclude:
         plan = dataclasses.replace(plan, files=tuple(f for f in plan.files if cfg.allows(f.path)))
+    full = plan
+    shard = parse_shard(opts.shard) if opts.shard is not None else Shard(1, 1)
+    if opts.shard is not None:
+        plan = dataclasses.replace(plan, files=select_shard(plan.files, shard))
+        whole = [s.step.id for s in plan.steps if s.step.is_whole_tree()]
+        if whole and opts.emit_partial is None:
+            raise CodemodError(
+                f"step `{whole[0]}` edits files from what it finds in every file, which one "
+                f"shard alone does not see: --shard {shard} needs --emit-partial FILE here",
+                hint="give each shard --emit-partial FILE, then run "
+                "`codemod finish --partials FILE...` once every shard is done",
+            )
+    executor = make_executor(opts.executor, address=opts.ray_address, workers=opts.engine.jobs)
+    collected: dict[int, list[tuple[str, Any]]] | None = (
+        {} if opts.emit_partial is not None else None
+    )
     if cfg.source is not None and out.verbose:
         out.note(f"config: {cfg.source}")
     for step_id in dict.fromkeys(plan.held_back):
@@ -145,7 +170,13 @@ def execute(opts: RunOptions, out: Output) -> int:
         summary=summary,
     )
     pending: list[FileResult] = []
-    results = run(plan, jobs=opts.engine.jobs, cache=opts.engine.cache)
+    results = run(
+        plan,
+        jobs=opts.engine.jobs,
+        cache=opts.engine.cache,
+        executor=executor,
+        collect_into=collected,
+    )
     for result in out.progress(results, total=len(plan.files)):
         if result.status is Status.CHANGED:
             pending.append(result)
@@ -170,6 +201,20 @@ def execute(opts: RunOptions, out: Output) -> int:
         report.add(result)
     if opts.patch is not None:
         _write_patch(opts.patch, [r for r in final if r.status is Status.CHANGED], out)
+    if opts.emit_partial is not None and collected is not None:
+        write_partial(
+            opts.emit_partial,
+            ref=opts.recipe,
+            full=full,
+            plan=plan,
+            shard=shard,
+            mode=report.mode,
+            unsafe=opts.unsafe,
+            final=final,
+            collected=collected,
+            summary=summary,
+        )
+        out.note(f"wrote {opts.emit_partial} (shard {shard}; join with `codemod finish`)")
     if not text:
         out.document(render(report, opts.fmt))
     out.summary(summary.line(applied=opts.write_files), failed=summary.total_failed > 0)

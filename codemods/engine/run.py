@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from codemods.engine.cache import (
     stat_files,
 )
 from codemods.engine.discover import SourceFile, discover, display_root
+from codemods.engine.executors import Executor, batch_size, batches
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.prefilter import runnable_steps
 from codemods.engine.results import FileResult, Status
@@ -278,14 +280,15 @@ def _results(
     cache: CacheView | None,
     jobs: int,
     hits: dict[int, tuple[tuple[int, Any], ...]] | None = None,
+    executor: Executor | None = None,
 ) -> Generator[Handled, None, None]:
     """Each file's result in order: ``hits`` (index -> whole-tree data of a file the stat cache
     vouches for) straight away, the others computed here or by ``jobs`` worker processes."""
     if not hits:
-        yield from _computed(files, steps, cache, jobs)
+        yield from _computed(files, steps, cache, jobs, executor)
         return
     misses = [source for index, source in enumerate(files) if index not in hits]
-    computed = _computed(misses, steps, cache, jobs)
+    computed = _computed(misses, steps, cache, jobs, executor)
     try:
         for index, source in enumerate(files):
             payload = hits.get(index)
@@ -305,15 +308,19 @@ def _computed(
     steps: Sequence[CompiledStep],
     cache: CacheView | None,
     jobs: int,
+    executor: Executor | None = None,
 ) -> Generator[Handled, None, None]:
-    """Each file's result in order, computed here or by ``jobs`` worker processes."""
+    """Each file's result in order, computed here, by ``jobs`` worker processes, or by
+    ``executor`` (engine/executors.py)."""
+    if executor is not None and files:
+        yield from executor.results(files, partial(_Worker, steps, cache))
+        return
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
         worker = _Worker(steps, cache)
         for source in files:
             yield worker.handle(source)
         return
-    size = max(1, min(32, len(files) // (jobs * 32)))
-    batches = (files[i : i + size] for i in range(0, len(files), size))
+    todo = batches(files, batch_size(len(files), jobs))
     pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=_context(),
@@ -322,11 +329,11 @@ def _computed(
     )
     pending: deque[Future[list[Handled]]] = deque()
     try:
-        for batch in islice(batches, jobs * BATCHES_PER_WORKER):
+        for batch in islice(todo, jobs * BATCHES_PER_WORKER):
             pending.append(pool.submit(_work, batch))
         while pending:
             done = pending.popleft().result()
-            for batch in islice(batches, 1):
+            for batch in islice(todo, 1):
                 pending.append(pool.submit(_work, batch))
             yield from done
     finally:
@@ -341,11 +348,21 @@ class EngineOptions:
     cache: bool = False  # reuse and record no-change results in .codemod_cache/
 
 
-def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator[FileResult]:
+def run(
+    plan: Plan,
+    *,
+    jobs: int | None = None,
+    cache: bool = False,
+    executor: Executor | None = None,
+    collect_into: dict[int, list[tuple[str, Any]]] | None = None,
+) -> Iterator[FileResult]:
     """Per-file results in discovery order, then the whole-tree steps' edits (config files).
 
     ``jobs``: worker processes (``None``: one per core; 1: this process only).
     ``cache``: reuse and record no-change results in ``.codemod_cache/`` under ``plan.root``.
+    ``executor``: compute elsewhere (``--executor ray``) instead of local worker processes.
+    ``collect_into``: a shard's run: the whole-tree steps' per-file data goes into this dict
+    (step index -> [(relpath, data)]) and their edits are left to ``codemod finish``.
     """
     started = time.time_ns()
     store = stat_cache = view = None
@@ -362,7 +379,7 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
             plan.files, stats, view, lambda s: projects.module_of(s.path, s.scan_root)
         )
     collected: dict[int, list[tuple[str, Any]]] = {}
-    results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits)
+    results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits, executor)
     try:
         for index, (result, entry, known) in enumerate(results):
             if entry is not None and store is not None:
@@ -378,6 +395,9 @@ def run(plan: Plan, *, jobs: int | None = None, cache: bool = False) -> Iterator
             store.save()
         if stat_cache is not None:
             stat_cache.save(plan.files, plan.root, plan.scan_roots)
+    if collect_into is not None:
+        collect_into.update(collected)
+        return
     roots = dict.fromkeys(f.scan_root for f in plan.files) or dict.fromkeys(plan.scan_roots[:1])
     every = Projects()
     yield from finish(plan, collected, {root: every.of(root) for root in roots})
