@@ -16,6 +16,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedName, QualifiedNameSource, ScopeProvider
 
+from codemods.analysis.imports import resolve_module
+
 
 @dataclass(frozen=True)
 class DottedPattern:
@@ -61,8 +63,12 @@ def qualified_names_of(visitor: cst.MetadataDependent, node: cst.CSTNode) -> set
     return set(scope.get_qualified_names_for(node))
 
 
-def qualified_names_for(names: Iterable[QualifiedName], module_name: str | None) -> set[str]:
-    """Qualified names as dotted strings; names defined in this file get the module prefix.
+def qualified_names_for(
+    names: Iterable[QualifiedName], module_name: str | None, *, is_package: bool = False
+) -> set[str]:
+    """Qualified names as dotted strings; names defined in this file get the module prefix,
+    and names imported relatively (``from .api import make`` -> ``.api.make``) are resolved
+    with the file's own module name (``pkg.api.make`` in ``pkg/sub.py``).
 
     A local definition only matches a fully spelled pattern, never ``*.Name``: a test double
     called ``UserExecutionContext`` in ``tests/test_x.py`` is not the real class.
@@ -73,7 +79,12 @@ def qualified_names_for(names: Iterable[QualifiedName], module_name: str | None)
             if module_name and "<locals>" not in qn.name:
                 out.add(f"\0{module_name}.{qn.name}")
         elif qn.source is QualifiedNameSource.IMPORT:
-            out.add(qn.name)
+            if qn.name.startswith("."):
+                resolved = resolve_module(qn.name, module_name, is_package=is_package)
+                if resolved is not None:
+                    out.add(resolved)
+            else:
+                out.add(qn.name)
     return out
 
 

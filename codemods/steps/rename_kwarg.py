@@ -119,7 +119,11 @@ class _Renamer(cst.CSTTransformer):
         self.patterns = [DottedPattern(c) for c in options.callables]
 
     def _target(self, call: cst.Call) -> DottedPattern | None:
-        qnames = qualified_names_for(qualified_names_of(self, call.func), self.ctx.module_name)
+        qnames = qualified_names_for(
+            qualified_names_of(self, call.func),
+            self.ctx.module_name,
+            is_package=self.ctx.path.name == "__init__.py",
+        )
         return matches_any(self.patterns, qnames, call.func, bare=self.opts.match_bare_name)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:

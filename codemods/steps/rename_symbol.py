@@ -536,7 +536,11 @@ class _AttributeRenamer(MoveTransformer):
             self.mention_paths = (old.dotted,)
 
     def _is_class(self, node: cst.BaseExpression) -> bool:
-        qnames = qualified_names_for(qualified_names_of(self, node), self.ctx.module_name)
+        qnames = qualified_names_for(
+            qualified_names_of(self, node),
+            self.ctx.module_name,
+            is_package=self.ctx.path.name == "__init__.py",
+        )
         return matches_any([self.pattern], qnames, node) is not None
 
     def leave_Attribute(
