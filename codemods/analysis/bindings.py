@@ -644,7 +644,10 @@ class _Builder:
                 if id(child) not in heads:
                     chain = _chain(child)
                     if chain is not None:
-                        heads[id(_root(child))] = chain
+                        inner: ast.AST = child
+                        while isinstance(inner, ast.Attribute):
+                            inner = inner.value
+                            heads[id(inner)] = chain
                 stack.append(child.value)
                 continue
             if isinstance(child, ast.Lambda):

@@ -12,6 +12,7 @@ as ``mention`` diagnostics (they are text, not code, so they are never rewritten
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods.analysis.bindings import BindingModel, ImportStmt
 from codemods.analysis.context import FileContext
 from codemods.analysis.imports import (
     ImportNode,
@@ -52,6 +54,10 @@ class FoundImport:
     module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".")
+
+
 class MoveTransformer(cst.CSTTransformer):
     # Parents and positions are resolved on first use (a file with nothing to move needs
     # neither): see ``parent`` and ``line_of`` (``line_col``).
@@ -73,12 +79,15 @@ class MoveTransformer(cst.CSTTransformer):
         self._docstrings: set[int] = set()
         self.imports: list[FoundImport] = []
         self.stop = False  # a subclass sets this to leave the file unchanged
+        self._model: BindingModel | None | bool = False  # built on first use
+        self._module_node: cst.Module | None = None
 
     # -- planning ------------------------------------------------------------------------------
     def plan(self) -> None:
         """Fill in the edits (subclasses)."""
 
     def visit_Module(self, node: cst.Module) -> None:
+        self._module_node = node
         for imp, line, block in iter_imports(node):
             module = (
                 import_from_module(imp, self.ctx.module_name, self.is_package)
@@ -92,6 +101,69 @@ class MoveTransformer(cst.CSTTransformer):
             self._insert.clear()
             self._nodes.clear()
         self._note_docstring(node.body)
+
+    # -- the binding model ---------------------------------------------------------------------
+    @property
+    def model(self) -> BindingModel | None:
+        """The module's :class:`BindingModel` (built on first use; None if ``ast`` cannot read
+        the code or sees other import statements than LibCST)."""
+        if self._model is False:
+            self._model = None
+            assert self._module_node is not None
+            try:
+                model = BindingModel.from_source(
+                    self._module_node.code, self.ctx.module_name, is_package=self.is_package
+                )
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            if len(model.imports) == len(self.imports):
+                self._model = model
+        return self._model or None
+
+    def stmt_of(self, found: FoundImport) -> ImportStmt | None:
+        """The model's view of import ``found`` (same source order in both trees)."""
+        model = self.model
+        return model.imports[self.imports.index(found)] if model is not None else None
+
+    def left_alone(self, found: FoundImport, new_paths: Iterable[str]) -> bool:
+        """Whether ``found`` is an alternative import this step must not rewrite: a fallback
+        branch (``except ImportError:``, the ``else:`` of ``if sys.version_info`` /
+        ``TYPE_CHECKING``), or any branch of a group where another branch already imports one
+        of ``new_paths``. Reported as a mention when it is left alone."""
+        stmt = self.stmt_of(found)
+        if stmt is None or stmt.alternative is None or self.model is None:
+            return False
+        if not any(
+            _under(path, old) or _under(old, path)
+            for b in stmt.bindings
+            for path in (b.target, b.module)
+            if path is not None
+            for old in self.mention_paths
+        ):
+            return False  # not an import of the old path
+        paths = tuple(new_paths)
+        has_new = any(
+            _under(path, new)
+            for other in self.model.alternatives_of(stmt)
+            for b in other.bindings
+            for path in (b.target, b.module)
+            if path is not None
+            for new in paths
+        )
+        if stmt.alternative.branch == 0 and not has_new:
+            return False
+        kind = "try/except ImportError" if stmt.alternative.kind == "try" else "if/else"
+        why = (
+            f"another branch of this {kind} already imports the new path"
+            if has_new
+            else f"the fallback branch of a {kind}"
+        )
+        self.ctx.report(
+            "mention",
+            f"alternative import left alone ({why})",
+            self.line_of(found.node),
+        )
+        return True
 
     # -- helpers for ``plan`` ---------------------------------------------------------------------
     def line_of(self, node: cst.CSTNode) -> int:
@@ -143,6 +215,10 @@ class MoveTransformer(cst.CSTTransformer):
         position = self.imports.index(found)
         for index, other in enumerate(self.imports):
             if other.node is found.node:
+                if id(found.node) not in self._replace_small and wanted <= self._signatures(
+                    found.node, found.module
+                ):
+                    return True  # the import stays and already binds it
                 continue
             if other.block is not found.block:
                 continue
@@ -155,7 +231,31 @@ class MoveTransformer(cst.CSTTransformer):
                 have = self._signatures(other.node, other.module)
             if wanted <= have:
                 return True
-        return False
+        return self._bound_in_scope(found, wanted, position)
+
+    def _bound_in_scope(
+        self, found: FoundImport, wanted: set[tuple[str, str, str]], position: int
+    ) -> bool:
+        """Whether an unchanged import elsewhere in the scope of ``found`` (or at module level,
+        for an import inside a function or class) already makes every binding of ``wanted``:
+        adding it again would be pyflakes' "redefinition of unused"."""
+        stmt = self.stmt_of(found)
+        model = self.model
+        if stmt is None or model is None:
+            return False
+        have: set[tuple[str, str, str]] = set()
+        for index, other in enumerate(model.imports):
+            if index == position or id(self.imports[index].node) in self._replace_small:
+                continue
+            same_scope = other.scope is stmt.scope and index < position
+            outer = other.scope is model.module_scope and stmt.scope is not model.module_scope
+            if not (same_scope or outer):
+                continue
+            for b in other.bindings:
+                assert b.alias is not None
+                module = "" if isinstance(other.node, ast.Import) else (other.module or "")
+                have.add((module, b.alias.name, b.name))
+        return wanted <= have
 
     def _signatures(self, node: cst.CSTNode, module: str | None) -> set[tuple[str, str, str]]:
         if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):

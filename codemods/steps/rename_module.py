@@ -15,6 +15,7 @@ from codemods.analysis.imports import (
     binding_of,
     dotted_expr,
     import_module_stmt,
+    import_stmt,
     with_asname,
     without_alias,
 )
@@ -122,6 +123,8 @@ class _ModuleMover(MoveTransformer):
 
     def plan(self) -> None:
         for found in self.imports:
+            if self.left_alone(found, [self.new]):
+                continue
             if isinstance(found.node, cst.ImportFrom):
                 self._plan_from(found, found.node)
             else:
@@ -161,18 +164,81 @@ class _ModuleMover(MoveTransformer):
     def _plan_import(self, found: FoundImport, node: cst.Import) -> None:
         names = list(node.names)
         changed = False
+        keep: list[str] = []  # parent packages the file still reads through the old binding
         for index, alias in enumerate(names):
             dotted = alias.evaluated_name
             target = self.moved(dotted)
             if target is None:
                 continue
+            if alias.asname is None and not self._can_rebind(found, dotted, target):
+                self.stop = True
+                return
             changed = True
             names[index] = alias.with_changes(name=dotted_expr(target))
             self.verify_target(found, target, [])
             if alias.asname is not None:
                 continue
+            parent = self._still_read(found, dotted, target)
+            if parent is not None:
+                names[index] = alias.with_changes(name=dotted_expr(parent))
+                keep.append(target)
             for access in self.references(found, dotted):  # `old.A` -> `new.A`
                 if get_full_name_for_node(access.node) == dotted:
                     self.replace_node(access.node, dotted_expr(target))
         if changed:
             self.replace_import(found, node.with_changes(names=names))
+            for target in keep:
+                self.insert_after(found, import_stmt(target))
+
+    def _still_read(self, found: FoundImport, dotted: str, target: str) -> str | None:
+        """``import a.b`` binds ``a``: when the rewrite binds another name (``import c.b``) and
+        the file still reads ``a`` other than as ``a.b...`` with no other import binding it,
+        the package to keep importing (``a``'s part of the old path, ``import a``)."""
+        top, new_top = dotted.split(".")[0], target.split(".")[0]
+        if "." not in dotted or top == new_top:
+            return None
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return dotted.rpartition(".")[0]  # unsure: keep the parent bound
+        others = [
+            b
+            for b in stmt.scope.bindings.get(top, [])
+            if b.stmt is not stmt and not (b.module and self.moved(b.module))
+        ]
+        if others:
+            return None  # `import a` (or `import a.x`) elsewhere keeps `a` bound
+        for use in model.reads(stmt.scope, top):
+            if not (use.chain == dotted or use.chain.startswith(dotted + ".")):
+                return dotted.rpartition(".")[0]
+        return None
+
+    def _can_rebind(self, found: FoundImport, dotted: str, target: str) -> bool:
+        """Whether ``old.X`` can become ``new.X`` at every use: the new path's first name must
+        not be another thing (a local, a parameter, a class) where the use is. Otherwise the
+        file is left unchanged with a warning (``mock = unittest.mock.Mock()`` in a function
+        cannot become ``mock = mock.Mock()``)."""
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return True
+        top, new_top = dotted.split(".")[0], target.split(".")[0]
+        if top == new_top:
+            return True
+        for use in model.reads(stmt.scope, top):
+            if not (use.chain == dotted or use.chain.startswith(dotted + ".")):
+                continue
+            scope = model.scope_of_name(use.scope, new_top)
+            if scope is None:
+                continue
+            for binding in scope.bindings[new_top]:
+                if binding.kind == "import" and (
+                    binding.target == new_top
+                    or (binding.target is not None and self.moved(binding.target) == new_top)
+                ):
+                    continue
+                self.ctx.warn(
+                    f"`{use.chain}` cannot become `{target}{use.chain[len(dotted):]}`: `{new_top}` "
+                    f"is another name at line {binding.line}; this module is not moved in this file",
+                    use.line,
+                )
+                return False
+        return True

@@ -201,6 +201,8 @@ class _SymbolMover(MoveTransformer):
         later = []  # module bindings after name imports: they may reuse a name import's binding
         for found in self.imports:
             node = found.node
+            if self.left_alone(found, [self.new.module]):
+                continue
             if isinstance(node, cst.ImportFrom):
                 if found.module == old.module:
                     if isinstance(node.names, cst.ImportStar):
