@@ -13,6 +13,7 @@ as ``mention`` diagnostics (they are text, not code, so they are never rewritten
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ class FoundImport:
     module: str | None  # absolute module of a ``from`` import (None: unresolvable / ``import``)
 
 
+_TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
+
+
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + ".")
 
@@ -67,6 +71,9 @@ class MoveTransformer(cst.CSTTransformer):
     string_paths: tuple[tuple[str, str], ...] = ()
     #: Dotted paths whose remaining mentions in comments and strings are reported.
     mention_paths: tuple[str, ...] = ()
+    #: Names and dotted chains renamed in the code (``OrderedDict`` -> ``OrderedMapping``,
+    #: ``unittest.mock`` -> ``mock``), renamed in ``# type:`` comments too.
+    type_comment_renames: dict[str, str]
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__()
@@ -79,6 +86,7 @@ class MoveTransformer(cst.CSTTransformer):
         self._docstrings: set[int] = set()
         self.imports: list[FoundImport] = []
         self.stop = False  # a subclass sets this to leave the file unchanged
+        self.type_comment_renames = {}
         self._model: BindingModel | None | bool = False  # built on first use
         self._module_node: cst.Module | None = None
 
@@ -403,8 +411,17 @@ class MoveTransformer(cst.CSTTransformer):
         func = (get_full_name_for_node(call.func) or "").rsplit(".", 1)[-1]
         return func in _LOADERS
 
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self._mention(node, node.value, "comment")
+    def leave_Comment(self, original: cst.Comment, updated: cst.Comment) -> cst.Comment:
+        """A ``# type:`` comment is code to mypy: the names it reads follow the rename
+        (``type_comment_renames``); any other comment is only reported as a mention."""
+        if not self.stop and self.type_comment_renames and _TYPE_COMMENT.match(original.value):
+            value = original.value
+            for old, new in self.type_comment_renames.items():
+                value = re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, value)
+            if value != original.value:
+                return updated.with_changes(value=value)
+        self._mention(original, original.value, "comment")
+        return updated
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         self._mention(node, node.value, "string")

@@ -12,6 +12,7 @@ from typing import ClassVar
 import libcst as cst
 from pydantic import Field, field_validator
 
+from codemods.analysis.bindings import BindingModel
 from codemods.analysis.imports import (
     DOTTED_RE,
     import_from_module,
@@ -144,6 +145,8 @@ class RemoveImport(Step[RemoveImportOptions]):
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         found = _removable(module, self.options, ctx)
+        if found:
+            found = _without_type_comment_uses(module, found)
         if not found:
             return module
         is_package = ctx.path.name == "__init__.py"
@@ -182,3 +185,24 @@ def _removable(
                 if "*" in opts.names or alias.evaluated_name in opts.names
             ]
     return found
+
+
+def _without_type_comment_uses(
+    module: cst.Module, found: list[tuple[str, str | None, str | None]]
+) -> list[tuple[str, str | None, str | None]]:
+    """``found`` minus the imports whose name a ``# type:`` comment reads (mypy reads them;
+    LibCST's visitor does not), by the binding model."""
+    code = module.code
+    if "type:" not in code:
+        return found
+    try:
+        model = BindingModel.from_source(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    typed = {u.name for u in model.uses if u.where == "type_comment"}
+
+    def bound(item: tuple[str, str | None, str | None]) -> str:
+        dotted, name, asname = item
+        return asname or name or dotted.split(".")[0]
+
+    return [item for item in found if bound(item) not in typed]

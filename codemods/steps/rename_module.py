@@ -182,6 +182,7 @@ class _ModuleMover(MoveTransformer):
             if parent is not None:
                 names[index] = alias.with_changes(name=dotted_expr(parent))
                 keep.append(target)
+            self.type_comment_renames[dotted] = target
             for access in self.references(found, dotted):  # `old.A` -> `new.A`
                 if get_full_name_for_node(access.node) == dotted:
                     self.replace_node(access.node, dotted_expr(target))

@@ -305,6 +305,7 @@ class _SymbolMover(MoveTransformer):
             self.insert_after(found, import_from_stmt(new.module, new.name, new_as))
         if rename_to is not None:
             self._renamed_bindings[binding] = rename_to
+            self.type_comment_renames[binding] = rename_to
             for ref in refs:
                 self._rename_use(ref.node, binding, rename_to)
         self.verify_target(found, new.module, [new.name])
@@ -364,8 +365,14 @@ class _SymbolMover(MoveTransformer):
         if any(self._reused_at(a) for a in attributes):
             return
         node = found.node
-        if len(moved) + len(patched) == len(refs):
-            # only the moved name is used: point the binding at the new module
+        same_module_name = old.module.rsplit(".", 1)[-1] == new.module.rsplit(".", 1)[-1]
+        if len(moved) + len(patched) == len(refs) and not same_module_name:
+            # `from a import b; b.X`, X now in `c.d`: `b` must not become another module
+            # (`from c import d as b` misreads as the old one): import X itself instead
+            if self._plan_mixed(found, binding, moved, patched):
+                self.replace_import(found, without_alias(node, index))  # type: ignore[arg-type]
+        elif len(moved) + len(patched) == len(refs):
+            # only the moved name is used: point the binding at the module of the same name
             if isinstance(node, cst.Import):
                 names = list(node.names)
                 names[index] = alias.with_changes(name=dotted_expr(new.module))
@@ -400,7 +407,8 @@ class _SymbolMover(MoveTransformer):
 
     def _plan_mixed(
         self, found: FoundImport, binding: str, moved: list[Access], patched: list[Access]
-    ) -> None:
+    ) -> bool:
+        """Import the moved name itself for ``binding.A`` uses; False if it is taken."""
         old, new = self.old, self.new
         bound = {self._binds_new(r.node) for r in moved}
         if False in bound:
@@ -409,7 +417,8 @@ class _SymbolMover(MoveTransformer):
                 f"left unchanged (it is now `{new.dotted}`)",
                 self.line_of(moved[0].node),
             )
-        elif moved:
+            return False
+        if moved:
             if None in bound:
                 self.insert_after(found, import_from_stmt(new.module, new.name))
             for ref in moved:
@@ -423,6 +432,7 @@ class _SymbolMover(MoveTransformer):
             for ref in patched:
                 self.replace_node(ref.node, dotted_expr(new.module))
                 self._rename_setattr_string(ref.node)
+        return True
 
     def _setattr_call(self, node: cst.CSTNode) -> cst.Call | None:
         """The ``patch.object(node, "A")`` / ``monkeypatch.setattr(node, "A", ...)`` around
@@ -465,6 +475,7 @@ class _SymbolMover(MoveTransformer):
         patched = [r for r in refs if self._setattr_call(r.node) is not None]
         if not moved and not patched:
             return
+        self.type_comment_renames[old.dotted] = new.dotted
         for ref in moved:
             attribute = self._attr_of(ref.node)
             assert attribute is not None
