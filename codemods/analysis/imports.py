@@ -37,6 +37,48 @@ def import_from_module(
     return resolve_module(dots + (name or ""), file_module, is_package=is_package)
 
 
+def relative_spelling(
+    target: str, file_module: str | None, *, is_package: bool
+) -> tuple[int, str] | None:
+    """How a relative import in ``file_module`` names module ``target``: (dots, rest).
+
+    >>> relative_spelling("attr._pycompat", "attr._make", is_package=False)
+    (1, '_pycompat')
+    >>> relative_spelling("pkg.util", "pkg.sub.mod", is_package=False)
+    (2, 'util')
+    >>> relative_spelling("other.x", "pkg.mod", is_package=False) is None
+    True
+    """
+    if not file_module:
+        return None
+    package = file_module.split(".")
+    if not is_package:
+        package = package[:-1]
+    parts = target.split(".")
+    common = 0
+    while common < min(len(package), len(parts)) and package[common] == parts[common]:
+        common += 1
+    if common == 0:
+        return None  # another top-level package: only an absolute import reaches it
+    return len(package) - common + 1, ".".join(parts[common:])
+
+
+def from_module_changes(
+    node: cst.ImportFrom, target: str, file_module: str | None, *, is_package: bool
+) -> dict[str, object]:
+    """The ``module``/``relative`` changes that make ``node`` import from ``target``, relative
+    if ``node`` was relative (and ``target`` can be reached that way), absolute otherwise."""
+    if node.relative:
+        spelled = relative_spelling(target, file_module, is_package=is_package)
+        if spelled is not None:
+            dots, rest = spelled
+            return {
+                "relative": [cst.Dot()] * dots,
+                "module": dotted_expr(rest) if rest else None,
+            }
+    return {"module": dotted_expr(target), "relative": ()}
+
+
 ImportNode = cst.Import | cst.ImportFrom
 ImportLine = cst.SimpleStatementLine | cst.SimpleStatementSuite
 

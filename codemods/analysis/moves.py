@@ -32,6 +32,8 @@ from codemods.analysis.context import FileContext
 from codemods.analysis.imports import (
     ImportNode,
     binding_of,
+    from_module_changes,
+    import_from_stmt,
     import_from_module,
     iter_imports,
     mentions,
@@ -174,6 +176,22 @@ class MoveTransformer(cst.CSTTransformer):
         return True
 
     # -- helpers for ``plan`` ---------------------------------------------------------------------
+    def from_changes(self, node: cst.ImportFrom, target: str) -> dict[str, object]:
+        """Changes that point ``node`` at module ``target``: relative stays relative (with
+        the dots the file's own module needs), absolute stays absolute."""
+        return from_module_changes(node, target, self.ctx.module_name, is_package=self.is_package)
+
+    def from_stmt_like(
+        self, node: ImportNode, module: str, name: str, asname: str | None = None
+    ) -> cst.SimpleStatementLine:
+        """``from module import name [as asname]``, relative when ``node`` is."""
+        line = import_from_stmt(module, name, asname)
+        if isinstance(node, cst.ImportFrom) and node.relative:
+            small = line.body[0]
+            assert isinstance(small, cst.ImportFrom)
+            line = line.with_changes(body=[small.with_changes(**self.from_changes(node, module))])
+        return line
+
     def line_of(self, node: cst.CSTNode) -> int:
         return self._start(node)[0]
 

@@ -135,7 +135,7 @@ class _ModuleMover(MoveTransformer):
         if node.relative and target is not None and self.moved(self.ctx.module_name) is not None:
             return  # a relative import inside the moved package moves with it
         if target is not None:
-            self.replace_import(found, node.with_changes(module=dotted_expr(target), relative=()))
+            self.replace_import(found, node.with_changes(**self.from_changes(node, target)))
             names = [] if isinstance(node.names, cst.ImportStar) else node.names
             self.verify_target(found, target, [a.evaluated_name for a in names])
             return
@@ -152,8 +152,7 @@ class _ModuleMover(MoveTransformer):
                     alias.with_changes(name=cst.Name(last)), None if binding == last else binding
                 )
                 self.replace_import(
-                    found,
-                    node.with_changes(module=dotted_expr(parent), relative=(), names=[new_alias]),
+                    found, node.with_changes(**self.from_changes(node, parent), names=[new_alias])
                 )
             else:
                 self.replace_import(found, without_alias(node, index))

@@ -298,11 +298,11 @@ class _SymbolMover(MoveTransformer):
         elif len(names) == 1:
             self.replace_import(
                 found,
-                node.with_changes(module=dotted_expr(new.module), relative=(), names=[new_alias]),
+                node.with_changes(**self.from_changes(node, new.module), names=[new_alias]),
             )
         else:
             self.replace_import(found, without_alias(node, index))
-            self.insert_after(found, import_from_stmt(new.module, new.name, new_as))
+            self.insert_after(found, self.from_stmt_like(node, new.module, new.name, new_as))
         if rename_to is not None:
             self._renamed_bindings[binding] = rename_to
             self.type_comment_renames[binding] = rename_to
@@ -387,9 +387,7 @@ class _SymbolMover(MoveTransformer):
                     )
                     self.replace_import(
                         found,
-                        node.with_changes(
-                            module=dotted_expr(parent), relative=(), names=[new_alias]
-                        ),
+                        node.with_changes(**self.from_changes(node, parent), names=[new_alias]),
                     )
                 else:
                     self.replace_import(found, without_alias(node, index))
