@@ -83,6 +83,7 @@ class MoveTransformer(cst.CSTTransformer):
         self.is_package = ctx.path.name == "__init__.py"
         self._replace_small: dict[int, ImportNode | None] = {}
         self._insert: dict[int, list[cst.SimpleStatementLine]] = {}
+        self._inserted: dict[int, set[tuple[str, str, str]]] = {}
         self._nodes: dict[int, cst.CSTNode] = {}
         self._rewritten_strings: set[int] = set()
         self._docstrings: set[int] = set()
@@ -227,6 +228,11 @@ class MoveTransformer(cst.CSTTransformer):
         """Add a statement right after the import's line, in the same block (never hoisted)."""
         if self.already_imported(found, line.body[0]):  # type: ignore[arg-type]
             return
+        wanted = self._signatures(line.body[0], None)
+        added = self._inserted.setdefault(id(found.block), set())
+        if wanted and wanted <= added:
+            return  # an earlier insertion in this block already binds it
+        added |= wanted
         self._insert.setdefault(id(found.line), []).append(line)
 
     def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> None:

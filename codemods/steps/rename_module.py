@@ -129,6 +129,82 @@ class _ModuleMover(MoveTransformer):
                 self._plan_from(found, found.node)
             else:
                 self._plan_import(found, found.node)
+            if id(found.node) not in self._replace_small and not self.stop:
+                self._plan_parent_chains(found)
+
+    def _plan_parent_chains(self, found: FoundImport) -> None:
+        """``import pkg; pkg.old.A``, ``from pkg import sub; sub.old.A``, ``import a.b as ab;
+        ab.old.A``: the old module reached as an attribute of a parent package. The chain
+        is rewritten (``pkg.new.A``, importing ``pkg.new`` so the attribute exists)."""
+        node = found.node
+        names = [] if isinstance(node.names, cst.ImportStar) else node.names
+        for alias in names:
+            if isinstance(node, cst.Import):
+                spelled = binding_of(alias) if alias.asname else alias.evaluated_name
+                path = alias.evaluated_name
+            elif found.module is not None:
+                spelled = binding_of(alias)
+                path = f"{found.module}.{alias.evaluated_name}"
+            else:
+                continue
+            if not self.old.startswith(path + ".") or self.moved(path) is not None:
+                continue
+            old_chain = spelled + self.old[len(path) :]
+            if self.new.startswith(path + "."):
+                new_chain, needed = spelled + self.new[len(path) :], self.new
+            else:
+                new_chain, needed = self.new, self.new
+            attributes = []
+            for access in self.references(found, spelled):
+                attribute = self._chain_at(access.node, old_chain)
+                if attribute is not None:
+                    attributes.append(attribute)
+            if not attributes:
+                continue
+            if new_chain.split(".")[0] != spelled.split(".")[0] and not self._can_rebind(
+                found, old_chain, new_chain
+            ):
+                self.stop = True
+                return
+            for attribute in attributes:
+                self.replace_node(
+                    attribute,
+                    dotted_expr(new_chain).with_changes(lpar=attribute.lpar, rpar=attribute.rpar),
+                )
+            self.type_comment_renames[old_chain] = new_chain
+            if isinstance(node, cst.Import) and alias.asname is None or new_chain == self.new:
+                self.insert_after(found, import_stmt(needed))
+            if new_chain == self.new and not self._read_otherwise(found, spelled, old_chain):
+                index = list(names).index(alias)
+                self.replace_import(found, without_alias(node, index))
+                return
+
+    def _read_otherwise(self, found: FoundImport, spelled: str, chain: str) -> bool:
+        """Whether the file reads the binding of ``spelled`` other than as ``chain...``."""
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return True
+        top = spelled.split(".")[0]
+        return any(
+            not (u.chain == chain or u.chain.startswith(chain + "."))
+            for u in model.reads(stmt.scope, top)
+        )
+
+    def _chain_at(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
+        """The attribute around ``node`` spelled ``chain`` or starting with it (``pkg.old``
+        of ``pkg.old.A``), if any."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            name = get_full_name_for_node(current)
+            if name == chain and isinstance(current, cst.Attribute):
+                return current
+            if name is None or not chain.startswith(name + "."):
+                return None
+            parent = self.parent(current)
+            if not isinstance(parent, cst.Attribute) or parent.value is not current:
+                return None
+            current = parent
+        return None
 
     def _plan_from(self, found: FoundImport, node: cst.ImportFrom) -> None:
         target = self.moved(found.module)

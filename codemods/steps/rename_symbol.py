@@ -218,8 +218,11 @@ class _SymbolMover(MoveTransformer):
                             break
                 elif found.module is not None and not isinstance(node.names, cst.ImportStar):
                     for index, alias in enumerate(node.names):
-                        if f"{found.module}.{alias.evaluated_name}" == old.module:
+                        path = f"{found.module}.{alias.evaluated_name}"
+                        if path == old.module:
                             later.append((self._plan_module_binding, found, index, alias))
+                        elif old.module.startswith(path + "."):
+                            later.append((self._plan_chain, found, index, alias))
             else:
                 for index, alias in enumerate(node.names):
                     name = alias.evaluated_name
@@ -229,6 +232,8 @@ class _SymbolMover(MoveTransformer):
                         name == old.module or name.startswith(old.module + ".")
                     ):  # `import old` or `import old.sub`, used as `old.A`
                         later.append((self._plan_dotted, found, index, alias))  # type: ignore[arg-type]
+                    elif old.module.startswith(name + "."):  # `import pkg; pkg.mod.A`
+                        later.append((self._plan_chain, found, index, alias))
             if self.stop:
                 return
         for method, found, index, alias in later:
@@ -493,6 +498,64 @@ class _SymbolMover(MoveTransformer):
         else:
             self.insert_after(found, import_stmt(new.module))
         self.verify_target(found, new.module, [new.name])
+
+    def _plan_chain(self, found: FoundImport, index: int, alias: cst.ImportAlias) -> None:
+        """``import pkg; pkg.mod.A``, ``from a.b.c import d; d.e.f``, ``import a.b as ab;
+        ab.c.X``: the old module reached through a parent package bound here."""
+        old, new = self.old, self.new
+        node = found.node
+        if isinstance(node, cst.Import):
+            spelled = binding_of(alias) if alias.asname else alias.evaluated_name
+            path = alias.evaluated_name
+        else:
+            spelled, path = binding_of(alias), f"{found.module}.{alias.evaluated_name}"
+        old_chain = spelled + old.dotted[len(path) :]
+        uses = [
+            a
+            for r in self.references(found, spelled)
+            if (a := self._chain_attribute(r.node, old_chain)) is not None
+        ]
+        if not uses or any(self._reused_at(a) for a in uses):
+            return
+        if new.module == path or new.module.startswith(path + "."):
+            new_chain = spelled + new.dotted[len(path) :]
+            for attribute in uses:
+                self.replace_node(
+                    attribute,
+                    dotted_expr(new_chain).with_changes(lpar=attribute.lpar, rpar=attribute.rpar),
+                )
+            self.type_comment_renames[old_chain] = new_chain
+            if isinstance(node, cst.Import) and alias.asname is None:
+                self.insert_after(found, import_stmt(new.module))  # so `pkg.mod2` exists
+            return
+        if any(self._binds_new(a) is False for a in uses):
+            self.ctx.warn(
+                f"`{new.name}` already names something else here; `{old_chain}` left unchanged "
+                f"(it is now `{new.dotted}`)",
+                self.line_of(uses[0]),
+            )
+            return
+        self.insert_after(found, import_from_stmt(new.module, new.name))
+        for attribute in uses:
+            self.replace_node(
+                attribute, cst.Name(new.name, lpar=attribute.lpar, rpar=attribute.rpar)
+            )
+        self.type_comment_renames[old_chain] = new.name
+        self.verify_target(found, new.module, [new.name])
+
+    def _chain_attribute(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
+        current: cst.CSTNode | None = node
+        while current is not None:
+            name = get_full_name_for_node(current)
+            if name == chain and isinstance(current, cst.Attribute):
+                return current
+            if name is None or not chain.startswith(name + "."):
+                return None
+            parent = self.parent(current)
+            if not isinstance(parent, cst.Attribute) or parent.value is not current:
+                return None
+            current = parent
+        return None
 
     def _binds_new(self, node: cst.CSTNode) -> bool | None:
         """Whether the new name, where ``node`` is, is unbound (None), the moved symbol (True:
