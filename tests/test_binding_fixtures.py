@@ -57,3 +57,55 @@ def test_output_gains_no_pyflakes_problem(case_dir: Path) -> None:
 
 def _under(name: str, path: str) -> bool:
     return name == path or name.startswith(path + ".")
+
+
+CHAINS = [
+    [
+        ("rename_module", {"old": "pkg.util", "new": "pkg.utils"}),
+        ("rename_symbol", {"old": "pkg.utils.helper", "new": "pkg.utils.assist"}),
+    ],
+    [
+        ("rename_symbol", {"old": "a.old1.f", "new": "a.h.f"}),
+        ("rename_symbol", {"old": "a.old2.f", "new": "a.h.f"}),
+        ("remove_import", {"module": "a.h", "names": ["*"]}),
+    ],
+    [
+        ("rename_module", {"old": "unittest.mock", "new": "mock"}),
+        ("rename_kwarg", {"callables": ["mock.patch"], "old": "new", "new": "replacement"}),
+    ],
+]
+CHAIN_SOURCE = b'''import unittest.mock
+from pkg.util import helper
+from a.old1 import f
+from pkg import util
+
+print(f(), helper(), util.helper())
+
+from a.old2 import f
+
+print(f())
+
+
+class T(unittest.TestCase):
+    @unittest.mock.patch("os.sep", new="/")
+    def test_it(self):
+        pass
+'''
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=lambda c: "+".join(s for s, _ in c))
+def test_chains_same_with_and_without_precheck(
+    chain: list[tuple[str, dict[str, object]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later step that matches only what an earlier one wrote runs with the pre-check on
+    (the output equals the unfiltered one), and the chain's output passes pyflakes."""
+    steps = [s for step_id, options in chain for s in step_from_options(step_id, dict(options))]
+    filtered, _, problem = run_source(CHAIN_SOURCE, steps, "app/x.py")
+    assert problem is None
+    monkeypatch.setenv("CODEMOD_NO_PREFILTER", "1")
+    unfiltered, _, _ = run_source(CHAIN_SOURCE, steps, "app/x.py")
+    assert filtered == unfiltered
+    assert filtered != CHAIN_SOURCE
+    before, after = pyflakes_counts(CHAIN_SOURCE), pyflakes_counts(filtered)
+    assert before is not None and after is not None
+    assert not {k: n for k, n in (after - before).items() if k[0] in BROKEN}, filtered.decode()

@@ -261,9 +261,30 @@ class MoveTransformer(cst.CSTTransformer):
                 have = self._signatures(replacement, None)
             else:
                 have = self._signatures(other.node, other.module)
+                if index > position and not self._unread_between(found, other, wanted):
+                    continue  # a use sits between them: dropping `found` would unbind it
             if wanted <= have:
                 return True
         return self._bound_in_scope(found, wanted, position)
+
+    def _unread_between(
+        self, found: FoundImport, later: FoundImport, wanted: set[tuple[str, str, str]]
+    ) -> bool:
+        """Whether nothing reads the names of ``wanted`` between ``found`` and the later
+        import ``later`` that binds them again (then ``found`` may go)."""
+        model, stmt = self.model, self.stmt_of(found)
+        if model is None or stmt is None:
+            return False
+        start = (stmt.node.lineno, stmt.node.col_offset)
+        end_stmt = model.imports[self.imports.index(later)].node
+        end = (end_stmt.lineno, end_stmt.col_offset)
+        for _, _, name in wanted:
+            for use in model.reads(stmt.scope, name):
+                if use.deferred and use.scope is not stmt.scope:
+                    continue  # a function body runs later, after both imports
+                if start < (use.line, use.col) < end:
+                    return False
+        return True
 
     def _bound_in_scope(
         self, found: FoundImport, wanted: set[tuple[str, str, str]], position: int

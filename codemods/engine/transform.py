@@ -92,8 +92,9 @@ def transform_source(
         return Outcome(Status.SKIPPED, reason="binary file", detail="contains NUL bytes")
     if runnable is None:
         runnable = runnable_steps(steps, data, scan_relpath)
+    applicable = [(i, s) for i, s in enumerate(steps) if s.applies_to(scan_relpath)]
     with file_metadata():  # the steps share one file's metadata, dropped with the file
-        return _transform(data, runnable, ctx, generated_marker)
+        return _transform(data, runnable, ctx, generated_marker, applicable)
 
 
 def _transform(
@@ -101,6 +102,7 @@ def _transform(
     runnable: Sequence[tuple[int, CompiledStep]],
     ctx: FileContext,
     generated_marker: str | None,
+    applicable: Sequence[tuple[int, CompiledStep]],
 ) -> Outcome:
     if not runnable:
         return Outcome(Status.UNCHANGED)
@@ -110,6 +112,11 @@ def _transform(
     runnable = prechecked(runnable, data, ctx)
     if not runnable:
         return Outcome(Status.UNCHANGED)
+    # A later step the original bytes ruled out may match what an earlier step writes
+    # (`rename_module pkg.util -> pkg.utils`, then `rename_symbol pkg.utils.helper`): it stays,
+    # and runs only if an earlier step changed the module and it passes the check again.
+    passed = {index for index, _ in runnable}
+    runnable = [(index, s) for index, s in applicable if index >= runnable[0][0]]
     try:
         module = original = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
@@ -130,6 +137,8 @@ def _transform(
     for index, compiled in runnable:
         ctx.step_id = compiled.step.id
         try:
+            if index not in passed and latest is first:
+                continue  # ruled out by the original, and nothing has changed since
             if recheck and latest is not first and not latest.still_possible(index, compiled, ctx):
                 continue  # an earlier step's change took away what this one needed
             before = latest
