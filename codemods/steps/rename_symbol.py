@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import Access, ImportAssignment
+from libcst.metadata import Access, BuiltinAssignment, ImportAssignment
 from pydantic import Field, model_validator
 
 from codemods.analysis.imports import (
@@ -279,6 +279,18 @@ class _SymbolMover(MoveTransformer):
         refs = self.references(found, binding)
         if any(self._reused_at(r.node) for r in refs):
             return
+        if new.module == "builtins":  # `from typing import List` -> the builtin `list`
+            if any(self._binds_new(r.node) is False for r in refs):
+                self.ctx.warn(
+                    f"`{new.name}` names something else here; `{binding}` left unchanged",
+                    self.line_of(node),
+                )
+                return
+            for ref in refs:
+                self._rename_use(ref.node, binding, new.name)
+            self.type_comment_renames[binding] = new.name
+            self.replace_import(found, without_alias(node, index))
+            return
         rename_to: str | None = None
         if alias.asname is not None:
             new_as = None if binding == new.name else binding
@@ -422,7 +434,7 @@ class _SymbolMover(MoveTransformer):
             )
             return False
         if moved:
-            if None in bound:
+            if None in bound and new.module != "builtins":
                 self.insert_after(found, import_from_stmt(new.module, new.name))
             for ref in moved:
                 attribute = self._attr_of(ref.node)
@@ -478,6 +490,9 @@ class _SymbolMover(MoveTransformer):
         patched = [r for r in refs if self._setattr_call(r.node) is not None]
         if not moved and not patched:
             return
+        if new.module == "builtins":
+            self._plan_dotted_to_builtin(found, index, alias, refs, moved)
+            return
         self.type_comment_renames[old.dotted] = new.dotted
         for ref in moved:
             attribute = self._attr_of(ref.node)
@@ -498,6 +513,37 @@ class _SymbolMover(MoveTransformer):
         else:
             self.insert_after(found, import_stmt(new.module))
         self.verify_target(found, new.module, [new.name])
+
+    def _plan_dotted_to_builtin(
+        self,
+        found: FoundImport,
+        index: int,
+        alias: cst.ImportAlias,
+        refs: list[Access],
+        moved: list[Access],
+    ) -> None:
+        """``import typing; typing.List`` -> ``list`` (the import goes if nothing else reads it)."""
+        old, new = self.old, self.new
+        attributes = [a for r in moved if (a := self._attr_of(r.node)) is not None]
+        if any(self._binds_new(a) is False for a in attributes):
+            self.ctx.warn(
+                f"`{new.name}` names something else here; `{old.dotted}` left unchanged",
+                self.line_of(attributes[0]),
+            )
+            return
+        for attribute in attributes:
+            self.replace_node(
+                attribute, cst.Name(new.name, lpar=attribute.lpar, rpar=attribute.rpar)
+            )
+        self.type_comment_renames[old.dotted] = new.name
+        node = found.node
+        if (
+            alias.evaluated_name == old.module
+            and len(moved) == len(refs)
+            and not self._read_otherwise(found, old.module, old.dotted)
+        ):
+            assert isinstance(node, cst.Import)
+            self.replace_import(found, without_alias(node, index))
 
     def _plan_chain(self, found: FoundImport, index: int, alias: cst.ImportAlias) -> None:
         """``import pkg; pkg.mod.A``, ``from a.b.c import d; d.e.f``, ``import a.b as ab;
@@ -542,6 +588,24 @@ class _SymbolMover(MoveTransformer):
             )
         self.type_comment_renames[old_chain] = new.name
         self.verify_target(found, new.module, [new.name])
+        if not self._read_otherwise(found, spelled, old_chain):  # nothing else needs it
+            assert not isinstance(node.names, cst.ImportStar)
+            self.replace_import(found, without_alias(node, list(node.names).index(alias)))
+
+    def _read_otherwise(self, found: FoundImport, spelled: str, chain: str) -> bool:
+        """Whether the file reads the binding of ``spelled`` other than as ``chain...``
+        (code, strings, type comments, ``__all__``)."""
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return True
+        top = spelled.split(".")[0]
+        others = [b for b in stmt.scope.bindings.get(top, []) if b.stmt is not stmt]
+        if others and "." in spelled:
+            return True  # `import a.b` beside another `import a...`: keep it simple
+        return any(
+            not (u.chain == chain or u.chain.startswith(chain + "."))
+            for u in model.reads(stmt.scope, top)
+        )
 
     def _chain_attribute(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
         current: cst.CSTNode | None = node
@@ -565,7 +629,10 @@ class _SymbolMover(MoveTransformer):
         new = self.new
         if scope is None or new.name not in scope:
             return None
-        for assignment in scope[new.name]:
+        assignments = [a for a in scope[new.name] if not isinstance(a, BuiltinAssignment)]
+        if not assignments:
+            return None  # only the builtin of that name
+        for assignment in assignments:
             if not isinstance(assignment, ImportAssignment):
                 return False
             found = next((f for f in self.imports if f.node is assignment.node), None)
