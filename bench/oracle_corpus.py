@@ -7,7 +7,7 @@
 The packages are installed into a throwaway venv (``--venv``, default a fresh temp dir) with
 the pins below; the composed recipe of :data:`codemods.oracle.COMPOSED` runs over every file
 of the interpreter's stdlib and of those packages that could match it (the same needles the
-engine's pre-check uses), one step at a time, and pyflakes runs before and after. Printed:
+engine's pre-check uses), and pyflakes runs before and after. Printed:
 files, changed files per step, and every new undefined name / undefined local / redefinition
 of an unused import / unused import of an old path / file that stops compiling / second run
 that changes the file again. Exit status 1 if any was found. Run it under ``nice``.
@@ -74,12 +74,13 @@ def main() -> int:
     files = corpus(args.stdlib_only, venv)
     candidates = [(p, r) for p, r in files if any(n in p.read_bytes() for n in NEEDLES)]
     picked = candidates[:: args.every]
+    print(f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} to check",
+          flush=True)
     start, cpu = time.perf_counter(), time.process_time()
     report = run_corpus(picked, composed_steps())
     wall, used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} checked")
     print(report.summary())
-    for step, count in sorted(report.per_step.items(), key=lambda kv: int(kv[0].split(":")[0])):
+    for step, count in sorted(report.per_step.items()):
         print(f"  step {step}: {count} files changed")
     for finding in report.findings:
         print(f"  {finding}")

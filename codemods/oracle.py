@@ -18,8 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codemods.engine.results import Status
+from codemods.engine.transform import transform_source
 from codemods.recipe import CompiledStep
-from codemods.testing import run_source
+from codemods.steps import FileContext
+from codemods.testing import module_name_from_path, run_source
 
 #: pyflakes message classes the oracle counts (name -> short label).
 KINDS = {
@@ -127,22 +130,17 @@ def check_file(
 ) -> bytes | None:
     """Run ``steps`` over one file and record what the rewrite broke; the output if changed."""
     report.files += 1
-    out = data
-    for index, step in enumerate(steps):  # one at a time, to count each step's files
-        result, _messages, problem = run_source(out, [step], path)
-        if problem is not None:
-            if not any(w in problem for w in ("parse", "decode", "generated", "syntax")):
-                report.failed += 1
-                report.findings.append(Finding(path, f"failed: {problem}"))
-            return None
-        if result != out:
-            report.per_step[f"{index}:{step.step.id}"] += 1
-            out = result
+    ctx = FileContext(path=Path(path), relpath=path, module_name=module_name_from_path(path))
+    outcome = transform_source(data, steps, ctx, path)
+    if outcome.status is Status.FAILED:
+        report.failed += 1
+        report.findings.append(Finding(path, f"failed: {outcome.reason}: {outcome.detail}"))
+        return None
+    out = outcome.new if outcome.new is not None else data
     if out == data:
         return None
-    chained, _, problem = run_source(data, steps, path)
-    if problem is None and chained != out:
-        report.add(path, "chain differs from step by step", "")
+    for step_id in outcome.fired:
+        report.per_step[step_id] += 1
     report.changed += 1
     report.changed_paths.append(path)
     if compiles(data) and not compiles(out):
