@@ -7,7 +7,7 @@ unused) runs as one chain over real files: the interpreter's stdlib and the inst
 ``rich``, ``pydantic`` and ``hypothesis`` packages. For each changed file pyflakes runs before
 and after, and the oracle fails on a new undefined name or local, a new redefinition of an
 unused name, an unused import of an old path, a file that stops compiling, a second run that
-changes it again, or a chain whose output differs from the steps run one by one.
+changes it again.
 
 The default suite checks a small fixed sample; ``-m slow`` (CI) every 3rd candidate file of
 the whole corpus; ``bench/oracle_corpus.py`` everything, plus a pinned set of packages.
