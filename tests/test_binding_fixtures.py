@@ -109,3 +109,42 @@ def test_chains_same_with_and_without_precheck(
     before, after = pyflakes_counts(CHAIN_SOURCE), pyflakes_counts(filtered)
     assert before is not None and after is not None
     assert not {k: n for k, n in (after - before).items() if k[0] in BROKEN}, filtered.decode()
+
+
+def _ruff_isort_clean(tmp: Path, files: dict[str, bytes]) -> set[str]:
+    """Which of ``files`` ``ruff check --select I`` (default settings) finds nothing in."""
+    import json
+    import subprocess
+    import sys
+
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I",
+         "--output-format", "json", "--no-cache", "."],
+        cwd=tmp, capture_output=True, text=True, check=False,
+    )
+    flagged = {Path(item["filename"]).name for item in json.loads(result.stdout or "[]")}
+    return set(files) - flagged
+
+
+def test_isort_clean_files_stay_isort_clean(tmp_path: Path) -> None:
+    """A file that ``ruff check --select I`` passed still passes after the rewrite."""
+    befores: dict[str, bytes] = {}
+    afters: dict[str, bytes] = {}
+    for case_dir in _cases():
+        case = load_case_dir(case_dir)
+        if case.before is None or case_dir.parent.name == "rename_kwarg":
+            continue
+        name = f"{case_dir.parent.name}__{case_dir.name}.py"
+        out, _, problem = run_source(
+            case.before, step_from_options(case_dir.parent.name, case.options), case.path
+        )
+        assert problem is None
+        befores[name], afters[name] = case.before, out
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    clean = _ruff_isort_clean(tmp_path / "before", befores)
+    assert len(clean) > 30  # the check checks something
+    still = _ruff_isort_clean(tmp_path / "after", {n: afters[n] for n in clean})
+    assert clean == still, f"no longer isort-clean: {sorted(clean - still)}"

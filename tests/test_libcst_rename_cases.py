@@ -39,6 +39,8 @@ DIFFERS = {
     "test_import_parent_module_asname": "`import a.b as alias; alias.c(alias.c.d)` -> ours "
     "`from z import c; c(c.d)` (the moved name itself), LibCST `import z; z.c(z.c.d)`",
     "test_push_down_toplevel_names_with_asname": KEEPS_ALIAS + " (`import quux.foo as bar`)",
+    "test_other_unused_imports_untouched": "the sorted block stays sorted (`import b` / "
+    "`import c`, as isort and ruff's `I` want); LibCST leaves `import c` where `import a` was",
 }
 
 CASES = load_cases()

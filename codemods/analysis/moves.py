@@ -29,6 +29,7 @@ from libcst.metadata import (
 
 from codemods.analysis.bindings import BindingModel, ImportStmt
 from codemods.analysis.context import FileContext
+from codemods.analysis.import_order import resort_imports
 from codemods.analysis.imports import (
     ImportNode,
     binding_of,
@@ -340,6 +341,25 @@ class MoveTransformer(cst.CSTTransformer):
                 )
 
     # -- applying ------------------------------------------------------------------------------
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        """A leading import block that was in isort's order stays in it (see import_order)."""
+        if self.stop or not (self._replace_small or self._insert):
+            return updated
+        return resort_imports(original, updated, self._first_party)
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if self.stop or not (self._replace_small or self._insert) or original is updated:
+            return updated
+        return resort_imports(original, updated, self._first_party)
+
+    def _first_party(self, top: str) -> bool:
+        project = self.ctx.project
+        if project is None:
+            return False
+        return project.module_file(top) is not None or project.package_dir(top) is not None
+
     def leave_Import(
         self, original: cst.Import, updated: cst.Import
     ) -> cst.BaseSmallStatement | cst.RemovalSentinel:

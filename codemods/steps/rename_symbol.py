@@ -119,8 +119,8 @@ class RenameSymbol(Step[RenameSymbolOptions]):
             ),
             after=(
                 "from unittest.mock import patch\n\n"
-                "from app.core.registry import get_registry\n"
-                "from app.agents.registry import AgentRegistry\n\n\n"
+                "from app.agents.registry import AgentRegistry\n"
+                "from app.core.registry import get_registry\n\n\n"
                 '@patch("app.agents.registry.AgentRegistry.register")\n'
                 "def test_register(register):\n"
                 "    assert isinstance(get_registry(), AgentRegistry)\n"
