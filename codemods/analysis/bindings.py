@@ -197,6 +197,18 @@ class BindingModel:
                 out.append(use)
         return out
 
+    def binding_seen(
+        self, scope: Scope, name: str, line: int, col: int, deferred: bool
+    ) -> Binding | None:
+        """The binding of ``name`` in ``scope`` that a read at (line, col) sees: the one
+        before it in source order, or, for a read in a function body (``deferred``: it runs
+        after the module's statements), the last one."""
+        bindings = sorted(scope.bindings.get(name, []), key=lambda b: (b.line, b.col))
+        if deferred:
+            return bindings[-1] if bindings else None
+        before = [b for b in bindings if (b.line, b.col) <= (line, col)]
+        return before[-1] if before else None
+
     def binds(self, scope: Scope, name: str) -> bool:
         """Whether ``name`` read in ``scope`` refers to anything but a builtin."""
         return self.scope_of_name(scope, name) is not None
@@ -332,6 +344,7 @@ class _Builder:
 
     def __init__(self, model: BindingModel) -> None:
         self.m = model
+        self._statement: ast.stmt | None = None
 
     # scopes --------------------------------------------------------------------------------
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
@@ -339,7 +352,17 @@ class _Builder:
         self.m.scopes.append(scope)
         return scope
 
-    def bind(self, scope: Scope, name: str, kind: str, node: ast.AST, **extra: object) -> Binding:
+    def bind(
+        self,
+        scope: Scope,
+        name: str,
+        kind: str,
+        node: ast.AST,
+        at: ast.AST | None = None,
+        **extra: object,
+    ) -> Binding:
+        """Bind ``name``; ``at`` is the statement whose end the binding takes effect at
+        (``class C(C)`` reads the old ``C`` first; ``x = x + 1`` too)."""
         target_scope = scope
         if name in scope.globals:
             target_scope = self.m.module_scope
@@ -348,12 +371,19 @@ class _Builder:
             while parent is not None and (name not in parent.bindings or parent.kind == "class"):
                 parent = parent.parent
             target_scope = parent or scope
+        if at is None and kind == "assign":
+            at = self._statement
+        where = (
+            (getattr(at, "end_lineno", 0) or 0, getattr(at, "end_col_offset", 0) or 0)
+            if at is not None
+            else (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        )
         binding = Binding(
             name,
             target_scope,
             kind,
-            getattr(node, "lineno", 0),
-            getattr(node, "col_offset", 0),
+            where[0],
+            where[1],
             **extra,  # type: ignore[arg-type]
         )
         target_scope.bindings.setdefault(name, []).append(binding)
@@ -410,6 +440,7 @@ class _Builder:
             self.m._alt.pop()
 
     def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self._statement = node if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.import_(node, scope)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -420,7 +451,7 @@ class _Builder:
                 self.annotation(node.returns, scope)
             if node.type_comment:
                 self.type_comment(node.type_comment, node, scope)
-            self.bind(scope, node.name, "def", node)
+            self.bind(scope, node.name, "def", node, at=node)
             self.m._pending.append((node, scope))
         elif isinstance(node, ast.ClassDef):
             for deco in node.decorator_list:
@@ -432,7 +463,7 @@ class _Builder:
             inner = self.new_scope("class", node, scope)
             self._declarations(node.body, inner)
             self.block(node.body, inner)
-            self.bind(scope, node.name, "class", node)
+            self.bind(scope, node.name, "class", node, at=node)
         elif isinstance(node, ast.Try | getattr(ast, "TryStar", ast.Try)):
             if any(_catches_import_error(h) for h in node.handlers):
                 branches = [node.body, *[h.body for h in node.handlers]]

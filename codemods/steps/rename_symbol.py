@@ -9,7 +9,13 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import Access, BuiltinAssignment, ImportAssignment
+from libcst.metadata import (
+    Access,
+    BuiltinAssignment,
+    FunctionScope,
+    GlobalScope,
+    ImportAssignment,
+)
 from pydantic import Field, model_validator
 
 from codemods.analysis.imports import (
@@ -323,9 +329,41 @@ class _SymbolMover(MoveTransformer):
         if rename_to is not None:
             self._renamed_bindings[binding] = rename_to
             self.type_comment_renames[binding] = rename_to
-            for ref in refs:
+            for ref in self._seeing(found, binding, refs):
                 self._rename_use(ref.node, binding, rename_to)
         self.verify_target(found, new.module, [new.name])
+
+    def _seeing(self, found: FoundImport, binding: str, refs: list[Access]) -> list[Access]:
+        """The reads in ``refs`` that see this import, not a later rebinding of the name
+        (``class OrderedDict(OrderedDict)``: the base reads the import, ``OrderedDict()`` in
+        a function the class): by the binding model, in source order."""
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None or len(stmt.scope.bindings.get(binding, [])) < 2:
+            return refs
+        ours = {
+            id(b)
+            for b in stmt.scope.bindings[binding]
+            if b.kind == "import" and b.target == self.old.dotted
+        }
+        out = []
+        for ref in refs:
+            if isinstance(ref.node, cst.SimpleString):
+                out.append(ref)  # an annotation string: read when evaluated, keep the rename
+                continue
+            line, col = self._start(ref.node)
+            seen = model.binding_seen(stmt.scope, binding, line, col, self._deferred(ref.node))
+            if seen is None or id(seen) in ours:
+                out.append(ref)
+        return out
+
+    def _deferred(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` sits in a function or lambda body (it runs later)."""
+        scope = self.scope_of(node)
+        while scope is not None and not isinstance(scope, GlobalScope):
+            if isinstance(scope, FunctionScope):
+                return True
+            scope = scope.parent
+        return False
 
     def _rename_use(self, node: cst.CSTNode, old: str, new: str) -> None:
         if isinstance(node, cst.Name):
