@@ -47,10 +47,11 @@ def site_packages(venv: Path) -> Path:
     return Path(out.stdout.strip())
 
 
-def corpus(stdlib_only: bool, venv: Path) -> list[tuple[Path, str]]:
+def corpus(stdlib_only: bool, venv: Path, stdlib_too: bool = True) -> list[tuple[Path, str]]:
     roots: list[tuple[Path, Path]] = []
     stdlib = Path(sysconfig.get_paths()["stdlib"])
-    roots.append((stdlib, stdlib))
+    if stdlib_too:
+        roots.append((stdlib, stdlib))
     if not stdlib_only:
         site = site_packages(venv)
         roots += [(site / name, site) for name in PACKAGES if (site / name).is_dir()]
@@ -68,10 +69,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=int, default=1, help="every Nth candidate file")
     parser.add_argument("--stdlib-only", action="store_true")
+    parser.add_argument("--packages-only", action="store_true")
     parser.add_argument("--venv", type=Path, default=None, help="reuse this venv")
     args = parser.parse_args()
     venv = args.venv or Path(tempfile.mkdtemp(prefix="codemod-oracle-")) / "venv"
-    files = corpus(args.stdlib_only, venv)
+    files = corpus(args.stdlib_only, venv, stdlib_too=not args.packages_only)
     candidates = [(p, r) for p, r in files if any(n in p.read_bytes() for n in NEEDLES)]
     picked = candidates[:: args.every]
     print(f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} to check",
