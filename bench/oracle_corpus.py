@@ -30,8 +30,17 @@ from codemods.oracle import composed_steps, run_corpus  # noqa: E402
 
 PINS = ["attrs==24.2.0", "httpx==0.27.2", "requests==2.32.3", "rich==13.9.4", "click==8.1.7"]
 PACKAGES = ["attr", "attrs", "httpx", "httpcore", "requests", "urllib3", "rich", "click", "pip"]
-NEEDLES = (b"OrderedDict", b"wraps", b"mock", b"getopt", b"warn", b"subprocess", b"typing",
-           b"import os", b"import sys")
+NEEDLES = (
+    b"OrderedDict",
+    b"wraps",
+    b"mock",
+    b"getopt",
+    b"warn",
+    b"subprocess",
+    b"typing",
+    b"import os",
+    b"import sys",
+)
 _SKIP = {"site-packages", "dist-packages", "__pycache__"}
 
 
@@ -42,7 +51,9 @@ def site_packages(venv: Path) -> Path:
         subprocess.run([str(python), "-m", "pip", "install", "-q", *PINS], check=True)
     out = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return Path(out.stdout.strip())
 
@@ -76,8 +87,10 @@ def main() -> int:
     files = corpus(args.stdlib_only, venv, stdlib_too=not args.packages_only)
     candidates = [(p, r) for p, r in files if any(n in p.read_bytes() for n in NEEDLES)]
     picked = candidates[:: args.every]
-    print(f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} to check",
-          flush=True)
+    print(
+        f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} to check",
+        flush=True,
+    )
     start, cpu = time.perf_counter(), time.process_time()
     report = run_corpus(picked, composed_steps())
     wall, used = time.perf_counter() - start, time.process_time() - cpu

@@ -95,7 +95,7 @@ def _norm(text: str) -> str:
 
 
 def _attempts(case: RenameCase) -> list[tuple[str, dict[str, object]]]:
-    options = {"old": case.old, "new": case.new}
+    options: dict[str, object] = {"old": case.old, "new": case.new}
     last = case.old.rsplit(".", 1)[-1]
     symbol_first = "." in case.old and (last[:1].isupper() or last.islower())
     order = ["rename_symbol", "rename_module"] if symbol_first else ["rename_module"]

@@ -36,8 +36,14 @@ KINDS = {
 #: The composed recipe of issue 19: steps that fire widely over the stdlib and real packages.
 COMPOSED: list[tuple[str, dict[str, object]]] = [
     ("rename_kwarg", {"callables": ["warnings.warn"], "old": "stacklevel", "new": "stack_level"}),
-    ("rename_kwarg", {"callables": ["subprocess.run", "subprocess.check_output"],
-                      "old": "check", "new": "check_"}),
+    (
+        "rename_kwarg",
+        {
+            "callables": ["subprocess.run", "subprocess.check_output"],
+            "old": "check",
+            "new": "check_",
+        },
+    ),
     ("rename_symbol", {"old": "collections.OrderedDict", "new": "collections.OrderedMapping"}),
     ("rename_symbol", {"old": "functools.wraps", "new": "functools.wrap_function"}),
     ("rename_module", {"old": "unittest.mock", "new": "mock"}),

@@ -74,7 +74,7 @@ CHAINS = [
         ("rename_kwarg", {"callables": ["mock.patch"], "old": "new", "new": "replacement"}),
     ],
 ]
-CHAIN_SOURCE = b'''import unittest.mock
+CHAIN_SOURCE = b"""import unittest.mock
 from pkg.util import helper
 from a.old1 import f
 from pkg import util
@@ -90,7 +90,7 @@ class T(unittest.TestCase):
     @unittest.mock.patch("os.sep", new="/")
     def test_it(self):
         pass
-'''
+"""
 
 
 @pytest.mark.parametrize("chain", CHAINS, ids=lambda c: "+".join(s for s, _ in c))
@@ -120,9 +120,23 @@ def _ruff_isort_clean(tmp: Path, files: dict[str, bytes]) -> set[str]:
     for name, data in files.items():
         (tmp / name).write_bytes(data)
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I",
-         "--output-format", "json", "--no-cache", "."],
-        cwd=tmp, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "I",
+            "--output-format",
+            "json",
+            "--no-cache",
+            ".",
+        ],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     flagged = {Path(item["filename"]).name for item in json.loads(result.stdout or "[]")}
     return set(files) - flagged

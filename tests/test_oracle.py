@@ -27,8 +27,17 @@ from tests.conftest import SAFETY_REPORT
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 PACKAGES = ("rich", "pydantic", "hypothesis")
-NEEDLES = (b"OrderedDict", b"wraps", b"unittest.mock", b"getopt", b"warn(", b"subprocess",
-           b"typing", b"import os", b"import sys")
+NEEDLES = (
+    b"OrderedDict",
+    b"wraps",
+    b"unittest.mock",
+    b"getopt",
+    b"warn(",
+    b"subprocess",
+    b"typing",
+    b"import os",
+    b"import sys",
+)
 #: Files that once broke (kept in the fast sample whatever the sampling picks).
 KNOWN = ("distutils/tests/test_spawn.py", "test/test_call.py", "unittest/test/testmock/support.py")
 

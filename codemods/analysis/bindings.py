@@ -113,7 +113,11 @@ class BindingModel:
     """The bindings and uses of one module (see the module docstring)."""
 
     def __init__(
-        self, tree: ast.Module, module_name: str | None = None, *, is_package: bool = False,
+        self,
+        tree: ast.Module,
+        module_name: str | None = None,
+        *,
+        is_package: bool = False,
         source: str | None = None,
     ) -> None:
         self.module_name = module_name
@@ -440,7 +444,9 @@ class _Builder:
             self.m._alt.pop()
 
     def stmt(self, node: ast.stmt, scope: Scope) -> None:
-        self._statement = node if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
+        self._statement = (
+            node if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
+        )
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.import_(node, scope)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -496,9 +502,8 @@ class _Builder:
                 self.target(target, scope)
             if node.type_comment:
                 self.type_comment(node.type_comment, node, scope)
-            if (
-                scope is self.m.module_scope
-                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            if scope is self.m.module_scope and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
             ):
                 self.dunder_all(node.value, scope)
         elif isinstance(node, ast.AugAssign):
@@ -554,7 +559,8 @@ class _Builder:
         elif isinstance(node, ast.Global | ast.Nonlocal):
             pass
         elif getattr(ast, "TypeAlias", None) is not None and isinstance(
-            node, ast.TypeAlias  # type: ignore[attr-defined]
+            node,
+            ast.TypeAlias,  # type: ignore[attr-defined]
         ):
             self.bind(scope, node.name.id, "assign", node)
             self.expr(node.value, scope)
@@ -574,13 +580,20 @@ class _Builder:
         stmt = ImportStmt(node, len(m.imports), scope, module, alternative=m._alt[-1])
         m.imports.append(stmt)
         for alias in node.names:
+            target: str | None
             if isinstance(node, ast.Import):
                 if alias.asname:
                     name, target = alias.asname, alias.name
                 else:
                     name = target = alias.name.split(".")[0]
                 binding = self.bind(
-                    scope, name, "import", node, target=target, module=alias.name, stmt=stmt,
+                    scope,
+                    name,
+                    "import",
+                    node,
+                    target=target,
+                    module=alias.name,
+                    stmt=stmt,
                     alias=alias,
                 )
             elif alias.name == "*":
@@ -590,7 +603,13 @@ class _Builder:
                 name = alias.asname or alias.name
                 target = f"{module}.{alias.name}" if module is not None else None
                 binding = self.bind(
-                    scope, name, "import", node, target=target, module=module, stmt=stmt,
+                    scope,
+                    name,
+                    "import",
+                    node,
+                    target=target,
+                    module=module,
+                    stmt=stmt,
                     alias=alias,
                 )
             stmt.bindings.append(binding)
@@ -657,7 +676,9 @@ class _Builder:
     def dunder_all(self, value: ast.expr, scope: Scope) -> None:
         for elt in getattr(value, "elts", []):
             if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                self.m.uses.append(Use(elt.value, scope, elt.lineno, elt.col_offset, elt.value, "all"))
+                self.m.uses.append(
+                    Use(elt.value, scope, elt.lineno, elt.col_offset, elt.value, "all")
+                )
 
     # expressions ----------------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, in_annotation: bool = False) -> None:
@@ -683,9 +704,9 @@ class _Builder:
                 continue
             if isinstance(child, ast.Lambda):
                 self.arguments_outer(child.args, scope)
-                inner = self.new_scope("lambda", child, scope)
-                self.arguments_inner(child.args, inner)
-                self.expr(child.body, inner)
+                lambda_scope = self.new_scope("lambda", child, scope)
+                self.arguments_inner(child.args, lambda_scope)
+                self.expr(child.body, lambda_scope)
                 continue
             if isinstance(child, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
                 self.comprehension(child, scope)
@@ -701,11 +722,7 @@ class _Builder:
                 first = child.args[0] if child.args else None
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     self.string_expr(first.value, first, scope)
-            if (
-                in_annotation
-                and isinstance(child, ast.Constant)
-                and isinstance(child.value, str)
-            ):
+            if in_annotation and isinstance(child, ast.Constant) and isinstance(child.value, str):
                 self.string_expr(child.value, child, scope)
                 continue
             if isinstance(child, ast.Subscript) and not in_annotation:

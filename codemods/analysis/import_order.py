@@ -70,7 +70,7 @@ def _key(stmt: cst.BaseStatement, first_party: Callable[[str], bool]) -> Key:
     if isinstance(node, cst.Import):
         name = get_full_name_for_node(node.names[0].name) or ""
         return (_section(name, first_party), 0, 0, name.lower(), _alias_key(node))
-    name = get_full_name_for_node(node.module) if node.module is not None else ""
+    name = (get_full_name_for_node(node.module) or "") if node.module is not None else ""
     if node.relative:
         return (LOCAL, 1, -len(node.relative), (name or "").lower(), _alias_key(node))
     return (_section(name or "", first_party), 1, 0, (name or "").lower(), _alias_key(node))
@@ -93,6 +93,10 @@ def _section(module: str, first_party: Callable[[str], bool]) -> int:
     return FIRST if first_party(top) else THIRD
 
 
+def _code(stmt: cst.BaseStatement) -> str:
+    return cst.Module(body=[stmt]).code  # type: ignore[list-item]
+
+
 def _clean(stmts: Sequence[cst.BaseStatement]) -> bool:
     """No comments anywhere in the block's lines, and no ``;`` or trailing comment."""
     for index, stmt in enumerate(stmts):
@@ -101,7 +105,7 @@ def _clean(stmts: Sequence[cst.BaseStatement]) -> bool:
             return False
         if index and len(stmt.leading_lines) > 1:
             return False
-        if stmt.trailing_whitespace.comment is not None or "#" in cst.Module([stmt]).code:
+        if stmt.trailing_whitespace.comment is not None or "#" in _code(stmt):
             return False
     return True
 
@@ -119,15 +123,14 @@ def _sorted_layout(stmts: Sequence[cst.BaseStatement], keys: list[Key]) -> bool:
     return True
 
 
-def resort_imports(
-    original: BlockT, updated: BlockT, first_party: Callable[[str], bool]
-) -> BlockT:
+def resort_imports(original: BlockT, updated: BlockT, first_party: Callable[[str], bool]) -> BlockT:
     """``updated`` (a module or an indented block) with its leading import block in isort's
     order, if ``original``'s was."""
     before = _block(original.body)
-    after = _block(updated.body)
-    if before is None or after is None:
+    found = _block(updated.body)
+    if before is None or found is None:
         return updated
+    after: tuple[int, int] = found
     old = list(original.body[before[0] : before[1]])
     new = list(updated.body[after[0] : after[1]])
     if not _clean(old) or not _clean(new):
@@ -151,7 +154,7 @@ def resort_imports(
             lines = ()
         result.append(stmt.with_changes(leading_lines=lines))
         previous = key
-    if [cst.Module([s]).code for s in result] == [cst.Module([s]).code for s in new]:
+    if [_code(s) for s in result] == [_code(s) for s in new]:
         return updated
     body = [*updated.body[: after[0]], *result, *updated.body[after[1] :]]
-    return updated.with_changes(body=body)
+    return updated.with_changes(body=body)  # type: ignore[no-any-return]

@@ -34,8 +34,8 @@ from codemods.analysis.imports import (
     ImportNode,
     binding_of,
     from_module_changes,
-    import_from_stmt,
     import_from_module,
+    import_from_stmt,
     iter_imports,
     mentions,
     rewrite_path_string,
@@ -91,7 +91,7 @@ class MoveTransformer(cst.CSTTransformer):
         self.imports: list[FoundImport] = []
         self.stop = False  # a subclass sets this to leave the file unchanged
         self.type_comment_renames = {}
-        self._model: BindingModel | None | bool = False  # built on first use
+        self._model: BindingModel | bool | None = False  # built on first use
         self._module_node: cst.Module | None = None
 
     # -- planning ------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ class MoveTransformer(cst.CSTTransformer):
                 return None
             if len(model.imports) == len(self.imports):
                 self._model = model
-        return self._model or None
+        return self._model if isinstance(self._model, BindingModel) else None
 
     def stmt_of(self, found: FoundImport) -> ImportStmt | None:
         """The model's view of import ``found`` (same source order in both trees)."""

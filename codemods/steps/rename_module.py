@@ -172,7 +172,7 @@ class _ModuleMover(MoveTransformer):
                     dotted_expr(new_chain).with_changes(lpar=attribute.lpar, rpar=attribute.rpar),
                 )
             self.type_comment_renames[old_chain] = new_chain
-            if isinstance(node, cst.Import) and alias.asname is None or new_chain == self.new:
+            if (isinstance(node, cst.Import) and alias.asname is None) or new_chain == self.new:
                 self.insert_after(found, import_stmt(needed))
             if new_chain == self.new and not self._read_otherwise(found, spelled, old_chain):
                 index = list(names).index(alias)
@@ -312,7 +312,7 @@ class _ModuleMover(MoveTransformer):
                 ):
                     continue
                 self.ctx.warn(
-                    f"`{use.chain}` cannot become `{target}{use.chain[len(dotted):]}`: `{new_top}` "
+                    f"`{use.chain}` cannot become `{target}{use.chain[len(dotted) :]}`: `{new_top}` "
                     f"is another name at line {binding.line}; this module is not moved in this file",
                     use.line,
                 )
