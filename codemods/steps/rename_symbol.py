@@ -176,7 +176,8 @@ class RenameSymbol(Step[RenameSymbolOptions]):
         if old.attr is not None:
             return [[old.name, old.attr]]
         last = old.module.rsplit(".", 1)[-1]
-        return [[last, old.name], ["from .", old.name]]
+        own = [[f"class {old.name}"], [f"def {old.name}"], [f"{old.name} ="], [f"{old.name}:"]]
+        return [[last, old.name], ["from .", old.name], *own]  # `own`: its defining module
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         old, new = parse_symbol(self.options.old), parse_symbol(self.options.new)
@@ -246,8 +247,38 @@ class _SymbolMover(MoveTransformer):
             method(found, index, alias)
             if self.stop:
                 return
+        if self.ctx.module_name == old.module and self.new.module == old.module:
+            self._plan_own_definition()
         if self._renamed_bindings:
             self._plan_dunder_all()
+
+    def _plan_own_definition(self) -> None:
+        """In the module that defines it (``pkg/mod.py`` for ``pkg.mod.Old``), a renamed
+        name is renamed at its definition (``class``, ``def``, assignment) and every read."""
+        old, new = self.old, self.new
+        if old.name == new.name:
+            return
+        scope = self.scope_of(self._module)
+        if scope is None:
+            return
+        defined = [a for a in scope.assignments[old.name] if not isinstance(a, ImportAssignment)]
+        if not defined:
+            return
+        if new.name in scope.assignments:
+            self.ctx.warn(
+                f"`{new.name}` is already defined here; `{old.name}` not renamed in its module",
+                self.line_of(defined[0].node),
+            )
+            return
+        for assignment in defined:
+            node = assignment.node
+            target = node.name if isinstance(node, cst.ClassDef | cst.FunctionDef) else node
+            if isinstance(target, cst.Name):
+                self.replace_node(target, target.with_changes(value=new.name))
+            for ref in assignment.references:
+                self._rename_use(ref.node, old.name, new.name)
+        self._renamed_bindings[old.name] = new.name
+        self.type_comment_renames[old.name] = new.name
 
     _renamed_bindings: dict[str, str]
 
