@@ -21,8 +21,7 @@ from pathlib import Path
 from codemods.engine.results import Status
 from codemods.engine.transform import transform_source
 from codemods.recipe import CompiledStep
-from codemods.steps import FileContext
-from codemods.testing import module_name_from_path, run_source
+from codemods.testing import case_context, run_source
 
 #: pyflakes message classes the oracle counts (name -> short label).
 KINDS = {
@@ -136,7 +135,7 @@ def check_file(
 ) -> bytes | None:
     """Run ``steps`` over one file and record what the rewrite broke; the output if changed."""
     report.files += 1
-    ctx = FileContext(path=Path(path), relpath=path, module_name=module_name_from_path(path))
+    ctx = case_context(path)
     outcome = transform_source(data, steps, ctx, path)
     if outcome.status is Status.FAILED:
         report.failed += 1

@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Access,
+    Assignment,
     BuiltinAssignment,
     FunctionScope,
     GlobalScope,
@@ -261,7 +262,11 @@ class _SymbolMover(MoveTransformer):
         scope = self.scope_of(self._module)
         if scope is None:
             return
-        defined = [a for a in scope.assignments[old.name] if not isinstance(a, ImportAssignment)]
+        defined = [
+            a
+            for a in scope.assignments[old.name]
+            if isinstance(a, Assignment) and not isinstance(a, ImportAssignment)
+        ]
         if not defined:
             return
         if new.name in scope.assignments:
