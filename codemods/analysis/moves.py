@@ -61,6 +61,31 @@ class FoundImport:
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
 
 
+def _no_blank_after_removed_imports(
+    original: cst.IndentedBlock, updated: cst.IndentedBlock
+) -> cst.IndentedBlock:
+    """A block whose leading imports all went starts with its code, not with the blank line
+    that used to separate the imports from it."""
+    first = original.body[0] if original.body else None
+    now = updated.body[0] if updated.body else None
+    if (
+        not isinstance(first, cst.SimpleStatementLine)
+        or not isinstance(first.body[0], cst.Import | cst.ImportFrom)
+        or not isinstance(now, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+        or (
+            isinstance(now, cst.SimpleStatementLine)
+            and isinstance(now.body[0], cst.Import | cst.ImportFrom)
+        )
+    ):
+        return updated
+    lines = list(now.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    if len(lines) == len(now.leading_lines):
+        return updated
+    return updated.with_changes(body=[now.with_changes(leading_lines=lines), *updated.body[1:]])
+
+
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + ".")
 
@@ -352,6 +377,7 @@ class MoveTransformer(cst.CSTTransformer):
     ) -> cst.IndentedBlock:
         if self.stop or not (self._replace_small or self._insert) or original is updated:
             return updated
+        updated = _no_blank_after_removed_imports(original, updated)
         return resort_imports(original, updated, self._first_party)
 
     def _first_party(self, top: str) -> bool:
