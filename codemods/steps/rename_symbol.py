@@ -270,11 +270,7 @@ class _SymbolMover(MoveTransformer):
         if not defined:
             return
         if new.name in scope.assignments:
-            self.ctx.warn(
-                f"`{new.name}` is already defined here; `{old.name}` not renamed in its module",
-                self.line_of(defined[0].node),
-            )
-            return
+            return  # the module already has the new name (renamed by hand, or the old reused)
         for assignment in defined:
             node = assignment.node
             target = node.name if isinstance(node, cst.ClassDef | cst.FunctionDef) else node
