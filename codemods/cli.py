@@ -43,6 +43,9 @@ VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="More detail: every diagnostic, and tracebacks.")
 ]
 ColorOpt = Annotated[str, typer.Option("--color", help="Colour output: auto, always or never.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors on stderr (no notes or summary).")
+]
 UnsafeOpt = Annotated[
     bool, typer.Option("--unsafe", help="Also run steps marked unsafe (they may change behaviour).")
 ]
@@ -453,6 +456,42 @@ def finish_(
         )
 
     _guard(out, verbose, body)
+
+
+@app.command()
+def undo(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where the apply ran: the project root or a folder in it (default: .).",
+            show_default=False,
+        ),
+    ] = None,
+    list_runs: Annotated[
+        bool, typer.Option("--list", help="List the recorded runs (newest first); restore nothing.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Also restore files edited since the apply wrote them."),
+    ] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+    color: ColorOpt = "auto",
+) -> None:
+    """Take back the last `apply`: restore the files it wrote that are unchanged since.
+
+    A file edited after the apply is named and left alone (--force restores it anyway). The
+    journal of the last 10 runs lives in .codemod_cache/journal/ at the project root; it
+    works with or without git.
+    """
+    out = Output(_color(color), verbose, quiet)
+    from codemods import undoing
+
+    _guard(
+        out,
+        verbose,
+        lambda: undoing.run_undo(path or Path("."), out, listing=list_runs, force=force),
+    )
 
 
 @app.command("list")

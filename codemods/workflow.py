@@ -10,7 +10,7 @@ Nothing is written before the guard has passed for all files.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from codemods.engine.diff import unified_diff
 from codemods.engine.executors import make_executor
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
+from codemods.engine.journal import Recorder
 from codemods.engine.results import FileResult
 from codemods.engine.run import EngineOptions
 from codemods.engine.shard import Shard, parse_shard
@@ -191,8 +192,14 @@ def execute(opts: RunOptions, out: Output) -> int:
             summary.add(result)
             report.add(result)
 
+    recorder = Recorder(plan.root, recipe.id) if opts.write_files else None
     final = _write_pending(
-        pending, opts, plan.scan_roots, out, hunk_steps(plan) if opts.interactive else None
+        pending,
+        opts,
+        plan.scan_roots,
+        out,
+        hunk_steps(plan) if opts.interactive else None,
+        recorder,
     )
     for result in final:
         if result.status in (Status.SKIPPED, Status.FAILED):  # stopped at write time
@@ -281,16 +288,51 @@ def _write_pending(
     scan_roots: Sequence[Path],
     out: Output,
     attribute: Attribute | None = None,
+    recorder: Recorder | None = None,
 ) -> list[FileResult]:
-    """Guard, review and write the changed files; return their final results."""
+    """Guard, review and write the changed files; return their final results.
+
+    Each file is recorded in the undo journal (``recorder``) before it is written; once the
+    writing stops (done, or interrupted), the journal keeps the files really written.
+    """
     if not opts.write_files:
         return pending
     if not opts.allow_dirty:
         vcs.refuse_dirty(
             [Path(r.path) for r in pending], {Path(r.path): r.relpath for r in pending}
         )
-    if not opts.interactive:
-        return [write(r, scan_roots) for r in pending]
+    written: list[Path] = []
+
+    def write_one(result: FileResult) -> FileResult:
+        done = write(result, scan_roots)
+        if done.written:
+            written.append(Path(done.path))
+            if out.verbose:
+                out.err.print(Text.assemble(("wrote ", "green"), done.relpath))
+        return done
+
+    try:
+        if not opts.interactive:
+            if recorder is not None:  # one batch, durable before the first write
+                recorder.add([(Path(r.path), r.old, r.new) for r in pending if r.new is not None])
+            return [write_one(r) for r in pending]
+        return _review_and_write(pending, out, attribute, write_one, recorder)
+    finally:
+        if recorder is not None:
+            run = recorder.finish(written)
+            for path in recorder.outside:
+                out.note(f"{path} is outside {recorder.root}: `codemod undo` cannot restore it")
+            if run is not None and out.verbose:
+                out.note(f"recorded as run {run.id}: `codemod undo` takes it back")
+
+
+def _review_and_write(
+    pending: list[FileResult],
+    out: Output,
+    attribute: Attribute | None,
+    write_one: Callable[[FileResult], FileResult],
+    recorder: Recorder | None,
+) -> list[FileResult]:
     final: list[FileResult] = []
     declined = 0
     reviewed_paths: set[str] = set()
@@ -298,7 +340,9 @@ def _write_pending(
         reviewed_paths.add(reviewed.result.path)
         result = reviewed.result
         if result.status is Status.CHANGED:
-            result = write(result, scan_roots)
+            if recorder is not None and result.new is not None:
+                recorder.add([(Path(result.path), result.old, result.new)])
+            result = write_one(result)
         elif reviewed.accepted == 0:
             declined += 1
         final.append(result)
