@@ -192,7 +192,9 @@ def execute(opts: RunOptions, out: Output) -> int:
             summary.add(result)
             report.add(result)
 
-    recorder = Recorder(plan.root, recipe.id) if opts.write_files else None
+    # the undo journal lives in the cache directory: --no-cache writes neither
+    journaled = opts.write_files and opts.engine.get("cache", False)
+    recorder = Recorder(plan.root, recipe.id) if journaled else None
     final = _write_pending(
         pending,
         opts,

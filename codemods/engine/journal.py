@@ -287,6 +287,8 @@ def list_runs(root: Path) -> list[Run | JournalError]:
     except OSError:
         return []
     for directory in names:
+        if not directory.is_symlink() and not (directory / MANIFEST).exists():
+            continue  # an apply killed while recording: it had not written any file yet
         try:
             out.append(load_run(directory))
         except JournalError as exc:
