@@ -40,7 +40,12 @@ CheckOpt = Annotated[
     bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")
 ]
 VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="More detail: every diagnostic, and tracebacks.")
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="More detail: each file written, every diagnostic, and tracebacks.",
+    ),
 ]
 ColorOpt = Annotated[str, typer.Option("--color", help="Colour output: auto, always or never.")]
 QuietOpt = Annotated[
@@ -62,7 +67,9 @@ PatchOpt = Annotated[
 FormatOpt = Annotated[
     str,
     typer.Option(
-        "--format", help="stdout format: text (diffs), json, or sarif (SARIF 2.1.0 with fixes)."
+        "--format",
+        help="stdout format: text (diffs), json, sarif (SARIF 2.1.0 with fixes), or github "
+        "(GitHub Actions annotations).",
     ),
 ]
 IncludeOpt = Annotated[
@@ -109,6 +116,24 @@ MarkerOpt = Annotated[
     str,
     typer.Option(
         "--generated-marker", help="The text that marks a generated file.", metavar="TEXT"
+    ),
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        metavar="ID",
+        help="Run only the steps of this step type or sub-recipe id (repeatable).",
+        show_default=False,
+    ),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--skip",
+        metavar="ID",
+        help="Leave out the steps of this step type or sub-recipe id (repeatable).",
+        show_default=False,
     ),
 ]
 StubsOpt = Annotated[
@@ -272,6 +297,8 @@ def preview(
     format: FormatOpt = "text",
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
     include_generated: GeneratedOpt = False,
@@ -284,13 +311,14 @@ def preview(
     repos: ReposOpt = None,
     out_dir: OutOpt = Path("codemod-repos"),
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
     """Show the unified diff RECIPE would make, and write nothing.
 
     With no RECIPE, runs the recipes listed under [tool.codemod] in pyproject.toml.
     """
-    out = Output(_color(color), verbose)
+    out = Output(_color(color), verbose, quiet)
     _guard(
         out,
         verbose,
@@ -316,6 +344,8 @@ def preview(
             ray_address=ray_address,
             repos=repos,
             out_dir=out_dir,
+            only=only or (),
+            skip=skip or (),
         ),
     )
 
@@ -348,6 +378,8 @@ def apply(
     format: FormatOpt = "text",
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
     include_generated: GeneratedOpt = False,
@@ -360,6 +392,7 @@ def apply(
     repos: ReposOpt = None,
     out_dir: OutOpt = Path("codemod-repos"),
     verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = "auto",
 ) -> None:
     """Apply RECIPE to the files under PATHS and print a summary.
@@ -367,7 +400,7 @@ def apply(
     With no RECIPE, runs the recipes listed under [tool.codemod] in pyproject.toml.
     Refuses to write into files with uncommitted git changes unless --allow-dirty.
     """
-    out = Output(_color(color), verbose)
+    out = Output(_color(color), verbose, quiet)
     _guard(
         out,
         verbose,
@@ -395,6 +428,8 @@ def apply(
             ray_address=ray_address,
             repos=repos,
             out_dir=out_dir,
+            only=only or (),
+            skip=skip or (),
         ),
     )
 

@@ -1,4 +1,5 @@
-"""Machine-readable reports of a run: ``--format json`` and ``--format sarif`` (SARIF 2.1.0).
+"""Machine-readable reports of a run: ``--format json``, ``--format sarif`` (SARIF 2.1.0) and
+``--format github`` (GitHub Actions workflow commands, one annotation per line).
 
 Both list every file that changed, was skipped, failed, or got a diagnostic; files that parsed
 with nothing to do are only counted. SARIF results carry the change as a fix
@@ -27,7 +28,7 @@ from codemods.engine.diff import split_lines, unified_diff
 from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult, Status, Summary
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://pypi.org/project/codemods/"
 
@@ -57,6 +58,8 @@ def render(report: RunReport, fmt: str) -> str:
         return render_json(report)
     if fmt == "sarif":
         return render_sarif(report)
+    if fmt == "github":
+        return render_github(report)
     raise ValueError(fmt)
 
 
@@ -77,6 +80,7 @@ def render_json(report: RunReport) -> str:
             "written": summary.written,
             "warnings": summary.warnings,
             "reviews": summary.reviews,
+            "left_out": summary.left_out,
         },
         "files": [_json_file(r) for r in report.reported],
     }
@@ -317,3 +321,96 @@ def _content(data: bytes) -> dict[str, str]:
         return {"text": data.decode("utf-8")}
     except UnicodeDecodeError:
         return {"binary": base64.b64encode(data).decode("ascii")}
+
+
+# -- GitHub Actions annotations ----------------------------------------------------------------
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(
+    level: str,
+    path: str,
+    message: str,
+    title: str,
+    line: int | None = None,
+    end_line: int | None = None,
+    column: int | None = None,
+) -> str:
+    props = [f"file={_gh_property(path)}"]
+    if line:
+        props.append(f"line={line}")
+        if end_line and end_line != line:
+            props.append(f"endLine={end_line}")
+        if column:
+            props.append(f"col={column}")
+    props.append(f"title={_gh_property(title)}")
+    return f"::{level} {','.join(props)}::{_gh_data(message)}\n"
+
+
+def render_github(report: RunReport) -> str:
+    """Workflow commands GitHub Actions turns into annotations on the pull request's files::
+
+        ::warning file=app/x.py,line=3,title=codemod (rename_kwarg)::rename_kwarg would change line 3 ...
+
+    A change is a warning (a notice once ``apply`` wrote it), with the hunk's diff in the
+    message; a failed file is an error, a skipped one a warning; diagnostics keep their kind
+    (warning and needs-review: warning; comment mentions and info: notice).
+    """
+    lines: list[str] = []
+    for file in report.reported:
+        if file.status is Status.CHANGED:
+            fired = list(dict.fromkeys(file.fired))
+            steps = ", ".join(fired) or report.recipe_id
+            verb = "changed" if file.written else "would change"
+            for hunk in split_hunks(file.old, file.new):
+                first = hunk.old_start + 1
+                last = max(hunk.old_end, first)
+                where = f"line {first}" if last == first else f"lines {first}-{last}"
+                message = f"{steps} {verb} {where} (recipe {report.recipe_id})\n" + _text(
+                    hunk.patch(file.relpath)
+                )
+                lines.append(
+                    _annotation(
+                        "notice" if file.written else "warning",
+                        file.relpath,
+                        message.rstrip("\n"),
+                        f"codemod ({steps})",
+                        first,
+                        last,
+                    )
+                )
+        elif file.status in (Status.SKIPPED, Status.FAILED):
+            failed = file.status is Status.FAILED
+            text = f"{file.status.value}: {file.reason}" + (
+                f": {file.detail}" if file.detail else ""
+            )
+            lines.append(
+                _annotation(
+                    "error" if failed else "warning",
+                    file.relpath,
+                    text,
+                    f"codemod ({'file-failed' if failed else 'file-skipped'})",
+                    file.line,
+                    None,
+                    file.column,
+                )
+            )
+        for diag in file.diagnostics:
+            label = {"review": "needs review"}.get(diag.kind, diag.kind)
+            lines.append(
+                _annotation(
+                    "warning" if diag.kind in ("warning", "review") else "notice",
+                    file.relpath,
+                    f"{label}: {diag.message}",
+                    f"codemod ({diag.step})",
+                    diag.line,
+                    None,
+                    diag.column,
+                )
+            )
+    return "".join(lines)

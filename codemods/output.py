@@ -82,6 +82,8 @@ class Output:
 
     # -- per-file messages ---------------------------------------------------------------------
     def file_messages(self, result: FileResult) -> None:
+        if self.quiet and result.status is not Status.FAILED:
+            return  # -q: only errors
         where = result.relpath
         if result.status in (Status.SKIPPED, Status.FAILED):
             loc = where
@@ -93,7 +95,7 @@ class Output:
             if result.detail:
                 msg.append(f": {result.detail}")
             self.err.print(msg)
-        for d in result.diagnostics:
+        for d in () if self.quiet else result.diagnostics:
             if d.kind == "mention" and not self.verbose:
                 continue
             if d.kind == "info" and not self.verbose:
@@ -118,6 +120,8 @@ class Output:
         sys.stdout.flush()
 
     def summary(self, line: str, failed: bool) -> None:
+        if self.quiet and not failed:
+            return
         self.err.print(Text(line, style="bold red" if failed else "bold"))
 
     def note(self, message: str) -> None:

@@ -37,6 +37,7 @@ from codemods.output import Output
 from codemods.partials import write_partial
 from codemods.recipe import Recipe, RecipeLoader
 from codemods.recipe.models import FileFilter
+from codemods.recipe.select import select_steps
 from codemods.review import Attribute, review
 
 
@@ -61,6 +62,8 @@ class RunOptions:
     ray_address: str | None = None
     shard: str | None = None  # "K/N": only this shard's files (engine/shard.py)
     emit_partial: Path | None = None  # write the run's partial result for `codemod finish`
+    only: Sequence[str] = ()  # step ids / sub-recipe ids to run (--only)
+    skip: Sequence[str] = ()  # ... and to leave out (--skip)
 
 
 def _looks_like_source(ref: str) -> bool:
@@ -115,10 +118,14 @@ def execute(opts: RunOptions, out: Output) -> int:
         raise CodemodError(f"--format must be one of {', '.join(FORMATS)}, not {opts.fmt!r}")
     if opts.interactive and (opts.check or not opts.write_files):
         raise CodemodError("--interactive reviews what `apply` writes; it cannot go with --check")
+    if out.quiet and out.verbose:
+        raise CodemodError("--quiet and --verbose cannot go together", hint="pick one")
     if opts.interactive and opts.fmt != "text":
         raise CodemodError("--interactive cannot go with --format json/sarif")
     cfg = configuration.load_config()
     recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
+    selection = select_steps(recipe, opts.only, opts.skip)
+    recipe = selection.recipe
     if paths is None:
         paths = list(cfg.paths) or [Path(".")]
     plan = make_plan(
@@ -160,8 +167,10 @@ def execute(opts: RunOptions, out: Output) -> int:
     for step_id in dict.fromkeys(plan.held_back):
         out.note(f"note: step `{step_id}` is unsafe and was not run (enable with --unsafe)")
 
+    if selection.left_out:
+        out.note(f"left out by --only/--skip: {', '.join(selection.describe())}")
     text = opts.fmt == "text"
-    summary = Summary()
+    summary = Summary(left_out=len(selection.left_out))
     report = RunReport(
         recipe.id,
         recipe.title,
@@ -185,7 +194,7 @@ def execute(opts: RunOptions, out: Output) -> int:
                 continue  # shown hunk by hunk below
             if text and opts.show_diff:
                 out.diff(unified_diff(result.old, result.new, result.relpath))
-            elif not opts.write_files and not opts.show_diff:
+            elif not opts.write_files and not opts.show_diff and not out.quiet:
                 out.err.print(Text.assemble(("would change ", "yellow"), result.relpath))
         out.file_messages(result)
         if result.status is not Status.CHANGED:

@@ -52,6 +52,7 @@ class Summary:
     parsed: int = 0
     cached: int = 0
     written: int = 0
+    left_out: int = 0  # steps of the recipe not run (--only/--skip)
 
     def add(self, result: FileResult) -> None:
         if result.status is Status.CHANGED:
@@ -101,4 +102,6 @@ class Summary:
             parts.append(f"{self.reviews:,} need manual review")
         if self.mentions:
             parts.append(f"{n(self.mentions, 'comment/docstring mention')} left as is")
+        if self.left_out:
+            parts.append(f"{n(self.left_out, 'step')} left out (--only/--skip)")
         return ", ".join(parts)

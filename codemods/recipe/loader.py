@@ -208,11 +208,14 @@ class RecipeLoader:
                 uses.append(child.id)
                 fingerprint.update(child.fingerprint.encode())
                 steps.extend(
-                    CompiledStep(s.step, s.origin, own_filter + s.filters) for s in child.steps
+                    CompiledStep(
+                        s.step, s.origin, own_filter + s.filters, (*s.recipes, path.stem)
+                    )
+                    for s in child.steps
                 )
                 continue
             step = _build_step(key, value, source, item_path)
-            steps.append(CompiledStep(step, path.stem, own_filter))
+            steps.append(CompiledStep(step, path.stem, own_filter, (path.stem,)))
         return Recipe(
             id=path.stem,
             title=model.title,

@@ -95,6 +95,8 @@ class CompiledStep:
     step: Step[Any]
     origin: str
     filters: tuple[FileFilter, ...] = ()
+    #: The ids of the recipes this step is part of, innermost (``origin``) first.
+    recipes: tuple[str, ...] = ()
 
     def applies_to(self, relpath: str) -> bool:
         return all(f.allows(relpath) for f in self.filters)
