@@ -619,9 +619,19 @@ def new_recipe(
             show_default=False,
         ),
     ] = None,
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            metavar="STEP",
+            help="The step type the recipe runs, configured from its first example "
+            "(see `codemod list`; default: a rename_kwarg template).",
+            show_default=False,
+        ),
+    ] = None,
     color: ColorOpt = "auto",
 ) -> None:
-    """Scaffold ID.yaml and ID.cases/basic/ (before.py, after.py) that pass `codemod test`."""
+    """Scaffold ID.yaml and ID.cases/basic/ (a case) that pass `codemod test`."""
     out = Output(_color(color))
 
     def body() -> int:
@@ -631,9 +641,16 @@ def new_recipe(
 
         dirs = load_config().recipe_dirs
         target = directory or (dirs[0] if dirs else Path("."))
-        made = scaffold(recipe_id, target, SCHEMA_PATH if SCHEMA_PATH.is_file() else None)
+        schema_file = SCHEMA_PATH if SCHEMA_PATH.is_file() else None
+        if step is None:
+            made = scaffold(recipe_id, target, schema_file)
+        else:
+            from codemods.scaffold import new_step_recipe
+
+            made = new_step_recipe(recipe_id, target, step, schema_file)
         out.err.print(f"created {made.recipe}")
-        out.err.print(f"created {made.case}/before.py, after.py")
+        names = sorted(p.name + ("/" if p.is_dir() else "") for p in made.case.iterdir())
+        out.err.print(f"created {made.case}/{', '.join(names)}")
         out.note(f"next: edit them, then run `codemod test {made.recipe}`")
         return ExitCode.OK
 
