@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from codemods import __version__
 from codemods.errors import CodemodError, ExitCode
@@ -16,17 +18,67 @@ from codemods.output import ColorMode, Output
 from codemods.recipe import RecipeLoader
 from codemods.steps import all_steps
 
+#: Click's exception types, wherever this typer keeps Click (vendored in typer >= 0.26).
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def _plain_argument_help(command: Any) -> None:
+    """Arguments are named in capitals (RECIPE, PATHS); no `<str>`/`<list[Path]>` after them."""
+    for param in getattr(command, "params", ()):
+        if getattr(param, "param_type_name", "") == "argument":
+            param.display_type_rich = lambda ctx: None
+
+
+class _Group(TyperGroup):
+    """The command group: usage errors are one line plus a hint (exit 2), never a panel."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        _plain_argument_help(command)
+        return command
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _CLICK_ERROR as exc:
+            _usage_error(exc)
+            code = int(getattr(exc, "exit_code", ExitCode.USAGE) or ExitCode.USAGE)
+        except (EOFError, KeyboardInterrupt, typer.Abort):
+            typer.echo("interrupted", err=True)
+            code = 130
+        if not standalone_mode:
+            return code
+        raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: Exception) -> None:
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `codemod` alone: its help
+        typer.echo(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+        return
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    where = ctx.command_path if ctx is not None else "codemod"
+    out = Output("never" if "NO_COLOR" in os.environ else "auto")
+    out.error(CodemodError(message.rstrip(".") if message.count(".") == 1 else message,
+                           hint=f"see `{where} --help`"))  # fmt: skip
+
+
 app = typer.Typer(
+    cls=_Group,
     name="codemod",
     help="Rewrite Python code safely with declarative YAML recipes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 RecipeArg = Annotated[
     str | None,
     typer.Argument(
+        metavar="RECIPE",
         help="A built-in recipe id (see `codemod list`) or a path to a recipe YAML file "
         "(default: the `recipes` of [tool.codemod] in pyproject.toml).",
         show_default=False,
@@ -34,7 +86,9 @@ RecipeArg = Annotated[
 ]
 PathsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Files or directories to scan (default: .).", show_default=False),
+    typer.Argument(
+        metavar="PATHS", help="Files or directories to scan (default: .).", show_default=False
+    ),
 ]
 CheckOpt = Annotated[
     bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")
@@ -47,7 +101,9 @@ VerboseOpt = Annotated[
         help="More detail: each file written, every diagnostic, and tracebacks.",
     ),
 ]
-ColorOpt = Annotated[str, typer.Option("--color", help="Colour output: auto, always or never.")]
+ColorOpt = Annotated[
+    str, typer.Option("--color", metavar="WHEN", help="Colour output: auto, always or never.")
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors on stderr (no notes or summary).")
 ]
@@ -68,6 +124,7 @@ FormatOpt = Annotated[
     str,
     typer.Option(
         "--format",
+        metavar="FORMAT",
         help="stdout format: text (diffs), json, sarif (SARIF 2.1.0 with fixes), or github "
         "(GitHub Actions annotations).",
     ),
@@ -76,6 +133,7 @@ IncludeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--include",
+        metavar="GLOB",
         help="Only change files matching this glob (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
@@ -84,6 +142,7 @@ ExcludeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--exclude",
+        metavar="GLOB",
         help="Never change files matching this glob (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
@@ -94,6 +153,7 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         min=1,
+        metavar="N",
         help="Worker processes (default: one per CPU core; 1 runs everything in-process).",
         show_default=False,
     ),
@@ -214,7 +274,9 @@ def main(
 
 def _color(value: str) -> ColorMode:
     if value not in ("auto", "always", "never"):
-        raise CodemodError(f"--color must be auto, always or never, not {value!r}")
+        raise typer.BadParameter(
+            f"must be auto, always or never, not {value!r}", param_hint="--color"
+        )
     return value  # type: ignore[return-value]
 
 
@@ -498,6 +560,7 @@ def undo(
     path: Annotated[
         Path | None,
         typer.Argument(
+            metavar="PATH",
             help="Where the apply ran: the project root or a folder in it (default: .).",
             show_default=False,
         ),
@@ -558,7 +621,9 @@ def list_(color: ColorOpt = "auto") -> None:
 
 @app.command()
 def explain(
-    id: Annotated[str, typer.Argument(help="A step type id, a recipe id, or a recipe file.")],
+    id: Annotated[
+        str, typer.Argument(metavar="ID", help="A step type id, a recipe id, or a recipe file.")
+    ],
     color: ColorOpt = "auto",
 ) -> None:
     """Describe a step type or recipe: what it does, its options, and its examples as diffs."""
@@ -573,6 +638,7 @@ def test(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="TARGETS",
             help="Recipe ids, recipe files, or folders of cases (default: every built-in recipe and step type).",
             show_default=False,
         ),
@@ -604,7 +670,12 @@ def test(
     )
 
 
-new_app = typer.Typer(help="Create a new recipe (and a test case for it).", no_args_is_help=True)
+new_app = typer.Typer(
+    cls=_Group,
+    help="Create a new recipe (and a test case for it).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(new_app, name="new")
 
 
@@ -615,6 +686,7 @@ def new_recipe(
         Path | None,
         typer.Option(
             "--dir",
+            metavar="DIR",
             help="Where to create it (default: the first [tool.codemod] recipe-dirs, else .).",
             show_default=False,
         ),
@@ -682,7 +754,10 @@ def schema(
 def doctor(
     paths: PathsArg = None,
     format: Annotated[
-        str, typer.Option("--format", help="stdout format: text (grouped by kind) or json.")
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="stdout format: text (grouped by kind) or json."
+        ),
     ] = "text",
     write_recipe: Annotated[
         Path | None,
