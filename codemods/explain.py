@@ -22,7 +22,9 @@ def explain(ident: str, out: Output) -> int:
     if ident in steps:
         _explain_step(steps[ident], out)
         return ExitCode.OK
-    loader = RecipeLoader()
+    from codemods.config import load_config
+
+    loader = RecipeLoader(extra_dirs=load_config().recipe_dirs)  # as `list` and `apply` do
     try:
         recipe = loader.load(ident)
     except RecipeError as exc:

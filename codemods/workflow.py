@@ -22,6 +22,7 @@ from codemods import vcs
 from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
+from codemods.engine.discover import SourceFile
 from codemods.engine.executors import make_executor
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
@@ -126,6 +127,7 @@ def execute(opts: RunOptions, out: Output) -> int:
     recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
     selection = select_steps(recipe, opts.only, opts.skip)
     recipe = selection.recipe
+    given = paths or []  # on the command line (the config's own `paths` are not warned about)
     if paths is None:
         paths = list(cfg.paths) or [Path(".")]
     plan = make_plan(
@@ -145,7 +147,9 @@ def execute(opts: RunOptions, out: Output) -> int:
         files = tuple(f for f in plan.files if _allowed(flt, f.path, base))
         plan = dataclasses.replace(plan, files=files)
     elif cfg.include or cfg.exclude:
-        plan = dataclasses.replace(plan, files=tuple(f for f in plan.files if cfg.allows(f.path)))
+        kept = tuple(f for f in plan.files if cfg.allows(f.path))
+        _warn_excluded(given, plan.files, kept, cfg, out)
+        plan = dataclasses.replace(plan, files=kept)
     full = plan
     shard = parse_shard(opts.shard) if opts.shard is not None else Shard(1, 1)
     if opts.shard is not None:
@@ -240,9 +244,52 @@ def execute(opts: RunOptions, out: Output) -> int:
         out.note(f"diff paths are relative to {plan.root}")
     if summary.total_failed:
         return ExitCode.FILE_FAILED
-    if opts.check and summary.changed:
+    unparsed = sum(summary.skipped.get(reason, 0) for reason in UNPARSEABLE)
+    if opts.check and unparsed:
+        # the needles occur in these files (else they are not parsed at all): the recipe may
+        # well apply to them, so a CI gate must not pass over them
+        count = f"{unparsed} file{'s' if unparsed != 1 else ''}"
+        out.err.print(
+            Text.assemble(
+                ("check failed", "bold red"),
+                f": {count} the recipe could change did not parse; fix or exclude them",
+            )
+        )
+    if opts.check and (summary.changed or unparsed):
         return ExitCode.CHANGES_PENDING
     return ExitCode.OK
+
+
+#: Skip reasons meaning "could not be read as Python" (only files whose needles occur get there).
+UNPARSEABLE = ("syntax error", "undecodable", "too deeply nested")
+
+
+def _warn_excluded(
+    given: Sequence[Path],
+    found: Sequence[SourceFile],
+    kept: Sequence[SourceFile],
+    cfg: configuration.Config,
+    out: Output,
+) -> None:
+    """Say so when a path named on the command line is left out by the config's globs.
+
+    A file named explicitly, or a directory all of whose files are excluded (ruff warns the
+    same way under ``--force-exclude``): otherwise the run looks like "nothing to do".
+    """
+    kept_paths = {f.path for f in kept}
+    for path in given:
+        target = path.resolve()
+        under = [f.path for f in found if f.path == target or f.path.is_relative_to(target)]
+        if under and not any(p in kept_paths for p in under):
+            what = "is" if target.is_file() else "has only files that are"
+            out.err.print(
+                Text.assemble(
+                    (f"{path}: ", "bold"),
+                    ("warning", "yellow"),
+                    f": {what} excluded by [tool.codemod] include/exclude in {cfg.source}; "
+                    "not changed (pass --include/--exclude to override)",
+                )
+            )
 
 
 def _allowed(flt: FileFilter, path: Path, base: Path) -> bool:

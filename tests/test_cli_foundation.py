@@ -72,8 +72,13 @@ def test_apply_then_check_is_clean_and_idempotent(example_copy: Path) -> None:
     assert "session_id=" not in changed.split("class FakeContext")[0]
     assert 'FakeContext(session_id="s4")' in changed
     again = runner.invoke(app, ["preview", "--check", RECIPE, str(example_copy)])
-    assert again.exit_code == 0, again.output
     assert "0 files would be changed" in again.stderr
+    # the half-written file mentions session_id but does not parse: the gate stays red
+    assert again.exit_code == 1, again.output
+    assert "check failed: 1 file the recipe could change did not parse" in again.stderr
+    (example_copy / "tests" / "test_half_written.py").unlink()
+    clean = runner.invoke(app, ["preview", "--check", RECIPE, str(example_copy)])
+    assert clean.exit_code == 0, clean.output
 
 
 def test_check_exits_1_when_changes_are_pending(example_copy: Path) -> None:
@@ -189,7 +194,8 @@ def test_real_subprocess_preview_is_git_appliable(tmp_path: Path) -> None:
     clean = subprocess.run(
         [*CODEMOD, "preview", "--check", RECIPE, "."], cwd=tree, capture_output=True
     )
-    assert clean.returncode == 0, clean.stderr.decode()
+    assert b"0 files would be changed" in clean.stderr
+    assert clean.returncode == 1, clean.stderr.decode()  # test_half_written.py does not parse
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")

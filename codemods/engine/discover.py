@@ -75,15 +75,17 @@ def git_root(start: Path) -> Path | None:
 
 
 def display_root(paths: Sequence[Path]) -> Path:
-    """Where diff paths are relative to: the git work tree, else the single scanned directory."""
+    """Where diff paths are relative to: the git work tree, else the scanned directory (for
+    files, their folder; for several paths, the folder holding them all)."""
     first = paths[0].resolve() if paths else Path.cwd().resolve()
     base = first if first.is_dir() else first.parent
     root = git_root(base)
     if root is not None:
         return root
-    if len(paths) == 1 and first.is_dir():
-        return first
-    return Path(os.path.commonpath([str(p.resolve()) for p in paths] or [str(Path.cwd())]))
+    if len(paths) == 1:
+        return base  # a directory, or a file's folder: a diff names the file (a/t.py), not `.`
+    folders = [p.resolve() if p.resolve().is_dir() else p.resolve().parent for p in paths]
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 class _Ignores:
