@@ -57,6 +57,11 @@ class CodemodError(Exception):
         self.location = location
         self.path = path
         self.exit_code = exit_code
+        self.others: tuple[CodemodError, ...] = ()  # further errors reported with this one
+
+    def all(self) -> list[CodemodError]:
+        """This error and the ones reported with it, in order."""
+        return [self, *(e for other in self.others for e in other.all())]
 
     def render(self) -> str:
         """One line (plus an optional hint line) a person can act on."""
@@ -69,6 +74,8 @@ class CodemodError(Exception):
         text = ": ".join(parts)
         if self.hint:
             text += f"\n  hint: {self.hint}"
+        for other in self.others:
+            text += "\n" + other.render()
         return text
 
     def __str__(self) -> str:
@@ -81,3 +88,13 @@ class RecipeError(CodemodError):
     def __init__(self, message: str, **kwargs: object) -> None:
         kwargs.setdefault("code", "recipe")
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+def combine_errors(errors: list[CodemodError]) -> CodemodError:
+    """One error to raise that carries every one of ``errors`` (the first leads)."""
+    flat = [e for error in errors for e in error.all()]
+    for error in flat:
+        error.others = ()
+    first = flat[0]
+    first.others = tuple(flat[1:])
+    return first

@@ -129,10 +129,15 @@ class Output:
             self.err.print(Text(message, style="dim"))
 
     def error(self, exc: CodemodError) -> None:
-        text = Text.assemble(("error", "bold red"), ": ", exc.render().split("\n  hint: ")[0])
-        self.err.print(text)
-        if exc.hint:
-            self.err.print(Text.assemble(("  hint", "bold cyan"), f": {exc.hint}"))
+        """``error: file:line:col: path: message`` and ``  hint: ...``, for each error carried."""
+        errors = exc.all()
+        for one in errors:
+            head = one.render().split("\n")[0]
+            self.err.print(Text.assemble(("error", "bold red"), ": ", head))
+            if one.hint:
+                self.err.print(Text.assemble(("  hint", "bold cyan"), f": {one.hint}"))
+        if len(errors) > 1:
+            self.err.print(Text(f"{len(errors)} errors", style="bold red"))
 
     # -- progress ------------------------------------------------------------------------------
     def progress(

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import codemods
-from codemods.errors import Location, RecipeError
+from codemods.errors import Location, RecipeError, combine_errors
 from codemods.recipe.models import (
     RECIPE_ID,
     CompiledStep,
@@ -161,61 +161,34 @@ class RecipeLoader:
                 location=Location(source.file, 1),
                 hint="name it like `my-recipe.yaml`: lowercase words joined by `-`",
             )
+        errors: list[RecipeError] = []  # every problem is reported at once
+        model: RecipeModel | None = None
         try:
             model = RecipeModel.model_validate(data)
         except ValidationError as exc:
-            raise _from_validation(exc, source, (), RecipeModel.model_fields) from None
+            errors.extend(_all_from_validation(exc, source, (), RecipeModel.model_fields))
 
         steps: list[CompiledStep] = []
         uses: list[str] = []
         fingerprint = hashlib.sha256(path.read_bytes())
-        own_filter = (
-            (FileFilter(tuple(model.include), tuple(model.exclude)),)
-            if (model.include or model.exclude)
-            else ()
-        )
-        for index, item in enumerate(model.steps):
-            item_path: PathKey = ("steps", index)
-            if len(item) != 1:
-                keys = ", ".join(f"`{k}`" for k in item) or "nothing"
-                raise RecipeError(
-                    f"each step is a mapping with exactly one key, found {keys}",
-                    location=source.location(item_path),
-                    path=format_path(item_path),
-                    hint="write `- <step_id>: {options}` or `- recipe: <recipe-id>`; check indentation",
-                )
-            ((key, value),) = item.items()
-            if key == "recipe":
-                if not isinstance(value, str) or not value.strip():
-                    raise RecipeError(
-                        "expected a recipe id or a path to a recipe file",
-                        location=source.location((*item_path, "recipe")),
-                        path=format_path((*item_path, "recipe")),
-                        hint="write `- recipe: <recipe-id>` (see `codemod list`) or a path",
-                    )
-                child_path = self.resolve(
-                    value, base_dir=path.parent, location=source.location((*item_path, "recipe"))
-                )
-                if child_path in stack:
-                    chain = " -> ".join(p.stem for p in (*stack, child_path))
-                    raise RecipeError(
-                        f"recipes include each other in a cycle: {chain}",
-                        location=source.location((*item_path, "recipe")),
-                        path=format_path((*item_path, "recipe")),
-                        hint="remove this `- recipe:` item or another one in that chain",
-                    )
-                child = self._load_path(child_path, stack)
+        include = model.include if model else []
+        exclude = model.exclude if model else []
+        own_filter = (FileFilter(tuple(include), tuple(exclude)),) if (include or exclude) else ()
+        items = model.steps if model else data.get("steps")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue  # already reported by the model's validation
+            try:
+                child = self._compile_item(path, source, stack, index, item, own_filter, steps)
+            except RecipeError as exc:
+                errors.extend(exc.all())
+                continue
+            if child is not None:
                 uses.append(child.id)
                 fingerprint.update(child.fingerprint.encode())
-                steps.extend(
-                    CompiledStep(
-                        s.step, s.origin, own_filter + s.filters, (*s.recipes, path.stem)
-                    )
-                    for s in child.steps
-                )
-                continue
-            step = _build_step(key, value, source, item_path)
-            steps.append(CompiledStep(step, path.stem, own_filter, (path.stem,)))
+        if errors:
+            raise combine_errors(errors)
+        assert model is not None
         return Recipe(
             id=path.stem,
             title=model.title,
@@ -226,6 +199,56 @@ class RecipeLoader:
             uses=tuple(uses),
             fingerprint=fingerprint.hexdigest(),
         )
+
+    def _compile_item(
+        self,
+        path: Path,
+        source: YamlSource,
+        stack: tuple[Path, ...],
+        index: int,
+        item: dict[str, Any],
+        own_filter: tuple[FileFilter, ...],
+        steps: list[CompiledStep],
+    ) -> Recipe | None:
+        """Compile one ``steps`` item into ``steps``; return the recipe it includes, if any."""
+        item_path: PathKey = ("steps", index)
+        if len(item) != 1:
+            keys = ", ".join(f"`{k}`" for k in item) or "nothing"
+            raise RecipeError(
+                f"each step is a mapping with exactly one key, found {keys}",
+                location=source.location(item_path),
+                path=format_path(item_path),
+                hint="write `- <step_id>: {options}` or `- recipe: <recipe-id>`; check indentation",
+            )
+        ((key, value),) = item.items()
+        if key == "recipe":
+            if not isinstance(value, str) or not value.strip():
+                raise RecipeError(
+                    "expected a recipe id or a path to a recipe file",
+                    location=source.location((*item_path, "recipe")),
+                    path=format_path((*item_path, "recipe")),
+                    hint="write `- recipe: <recipe-id>` (see `codemod list`) or a path",
+                )
+            child_path = self.resolve(
+                value, base_dir=path.parent, location=source.location((*item_path, "recipe"))
+            )
+            if child_path in stack:
+                chain = " -> ".join(p.stem for p in (*stack, child_path))
+                raise RecipeError(
+                    f"recipes include each other in a cycle: {chain}",
+                    location=source.location((*item_path, "recipe")),
+                    path=format_path((*item_path, "recipe")),
+                    hint="remove this `- recipe:` item or another one in that chain",
+                )
+            child = self._load_path(child_path, stack)
+            steps.extend(
+                CompiledStep(s.step, s.origin, own_filter + s.filters, (*s.recipes, path.stem))
+                for s in child.steps
+            )
+            return child
+        step = _build_step(key, value, source, item_path)
+        steps.append(CompiledStep(step, path.stem, own_filter, (path.stem,)))
+        return None
 
 
 def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) -> Step[Any]:
@@ -256,10 +279,38 @@ def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) ->
     try:
         options = step_type.Options.model_validate(value)
     except ValidationError as exc:
-        raise _from_validation(
-            exc, source, (*item_path, key), step_type.Options.model_fields, step_id=key
+        raise combine_errors(
+            _all_from_validation(
+                exc, source, (*item_path, key), step_type.Options.model_fields, step_id=key
+            )
         ) from None
     return step_type(options)
+
+
+def _all_from_validation(
+    exc: ValidationError,
+    source: YamlSource,
+    prefix: PathKey,
+    fields: dict[str, Any],
+    step_id: str | None = None,
+) -> list[RecipeError]:
+    """Every pydantic error as a RecipeError, unknown keys first; a missing key that an
+    unknown key is a typo of (``stpes:`` for ``steps:``) is not reported twice."""
+    errors = exc.errors()
+    extras = [e for e in errors if e["type"] == "extra_forbidden"]
+    typos = set()
+    for e in extras:
+        if len(e["loc"]) == 1:
+            typos.update(
+                difflib.get_close_matches(str(e["loc"][-1]), list(fields), n=1, cutoff=0.5)
+            )
+    ordered = extras + [
+        e
+        for e in errors
+        if e["type"] != "extra_forbidden"
+        and not (e["type"] == "missing" and len(e["loc"]) == 1 and str(e["loc"][0]) in typos)
+    ]
+    return [_one_from_validation(e, source, prefix, fields, step_id) for e in ordered]
 
 
 def _from_validation(
@@ -276,6 +327,16 @@ def _from_validation(
     """
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    return _one_from_validation(err, source, prefix, fields, step_id)
+
+
+def _one_from_validation(
+    err: Any,
+    source: YamlSource,
+    prefix: PathKey,
+    fields: dict[str, Any],
+    step_id: str | None = None,
+) -> RecipeError:
     loc: PathKey = (*prefix, *err["loc"])
     kind = err["type"]
     message = err["msg"]
