@@ -1,3 +1,3 @@
 from codemods.cli import app
 
-app()
+app(prog_name="codemod")

@@ -120,7 +120,7 @@ class Output:
         sys.stdout.flush()
 
     def summary(self, line: str, failed: bool) -> None:
-        if self.quiet and not failed:
+        if self.quiet:  # -q: the failed files were named; the exit code says the rest
             return
         self.err.print(Text(line, style="bold red" if failed else "bold"))
 
