@@ -39,9 +39,22 @@ class _Group(TyperGroup):
         _plain_argument_help(command)
         return command
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]  # (its signature differs between typer versions)
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **kwargs,
+            )
         except _CLICK_ERROR as exc:
             _usage_error(exc)
             code = int(getattr(exc, "exit_code", ExitCode.USAGE) or ExitCode.USAGE)

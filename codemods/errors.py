@@ -9,6 +9,7 @@ Every problem the user can fix (a bad recipe, a bad path, a bad flag) is raised 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -90,7 +91,7 @@ class RecipeError(CodemodError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
-def combine_errors(errors: list[CodemodError]) -> CodemodError:
+def combine_errors(errors: Sequence[CodemodError]) -> CodemodError:
     """One error to raise that carries every one of ``errors`` (the first leads)."""
     flat = [e for error in errors for e in error.all()]
     for error in flat:

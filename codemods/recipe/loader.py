@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import codemods
-from codemods.errors import Location, RecipeError, combine_errors
+from codemods.errors import CodemodError, Location, RecipeError, combine_errors
 from codemods.recipe.models import (
     RECIPE_ID,
     CompiledStep,
@@ -161,7 +161,7 @@ class RecipeLoader:
                 location=Location(source.file, 1),
                 hint="name it like `my-recipe.yaml`: lowercase words joined by `-`",
             )
-        errors: list[RecipeError] = []  # every problem is reported at once
+        errors: list[CodemodError] = []  # every problem is reported at once
         model: RecipeModel | None = None
         try:
             model = RecipeModel.model_validate(data)
