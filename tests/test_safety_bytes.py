@@ -73,11 +73,17 @@ def test_only_the_intended_bytes_change(case: str, tmp_path: Path, recipe_file: 
     assert result.exit_code == 0, result.output
     assert target.read_bytes() == expected
     assert os.stat(target).st_mode & 0o777 == 0o640  # the mode is kept too
-    assert sorted(p.name for p in work.iterdir()) == ["mod.py"]  # no temp file left behind
+    # no temp file left behind (.codemod_cache holds the cache and the undo journal)
+    assert sorted(p.name for p in work.iterdir()) == [".codemod_cache", "mod.py"]
 
     again = CliRunner().invoke(app, ["apply", str(recipe_file), str(work), "--color", "never"])
     assert again.exit_code == 0, again.output
     assert target.read_bytes() == expected  # a second run changes nothing
+
+    undone = CliRunner().invoke(app, ["undo", str(work), "--color", "never"])
+    assert undone.exit_code == 0, undone.output
+    assert target.read_bytes() == before  # `codemod undo` gives back every byte, and the mode
+    assert os.stat(target).st_mode & 0o777 == 0o640
 
 
 @pytest.mark.parametrize("case", CASES)

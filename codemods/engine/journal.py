@@ -129,11 +129,12 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, *chunks: bytes) -> None:
     """Create ``path`` (never through a link, never over an existing file) and flush it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        for chunk in chunks:
+            handle.write(chunk)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -191,6 +192,7 @@ class Recorder:
         run_id = f"{now.strftime('%Y%m%dT%H%M%S.%f')}Z-{secrets.token_hex(3)}"
         directory = journal / run_id
         directory.mkdir()
+        _fsync_dir(journal)
         created = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         return Run(directory, run_id, created, self.recipe, "pending")
 
@@ -237,7 +239,7 @@ class Recorder:
             chunks.append(new)
             offset += len(new)
             self.run.entries.append(Entry(rel, mode, blob, old_ref, new_ref))
-        _write_new(self.run.directory / blob, b"".join(chunks))
+        _write_new(self.run.directory / blob, *chunks)  # not joined: no second copy
         _replace_manifest(self.run)
 
     def finish(self, written: Iterable[Path]) -> Run | None:
