@@ -134,8 +134,11 @@ class Output:
         for one in errors:
             head = one.render().split("\n")[0]
             self.err.print(Text.assemble(("error", "bold red"), ": ", head))
-            if one.hint:
-                self.err.print(Text.assemble(("  hint", "bold cyan"), f": {one.hint}"))
+            hint = one.hint
+            if hint is None and one.exit_code == 2:  # a usage error always says what to do
+                hint = "see `codemod --help` (or `codemod COMMAND --help`)"
+            if hint:
+                self.err.print(Text.assemble(("  hint", "bold cyan"), f": {hint}"))
         if len(errors) > 1:
             self.err.print(Text(f"{len(errors)} errors", style="bold red"))
 

@@ -116,13 +116,22 @@ def combine(recipes: Sequence[Recipe]) -> Recipe:
 
 def execute(opts: RunOptions, out: Output) -> int:
     if opts.fmt not in FORMATS:
-        raise CodemodError(f"--format must be one of {', '.join(FORMATS)}, not {opts.fmt!r}")
+        raise CodemodError(
+            f"--format must be one of {', '.join(FORMATS)}, not {opts.fmt!r}",
+            hint="text shows diffs; json, sarif and github are reports for tools and CI",
+        )
     if opts.interactive and (opts.check or not opts.write_files):
-        raise CodemodError("--interactive reviews what `apply` writes; it cannot go with --check")
+        raise CodemodError(
+            "--interactive reviews what `apply` writes; it cannot go with --check",
+            hint="drop --check to review and write, or run `codemod preview` to only look",
+        )
     if out.quiet and out.verbose:
         raise CodemodError("--quiet and --verbose cannot go together", hint="pick one")
     if opts.interactive and opts.fmt != "text":
-        raise CodemodError("--interactive cannot go with --format json/sarif")
+        raise CodemodError(
+            "--interactive cannot go with --format json/sarif/github",
+            hint="review interactively with the text format, or write a report with `preview`",
+        )
     cfg = configuration.load_config()
     recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
     selection = select_steps(recipe, opts.only, opts.skip)
@@ -418,6 +427,9 @@ def _write_patch(target: Path, results: list[FileResult], out: Output) -> None:
     try:
         target.write_bytes(patch)
     except OSError as exc:
-        raise CodemodError(f"cannot write the patch file {target}: {exc.strerror}") from None
+        raise CodemodError(
+            f"cannot write the patch file {target}: {exc.strerror}",
+            hint="give --patch a path in a folder that exists and that you may write",
+        ) from None
     count = len(results)
     out.note(f"wrote {target} ({count} file{'s' if count != 1 else ''})")

@@ -204,6 +204,9 @@ def test_single_file_outside_git_is_named_and_the_patch_applies(tmp_path: Path) 
         ["nosuchcommand"],
         ["undo", "--list", "--nope"],
         ["new", "recipe"],
+        ["preview", "--format", "bogus", "x"],
+        ["apply", "--interactive", "--check", "x"],
+        ["apply", "-q", "-v", "x"],
     ],
 )
 def test_every_usage_error_is_one_line_and_a_hint(tmp_path: Path, args: list[str]) -> None:
@@ -213,7 +216,8 @@ def test_every_usage_error_is_one_line_and_a_hint(tmp_path: Path, args: list[str
     lines = result.stderr.decode().splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith("error: ")
-    assert lines[1].startswith("  hint: see `codemod")
+    assert lines[1].startswith("  hint: ")
+    assert "Traceback" not in result.stderr.decode()
 
 
 @pytest.mark.parametrize(
