@@ -104,7 +104,12 @@ PathsArg = Annotated[
     ),
 ]
 CheckOpt = Annotated[
-    bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")
+    bool,
+    typer.Option(
+        "--check",
+        help="Write nothing; exit 1 if any file would change, or if a file the recipe could "
+        "change does not parse.",
+    ),
 ]
 VerboseOpt = Annotated[
     bool,
