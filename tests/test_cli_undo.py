@@ -277,3 +277,17 @@ def test_undo_after_an_apply_killed_mid_write(tmp_path: Path) -> None:
             continue
         assert result.returncode == 0, out(result)
         assert _states(files) == {"old": COUNT, "new": 0, "torn": 0}
+
+
+def test_undo_removes_a_file_the_apply_created(tmp_path: Path) -> None:
+    """register_markers creates pytest.ini when there is no pytest config: undo removes it."""
+    (tmp_path / "tests").mkdir()
+    test_file = tmp_path / "tests" / "test_api.py"
+    test_file.write_text("import pytest\n\n\n@pytest.mark.backend\ndef test_api():\n    pass\n")
+    applied = codemod(tmp_path, "apply", "register-markers", ".")
+    assert applied.returncode == 0, out(applied)
+    assert "backend: registered by codemod" in (tmp_path / "pytest.ini").read_text()
+    result = codemod(tmp_path, "undo")
+    assert result.returncode == 0, out(result)
+    assert not (tmp_path / "pytest.ini").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".codemod_cache", "tests"]
