@@ -197,8 +197,8 @@ class Recorder:
         return Run(directory, run_id, created, self.recipe, "pending")
 
     def relpath(self, path: Path) -> str | None:
-        try:
-            return path.absolute().relative_to(self.root).as_posix()
+        try:  # normalised: a manifest path never holds `..` (load_run refuses those)
+            return Path(os.path.normpath(path.absolute())).relative_to(self.root).as_posix()
         except ValueError:
             try:
                 return path.resolve().relative_to(self.root).as_posix()
