@@ -215,7 +215,7 @@ def execute(opts: RunOptions, out: Output) -> int:
             report.add(result)
 
     # the undo journal lives in the cache directory: --no-cache writes neither
-    journaled = opts.write_files and opts.engine.get("cache", False)
+    journaled = opts.write_files and opts.engine.cache
     recorder = Recorder(plan.root, recipe.id) if journaled else None
     final = _write_pending(
         pending,
