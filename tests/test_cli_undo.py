@@ -214,6 +214,7 @@ def _process(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow  # five kill-and-rerun trials over 200 files, as the apply ones (CI runs them)
 def test_sigkill_during_undo_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     """Undo killed at random moments: no torn file; the next undo finishes the job."""
     calibration = tmp_path / "calibration"
@@ -252,6 +253,7 @@ def test_sigkill_during_undo_leaves_every_file_old_or_new(tmp_path: Path) -> Non
     print(f"\nundo SIGKILL trials: 5, killed mid-restore: {mixed}")
 
 
+@pytest.mark.slow
 def test_undo_after_an_apply_killed_mid_write(tmp_path: Path) -> None:
     """A killed apply leaves a 'pending' journal: undo restores what it wrote, no more."""
     calibration = tmp_path / "calibration"

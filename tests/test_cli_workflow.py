@@ -15,7 +15,7 @@ from codemods.steps import all_steps
 from tests.cli_helpers import codemod, make_repo
 from tests.conftest import EXAMPLE
 
-run_module = importlib.import_module("codemods.engine.run")
+write_module = importlib.import_module("codemods.engine.write")
 
 UEC = b"from a import UserExecutionContext\nx = UserExecutionContext(session_id=1)\n"
 RENAMED = UEC.replace(b"session_id", b"request_id")
@@ -106,14 +106,14 @@ def test_verbose_lists_each_file_written_and_quiet_prints_only_errors(
 
     (tmp_path / "a.py").write_bytes(UEC)
     (tmp_path / "b.py").write_bytes(UEC)
-    real_write = run_module.atomic_write
+    real_write = write_module.atomic_write
 
     def refuse_b(path: Path, data: bytes, expected_old: bytes | None) -> None:
         if path.name == "b.py":
             raise PermissionError(13, "Permission denied")
         real_write(path, data, expected_old)
 
-    monkeypatch.setattr(run_module, "atomic_write", refuse_b)
+    monkeypatch.setattr(write_module, "atomic_write", refuse_b)
     failing = codemod(tmp_path, "apply", "session-id-to-request-id", ".", "-q")
     assert failing.returncode == 3
     lines = failing.stderr.decode().splitlines()
