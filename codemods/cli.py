@@ -801,7 +801,9 @@ def learn(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="With --commit: only read the changes under these paths.", show_default=False
+            metavar="PATHS",
+            help="With --commit: only read the changes under these paths.",
+            show_default=False,
         ),
     ] = None,
     commit: Annotated[
@@ -836,6 +838,7 @@ def learn(
         str | None,
         typer.Option(
             "--package",
+            metavar="NAME",
             help="With --api: the package to compare (default: every top-level package).",
             show_default=False,
         ),
@@ -851,10 +854,13 @@ def learn(
         ),
     ] = None,
     repo: Annotated[
-        Path, typer.Option("--repo", help="The git repository to read (default: .).")
+        Path, typer.Option("--repo", metavar="DIR", help="The git repository to read (default: .).")
     ] = Path("."),
     format: Annotated[
-        str, typer.Option("--format", help="stdout format: text (the recipe) or json.")
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="stdout format: text (the recipe) or json."
+        ),
     ] = "text",
     verbose: VerboseOpt = False,
     color: ColorOpt = "auto",
