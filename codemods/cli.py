@@ -241,6 +241,7 @@ ExecutorOpt = Annotated[
     str,
     typer.Option(
         "--executor",
+        metavar="NAME",
         help="Where files are processed: process (worker processes here) or ray (Ray tasks; "
         "pip install 'codemods[ray]').",
     ),
@@ -519,7 +520,9 @@ def finish_(
     partials: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="More partial files (so `--partials shard-*.json` works).", show_default=False
+            metavar="FILES",
+            help="More partial files (so `--partials shard-*.json` works).",
+            show_default=False,
         ),
     ] = None,
     partial: Annotated[
@@ -534,7 +537,10 @@ def finish_(
     recipe: Annotated[
         str | None,
         typer.Option(
-            "--recipe", help="The recipe (default: the one the shards ran).", show_default=False
+            "--recipe",
+            metavar="RECIPE",
+            help="The recipe (default: the one the shards ran).",
+            show_default=False,
         ),
     ] = None,
     check: CheckOpt = False,

@@ -222,7 +222,18 @@ def test_every_usage_error_is_one_line_and_a_hint(tmp_path: Path, args: list[str
 
 @pytest.mark.parametrize(
     "command",
-    ["preview", "apply", "undo", "list", "explain", "test", "doctor", "learn", "new recipe"],
+    [
+        "preview",
+        "apply",
+        "finish",
+        "undo",
+        "list",
+        "explain",
+        "test",
+        "doctor",
+        "learn",
+        "new recipe",
+    ],
 )
 def test_help_shows_brackets_and_readable_types(tmp_path: Path, command: str) -> None:
     result = codemod(tmp_path, *command.split(), "--help", env={"COLUMNS": "100"})
