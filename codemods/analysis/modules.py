@@ -12,7 +12,10 @@ path is relative to; everything else asks it (``module_of``) and then uses these
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Sequence
+from functools import lru_cache
 
 #: Files that make a module importable without Python source we can read (stubs, extensions).
 OPAQUE_SUFFIXES = (".pyi", ".pyx", ".so", ".pyd")
@@ -57,3 +60,24 @@ def resolve_module(spelled: str, file_module: str | None, *, is_package: bool) -
         return None
     base = parts[: len(parts) - (level - 1)]
     return ".".join([*base, rest] if rest else base) or None
+
+
+@lru_cache(maxsize=None)
+def importable_here(module: str) -> bool:
+    """Whether the top-level package of ``module`` can be imported by the interpreter running
+    ``codemod`` (:func:`importlib.util.find_spec` on the top-level name only: nothing is
+    imported or executed). A submodule is not checked: a package may add submodules at import
+    time (``six.moves``), which only importing it would show. Unknown answers are ``True``.
+
+    >>> importable_here("json.decoder"), importable_here("no_such_top_level_package_xyz.mod")
+    (True, False)
+    """
+    top = module.split(".")[0]
+    if not top.isidentifier():
+        return True
+    if top in sys.modules or top in sys.builtin_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):  # a broken finder, or a module without __spec__
+        return True

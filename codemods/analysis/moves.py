@@ -40,6 +40,7 @@ from codemods.analysis.imports import (
     mentions,
     rewrite_path_string,
 )
+from codemods.analysis.modules import importable_here
 from codemods.analysis.visit import lazy_metadata, line_col
 
 #: Calls whose first argument names a module: a one-word string is rewritten only there.
@@ -348,11 +349,23 @@ class MoveTransformer(cst.CSTTransformer):
         return set()
 
     def verify_target(self, found: FoundImport, module: str, names: Iterable[str]) -> None:
-        """Warn when ``module`` is in the scanned tree but missing, or lacks one of ``names``."""
+        """Warn when ``module`` is in the project (the whole project, not only the scanned
+        paths) but missing, or lacks one of ``names``; or when it is neither in the project
+        nor importable by the interpreter running ``codemod``."""
         project = self.ctx.project
-        if project is None or not project.in_project(module):
+        if project is None:
             return
         line = self.line_of(found.node)
+        if not project.in_project(module):
+            if not importable_here(module):
+                top = module.split(".")[0]
+                self.ctx.warn(
+                    f"rewrote the import to `{module}`, which is neither in "
+                    f"{project.root.name}/ nor importable here (no top-level `{top}` "
+                    f"on this interpreter's path)",
+                    line,
+                )
+            return
         if not project.exists(module):
             self.ctx.warn(
                 f"rewrote the import to `{module}`, which does not exist in {project.root.name}/",
