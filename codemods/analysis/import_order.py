@@ -30,6 +30,8 @@ from typing import TypeVar
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from codemods.analysis.isort_settings import DEFAULT, IsortSettings
+
 FUTURE, STDLIB, THIRD, FIRST, LOCAL = range(5)
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
@@ -64,16 +66,29 @@ def _import_line(stmt: cst.BaseStatement) -> cst.Import | cst.ImportFrom | None:
     return small if isinstance(small, cst.Import | cst.ImportFrom) else None
 
 
-def _key(stmt: cst.BaseStatement, first_party: Callable[[str], bool]) -> Key:
+def _key(
+    stmt: cst.BaseStatement, first_party: Callable[[str], bool], settings: IsortSettings = DEFAULT
+) -> Key:
     node = _import_line(stmt)
     assert node is not None
+    fold = (lambda t: t) if settings.case_sensitive else str.lower
+    straight, from_ = (1, 0) if settings.from_first else (0, 1)
+    if settings.force_sort_within_sections:
+        straight = from_ = 0
     if isinstance(node, cst.Import):
         name = get_full_name_for_node(node.names[0].name) or ""
-        return (_section(name, first_party), 0, 0, name.lower(), _alias_key(node))
+        return (_section(name, first_party, settings), straight, 0, fold(name), _alias_key(node))
     name = (get_full_name_for_node(node.module) or "") if node.module is not None else ""
     if node.relative:
-        return (LOCAL, 1, -len(node.relative), (name or "").lower(), _alias_key(node))
-    return (_section(name or "", first_party), 1, 0, (name or "").lower(), _alias_key(node))
+        distance = len(node.relative) if settings.relative_closest_first else -len(node.relative)
+        return (LOCAL, from_, distance, fold(name or ""), _alias_key(node))
+    return (
+        _section(name or "", first_party, settings),
+        from_,
+        0,
+        fold(name or ""),
+        _alias_key(node),
+    )
 
 
 def _alias_key(node: cst.Import | cst.ImportFrom) -> tuple[int, str]:
@@ -84,10 +99,15 @@ def _alias_key(node: cst.Import | cst.ImportFrom) -> tuple[int, str]:
     return (first.asname is not None, first.evaluated_name.lower())
 
 
-def _section(module: str, first_party: Callable[[str], bool]) -> int:
+def _section(
+    module: str, first_party: Callable[[str], bool], settings: IsortSettings = DEFAULT
+) -> int:
     top = module.split(".")[0]
     if top == "__future__":
         return FUTURE
+    known = settings.known(module)
+    if known is not None:
+        return {"first": FIRST, "third": THIRD, "local": LOCAL, "stdlib": STDLIB}[known]
     if top in _STDLIB:
         return STDLIB
     return FIRST if first_party(top) else THIRD
@@ -123,9 +143,17 @@ def _sorted_layout(stmts: Sequence[cst.BaseStatement], keys: list[Key]) -> bool:
     return True
 
 
-def resort_imports(original: BlockT, updated: BlockT, first_party: Callable[[str], bool]) -> BlockT:
-    """``updated`` (a module or an indented block) with its leading import block in isort's
-    order, if ``original``'s was."""
+def resort_imports(
+    original: BlockT,
+    updated: BlockT,
+    first_party: Callable[[str], bool],
+    settings: IsortSettings = DEFAULT,
+    indent: str | None = "",
+) -> BlockT:
+    """``updated`` (a module or an indented block) with each new ``from X import name`` merged
+    into an existing ``from X import ...`` of the same import run (:func:`merge_from_imports`),
+    and its leading import block in isort's order, if ``original``'s was."""
+    updated = merge_from_imports(original, updated, settings, indent)
     before = _block(original.body)
     found = _block(updated.body)
     if before is None or found is None:
@@ -135,11 +163,12 @@ def resort_imports(original: BlockT, updated: BlockT, first_party: Callable[[str
     new = list(updated.body[after[0] : after[1]])
     if not _clean(old) or not _clean(new):
         return updated
-    old_keys = [_key(s, first_party) for s in old]
+    old_keys = [_key(s, first_party, settings) for s in old]
     if not _sorted_layout(old, old_keys):
         return updated
     keyed = sorted(
-        ((_key(s, first_party), i, s) for i, s in enumerate(new)), key=lambda t: (t[0], t[1])
+        ((_key(s, first_party, settings), i, s) for i, s in enumerate(new)),
+        key=lambda t: (t[0], t[1]),
     )
     head = new[0].leading_lines if isinstance(new[0], cst.SimpleStatementLine) else ()
     result: list[cst.BaseStatement] = []
@@ -158,3 +187,202 @@ def resort_imports(original: BlockT, updated: BlockT, first_party: Callable[[str
         return updated
     body = [*updated.body[: after[0]], *result, *updated.body[after[1] :]]
     return updated.with_changes(body=body)  # type: ignore[no-any-return]
+
+
+# -- merging a new from-import into an existing one -------------------------------------------
+def _member_key(alias: cst.ImportAlias, settings: IsortSettings) -> tuple[int, str, str, str]:
+    """ruff's order of the names in one ``from x import ...``: constants, classes, the rest
+    (``order-by-type``), then case-insensitively (unless ``case-sensitive``)."""
+    name = alias.evaluated_name
+    kind = 0
+    if settings.order_by_type:
+        if len(name) > 1 and name.isupper():
+            kind = 0
+        elif name[:1].isupper():
+            kind = 1
+        else:
+            kind = 2
+    folded = name if settings.case_sensitive else name.lower()
+    asname = alias.evaluated_alias or ""
+    return (kind, folded, name, asname)
+
+
+def _alias_code(alias: cst.ImportAlias) -> str:
+    return cst.Module(body=[]).code_for_node(alias.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+
+
+def _from_signature(node: cst.ImportFrom) -> tuple[int, str] | None:
+    if isinstance(node.names, cst.ImportStar):
+        return None
+    module = get_full_name_for_node(node.module) if node.module is not None else ""
+    return (len(node.relative), module or "")
+
+
+def _merged_text(
+    target: cst.ImportFrom, added: cst.ImportAlias, settings: IsortSettings, indent: str | None
+) -> str | None:
+    """The text of ``target`` with ``added`` among its names, in ``target``'s layout; None
+    when that layout is not one we can extend exactly."""
+    names = list(target.names)  # type: ignore[arg-type]
+    assert all(isinstance(a, cst.ImportAlias) for a in names)
+    if any(
+        a.evaluated_name == added.evaluated_name and a.evaluated_alias == added.evaluated_alias
+        for a in names
+    ):
+        return ""  # already there: the new statement is simply dropped
+    keys = [_member_key(a, settings) for a in names]
+    codes = [_alias_code(a) for a in names]
+    new_key, new_code = _member_key(added, settings), _alias_code(added)
+    if keys == sorted(keys):
+        at = next((i for i, k in enumerate(keys) if k > new_key), len(keys))
+    else:
+        at = len(keys)
+    codes.insert(at, new_code)
+    head = cst.Module(body=[]).code_for_node(
+        target.with_changes(names=[names[0]], lpar=None, rpar=None)
+    )
+    head = head[: head.rindex(" import ") + len(" import ")]
+    text = cst.Module(body=[]).code_for_node(target)
+    trailing = names[-1].comma is not cst.MaybeSentinel.DEFAULT
+    if target.lpar is None:
+        line = head + ", ".join(codes)
+        if indent is not None and len(indent) + len(line) <= settings.line_length:
+            return line
+        if indent is None:
+            return None
+        inner = indent + "    "
+        return head + "(\n" + "".join(f"{inner}{c},\n" for c in codes) + indent + ")"
+    if "\n" not in text:  # from x import (a, b)
+        one = head + "(" + ", ".join(codes) + ("," if trailing else "") + ")"
+        return (
+            one if indent is not None and len(indent) + len(one) <= settings.line_length else None
+        )
+    lines = text.split("\n")
+    body = lines[1:-1]
+    if len(body) != len(names) or not lines[0].endswith("("):
+        return None  # several names on a line: not a layout ruff keeps
+    inner = body[0][: len(body[0]) - len(body[0].lstrip())]
+    if not all(
+        b.startswith(inner) and b.strip().rstrip(",") == c
+        for b, c in zip(body, [_alias_code(a) for a in names], strict=True)
+    ):
+        return None
+    close = lines[-1]
+    if close.strip() != ")":
+        return None
+    out = [lines[0]]
+    for index, code in enumerate(codes):
+        last = index == len(codes) - 1
+        out.append(f"{inner}{code}{',' if (trailing or not last) else ''}")
+    out.append(close)
+    return "\n".join(out)
+
+
+def _merge_target(
+    stmt: cst.BaseStatement, before: set[str], signature: tuple[int, str] | None
+) -> cst.ImportFrom | None:
+    """``stmt``'s from-import if it was there before, names the module, and has no comment."""
+    node = _import_line(stmt)
+    if not isinstance(node, cst.ImportFrom) or _from_signature(node) != signature:
+        return None
+    code = _code(stmt)
+    return node if code in before and "#" not in code else None
+
+
+def _aliases(node: cst.ImportFrom) -> list[cst.ImportAlias]:
+    return [] if isinstance(node.names, cst.ImportStar) else list(node.names)
+
+
+def _merge_one(
+    body: list[cst.BaseStatement],
+    index: int,
+    run: range,
+    before: set[str],
+    settings: IsortSettings,
+    indent: str | None,
+) -> bool:
+    """Merge the new statement ``body[index]`` into one of the statements ``run`` of ``body``."""
+    node = _import_line(body[index])
+    assert isinstance(node, cst.ImportFrom)
+    added = _aliases(node)[0]
+    signature = _from_signature(node)
+    for other in run:
+        into = _merge_target(body[other], before, signature) if other != index else None
+        if into is None:
+            continue
+        assert isinstance(into, cst.ImportFrom)
+        aliases = [*_aliases(into), added]
+        if not settings.combine_as_imports and any(a.asname is not None for a in aliases):
+            continue
+        low, high = sorted((other, index))
+        local = added.evaluated_alias or added.evaluated_name.split(".")[0]
+        if any(_binds(body[k], local) for k in range(low + 1, high)):
+            continue
+        text = _merged_text(into, added, settings, indent)
+        if text is None:
+            continue
+        old_line = body[other]
+        assert isinstance(old_line, cst.SimpleStatementLine)
+        if text:
+            parsed = cst.parse_statement(text + "\n")
+            assert isinstance(parsed, cst.SimpleStatementLine)
+            body[other] = old_line.with_changes(body=parsed.body)
+        del body[index]
+        return True
+    return False
+
+
+def merge_from_imports(
+    original: BlockT, updated: BlockT, settings: IsortSettings = DEFAULT, indent: str | None = ""
+) -> BlockT:
+    """Merge every new single-name ``from X import name`` (a statement of ``updated`` that
+    ``original`` did not have) into an ``from X import ...`` of the same module that was there
+    before, in the same run of import lines, in that statement's layout (one line, one
+    parenthesised line, or one name per line) and at its sorted place among the names.
+
+    Not merged: with ``force-single-line``; an ``as`` name (on either side) unless
+    ``combine-as-imports``; a statement with comments; a run where another import between the
+    two binds the same name; a one-line result over the line length in an indented block
+    (``indent`` None: its indentation is unknown here)."""
+    if settings.force_single_line:
+        return updated
+    before = {_code(s) for s in original.body if _import_line(s) is not None}
+    body: list[cst.BaseStatement] = list(updated.body)
+    changed = False
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        node = _import_line(stmt)
+        code = _code(stmt) if node is not None else ""
+        if (
+            not isinstance(node, cst.ImportFrom)
+            or code in before
+            or isinstance(node.names, cst.ImportStar)
+            or len(node.names) != 1
+            or "#" in code
+            or node.lpar is not None
+        ):
+            index += 1
+            continue
+        start = index
+        while start > 0 and _import_line(body[start - 1]) is not None:
+            start -= 1
+        end = index
+        while end + 1 < len(body) and _import_line(body[end + 1]) is not None:
+            end += 1
+        merged = _merge_one(body, index, range(start, end + 1), before, settings, indent)
+        changed = changed or merged
+        if not merged:
+            index += 1
+    return updated.with_changes(body=body) if changed else updated  # type: ignore[return-value]
+
+
+def _binds(stmt: cst.BaseStatement, name: str) -> bool:
+    node = _import_line(stmt)
+    if node is None or isinstance(node.names, cst.ImportStar):
+        return False
+    for alias in node.names:
+        bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+        if bound == name:
+            return True
+    return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 #: Files that make a module importable without Python source we can read (stubs, extensions).
 OPAQUE_SUFFIXES = (".pyi", ".pyx", ".so", ".pyd")
@@ -62,7 +62,7 @@ def resolve_module(spelled: str, file_module: str | None, *, is_package: bool) -
     return ".".join([*base, rest] if rest else base) or None
 
 
-@lru_cache(maxsize=None)
+@cache
 def importable_here(module: str) -> bool:
     """Whether the top-level package of ``module`` can be imported by the interpreter running
     ``codemod`` (:func:`importlib.util.find_spec` on the top-level name only: nothing is

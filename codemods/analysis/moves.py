@@ -40,6 +40,8 @@ from codemods.analysis.imports import (
     mentions,
     rewrite_path_string,
 )
+from codemods.analysis.isort_settings import DEFAULT as DEFAULT_ISORT
+from codemods.analysis.isort_settings import IsortSettings, parse_settings
 from codemods.analysis.modules import importable_here
 from codemods.analysis.visit import lazy_metadata, line_col
 
@@ -119,6 +121,7 @@ class MoveTransformer(cst.CSTTransformer):
         self.type_comment_renames = {}
         self._model: BindingModel | bool | None = False  # built on first use
         self._module_node: cst.Module | None = None
+        self._indents: list[str] = []  # the absolute indentation of each open block
 
     # -- planning ------------------------------------------------------------------------------
     def plan(self) -> None:
@@ -383,15 +386,38 @@ class MoveTransformer(cst.CSTTransformer):
         """A leading import block that was in isort's order stays in it (see import_order)."""
         if self.stop or not (self._replace_small or self._insert):
             return updated
-        return resort_imports(original, updated, self._first_party)
+        return resort_imports(original, updated, self._first_party, self._isort(), "")
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        default = self._module_node.default_indent if self._module_node is not None else "    "
+        step = node.indent if node.indent is not None else default
+        self._indents.append((self._indents[-1] if self._indents else "") + step)
 
     def leave_IndentedBlock(
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
     ) -> cst.IndentedBlock:
+        indent: str | None = self._indents.pop() if self._indents else None
+        if "\t" in (indent or "\t"):
+            indent = None  # a width we cannot measure as ruff does
         if self.stop or not (self._replace_small or self._insert) or original is updated:
             return updated
         updated = _no_blank_after_removed_imports(original, updated)
-        return resort_imports(original, updated, self._first_party)
+        return resort_imports(original, updated, self._first_party, self._isort(), indent)
+
+    def _isort(self) -> IsortSettings:
+        """The project's isort/ruff settings (see analysis/isort_settings), read once."""
+        project = self.ctx.project
+        if project is None:
+            return DEFAULT_ISORT
+        root = project.root
+
+        def read() -> IsortSettings:
+            return parse_settings(
+                project.read_text(root / "pyproject.toml"),
+                {n: project.read_text(root / n) for n in ("ruff.toml", ".ruff.toml")},
+            )
+
+        return project.memo("isort-settings", read)
 
     def _first_party(self, top: str) -> bool:
         project = self.ctx.project

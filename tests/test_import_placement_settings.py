@@ -1,0 +1,152 @@
+"""A new import is placed with the project's isort/ruff settings: a real ``codemod apply`` in a
+real git repo whose ``pyproject.toml`` configures the ``I`` rule, and real ``ruff check
+--select I`` (reading that configuration) before and after."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codemods.oracle import compiles, pyflakes_counts
+from tests.cli_helpers import codemod, make_repo
+
+RECIPE = """title: Move names
+description: Moves two names into the vendored package.
+steps:
+  - rename_symbol:
+      old: thirdp.old.Delta
+      new: vendored.helpers.Delta
+  - rename_symbol:
+      old: vendored.old.Gamma
+      new: vendored.new.Gamma
+"""
+
+BEFORE = """import json
+from pathlib import Path
+import sys
+
+import attr
+from thirdp.old import Delta
+
+from vendored.new import Beta as B
+from vendored.old import Gamma as G
+
+print(json, Path, sys, attr, Delta, B, G)
+"""
+
+# known-first-party puts vendored in its own section; force-sort-within-sections mixes
+# `import x` and `from x import` by module; combine-as merges `as` names into one statement.
+RUFF = """[tool.ruff.lint.isort]
+known-first-party = ["vendored"]
+force-sort-within-sections = true
+combine-as-imports = true
+"""
+RUFF_AFTER = """import json
+from pathlib import Path
+import sys
+
+import attr
+
+from vendored.helpers import Delta
+from vendored.new import Beta as B, Gamma as G
+
+print(json, Path, sys, attr, Delta, B, G)
+"""
+
+# force-single-line: never merged; the new statement sits at its sorted place.
+SINGLE = """[tool.ruff.isort]
+known-first-party = ["vendored"]
+force-sort-within-sections = true
+force-single-line = true
+"""
+SINGLE_AFTER = """import json
+from pathlib import Path
+import sys
+
+import attr
+
+from vendored.helpers import Delta
+from vendored.new import Beta as B
+from vendored.new import Gamma as G
+
+print(json, Path, sys, attr, Delta, B, G)
+"""
+
+# ruff reads [tool.isort]'s snake_case spellings too (isort's own table).
+ISORT = """[tool.isort]
+known_first_party = ["vendored"]
+force_sort_within_sections = true
+combine_as_imports = true
+"""
+
+
+def _ruff_clean(root: Path, name: str) -> bool:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "I",
+            "--output-format",
+            "json",
+            "--no-cache",
+            name,
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout or "[]") == []
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [(RUFF, RUFF_AFTER), (SINGLE, SINGLE_AFTER), (ISORT, RUFF_AFTER)],
+    ids=["ruff-lint-isort", "ruff-isort-force-single-line", "tool-isort"],
+)
+def test_new_import_placed_with_the_project_settings(
+    tmp_path: Path, config: str, expected: str
+) -> None:
+    before = BEFORE
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n' + config)
+    (tmp_path / "mod.py").write_text(before)
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    make_repo(tmp_path)
+    if config is not ISORT:  # ruff does not read [tool.isort]; the table is isort's
+        assert _ruff_clean(tmp_path, "mod.py"), "the input must be isort-clean to begin with"
+    done = codemod(tmp_path, "apply", "r.yaml", "mod.py", real=True)
+    assert done.returncode == 0, done.stderr
+    out = (tmp_path / "mod.py").read_text()
+    assert out == expected
+    if config is not ISORT:
+        assert _ruff_clean(tmp_path, "mod.py")
+    assert compiles(out.encode())
+    counts = pyflakes_counts(out.encode())
+    assert counts is not None and not [k for k in counts if k[0] == "UndefinedName"]
+
+
+def test_defaults_keep_as_names_apart(tmp_path: Path) -> None:
+    """Without combine-as-imports (ruff's default) an `as` name gets its own statement, as
+    ruff's I rule wants; the file stays isort-clean."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    source = (
+        "import json\n\nimport attr\nfrom vendored.new import Beta as B\n"
+        "from vendored.old import Gamma as G\n\nprint(json, attr, B, G)\n"
+    )
+    (tmp_path / "mod.py").write_text(source)
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    make_repo(tmp_path)
+    assert _ruff_clean(tmp_path, "mod.py"), source
+    done = codemod(tmp_path, "apply", "r.yaml", "mod.py", real=True)
+    assert done.returncode == 0, done.stderr
+    out = (tmp_path / "mod.py").read_text()
+    assert "from vendored.new import Beta as B\nfrom vendored.new import Gamma as G\n" in out
+    assert _ruff_clean(tmp_path, "mod.py"), out
