@@ -66,7 +66,8 @@ IncludeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--include",
-        help="Only change files matching this glob (repeatable; overrides [tool.codemod]).",
+        help="Only change files matching this glob, relative to the scanned folder or the current "
+        "directory (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
 ]
@@ -74,7 +75,8 @@ ExcludeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--exclude",
-        help="Never change files matching this glob (repeatable; overrides [tool.codemod]).",
+        help="Never change files matching this glob, relative to the scanned folder or the current "
+        "directory (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
 ]
@@ -106,6 +108,24 @@ MarkerOpt = Annotated[
     str,
     typer.Option(
         "--generated-marker", help="The text that marks a generated file.", metavar="TEXT"
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--file-timeout",
+        min=0,
+        help="Skip a file that takes longer than this many seconds (0: no limit).",
+        metavar="SECONDS",
+    ),
+]
+MemoryOpt = Annotated[
+    int,
+    typer.Option(
+        "--file-memory",
+        min=0,
+        help="Skip a file that needs more than this many MB (0: no limit).",
+        metavar="MB",
     ),
 ]
 StubsOpt = Annotated[
@@ -224,10 +244,15 @@ def _execute(
     no_cache: bool = False,
     repos: Path | None = None,
     out_dir: Path = Path("codemod-repos"),
+    file_timeout: float = 60.0,
+    file_memory: int = 2048,
     **extra: Any,
 ) -> int:
+    from codemods.engine.budget import Budget
     from codemods.engine.run import EngineOptions
     from codemods.workflow import RunOptions, execute
+
+    budget = Budget(file_timeout or None, file_memory or None)
 
     if repos is not None:
         from codemods.repos import run_repos
@@ -253,7 +278,7 @@ def _execute(
         show_diff=show_diff,
         check=check,
         unsafe=unsafe,
-        engine=EngineOptions(jobs=jobs, cache=not no_cache),
+        engine=EngineOptions(jobs=jobs, cache=not no_cache, budget=budget),
         **extra,
     )
     return execute(options, out)
@@ -271,6 +296,8 @@ def preview(
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
+    file_memory: MemoryOpt = 2048,
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
@@ -301,6 +328,8 @@ def preview(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            file_timeout=file_timeout,
+            file_memory=file_memory,
             include_stubs=include_stubs,
             generated_marker=None if include_generated else generated_marker,
             patch=patch,
@@ -347,6 +376,8 @@ def apply(
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
+    file_memory: MemoryOpt = 2048,
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
@@ -378,6 +409,8 @@ def apply(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            file_timeout=file_timeout,
+            file_memory=file_memory,
             include_stubs=include_stubs,
             generated_marker=None if include_generated else generated_marker,
             interactive=interactive,

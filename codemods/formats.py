@@ -77,6 +77,8 @@ def render_json(report: RunReport) -> str:
             "written": summary.written,
             "warnings": summary.warnings,
             "reviews": summary.reviews,
+            "parsed": summary.parsed,  # files LibCST parsed in this run
+            "cached": summary.cached,  # results taken from .codemod_cache/ instead
         },
         "files": [_json_file(r) for r in report.reported],
     }
