@@ -23,15 +23,14 @@ from codemods import vcs
 from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
 from codemods.engine.diff import unified_diff
-from codemods.engine.executors import make_executor
 from codemods.engine.discover import SourceFile
+from codemods.engine.executors import make_executor
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.engine.hunks import Hunk, split_hunks
 from codemods.engine.results import FileResult
 from codemods.engine.run import EngineOptions
 from codemods.engine.shard import Shard, parse_shard
 from codemods.engine.shard import select as select_shard
-from codemods.engine.write import remove_stale_temp_files
 from codemods.engine.write import project_root, remove_stale_temp_files
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
