@@ -62,6 +62,7 @@ def fill(corpus: Path, catalog: str) -> tuple[int, int]:
         stat_files,
     )
     from codemods.engine.prefilter import any_step_may_run
+    from codemods.engine.results import FileResult, Status
     from codemods.recipe import RecipeLoader
 
     plan = make_plan(RecipeLoader().load(catalog), [corpus], unsafe=True)
@@ -81,7 +82,8 @@ def fill(corpus: Path, catalog: str) -> tuple[int, int]:
         where = f"{source.scan_relpath}\0{source.generated_marker}"
         key = entry_key(data, where, module)
         for touched in (False, True):
-            entry = view.entry(key, (), touched=touched)
+            unchanged = FileResult(str(source.path), source.relpath, Status.UNCHANGED)
+            entry = view.entry(key, unchanged, touched=touched)
             assert entry is not None
             store.add(*entry)
         stat_cache.record(source, st, (key, stat_context(source, module)))

@@ -152,7 +152,8 @@ IncludeOpt = Annotated[
     typer.Option(
         "--include",
         metavar="GLOB",
-        help="Only change files matching this glob (repeatable; overrides [tool.codemod]).",
+        help="Only change files matching this glob, relative to the scanned folder or the current "
+        "directory (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
 ]
@@ -161,7 +162,8 @@ ExcludeOpt = Annotated[
     typer.Option(
         "--exclude",
         metavar="GLOB",
-        help="Never change files matching this glob (repeatable; overrides [tool.codemod]).",
+        help="Never change files matching this glob, relative to the scanned folder or the current "
+        "directory (repeatable; overrides [tool.codemod]).",
         show_default=False,
     ),
 ]
@@ -212,6 +214,24 @@ SkipOpt = Annotated[
         metavar="ID",
         help="Leave out the steps of this step type or sub-recipe id (repeatable).",
         show_default=False,
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--file-timeout",
+        min=0,
+        help="Skip a file that takes longer than this many seconds (0: no limit).",
+        metavar="SECONDS",
+    ),
+]
+MemoryOpt = Annotated[
+    int,
+    typer.Option(
+        "--file-memory",
+        min=0,
+        help="Skip a file that needs more than this many MB (0: no limit).",
+        metavar="MB",
     ),
 ]
 StubsOpt = Annotated[
@@ -333,10 +353,15 @@ def _execute(
     no_cache: bool = False,
     repos: Path | None = None,
     out_dir: Path = Path("codemod-repos"),
+    file_timeout: float = 60.0,
+    file_memory: int = 2048,
     **extra: Any,
 ) -> int:
+    from codemods.engine.budget import Budget
     from codemods.engine.run import EngineOptions
     from codemods.workflow import RunOptions, execute
+
+    budget = Budget(file_timeout or None, file_memory or None)
 
     if repos is not None:
         from codemods.repos import run_repos
@@ -362,7 +387,7 @@ def _execute(
         show_diff=show_diff,
         check=check,
         unsafe=unsafe,
-        engine=EngineOptions(jobs=jobs, cache=not no_cache),
+        engine=EngineOptions(jobs=jobs, cache=not no_cache, budget=budget),
         **extra,
     )
     return execute(options, out)
@@ -382,6 +407,8 @@ def preview(
     skip: SkipOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
+    file_memory: MemoryOpt = 2048,
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
@@ -413,6 +440,8 @@ def preview(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            file_timeout=file_timeout,
+            file_memory=file_memory,
             include_stubs=include_stubs,
             generated_marker=None if include_generated else generated_marker,
             patch=patch,
@@ -463,6 +492,8 @@ def apply(
     skip: SkipOpt = None,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
+    file_memory: MemoryOpt = 2048,
     include_generated: GeneratedOpt = False,
     generated_marker: MarkerOpt = "@generated",
     include_stubs: StubsOpt = False,
@@ -495,6 +526,8 @@ def apply(
             out=out,
             jobs=jobs,
             no_cache=no_cache,
+            file_timeout=file_timeout,
+            file_memory=file_memory,
             include_stubs=include_stubs,
             generated_marker=None if include_generated else generated_marker,
             interactive=interactive,

@@ -16,14 +16,17 @@ upwards, is used. Paths in it are relative to its folder.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from codemods.engine.write import project_root
 from codemods.errors import CodemodError, Location
-from codemods.recipe.models import FileFilter, compile_globs
+from codemods.globs import check_glob
+from codemods.recipe.models import FileFilter
 
 
 class ToolCodemod(BaseModel):
@@ -124,14 +127,24 @@ def load_config(start: Path | None = None) -> Config:
         raise CodemodError(message, location=Location(str(source)), code="config") from None
     for pattern in (*model.include, *model.exclude):
         try:
-            compile_globs([pattern])
-        except Exception as exc:
+            check_glob(pattern)
+        except ValueError as exc:
             raise CodemodError(
-                f"[tool.codemod] {pattern!r} is not a valid glob: {exc}",
+                f"[tool.codemod] {exc}",
                 location=Location(str(source)),
                 code="config",
             ) from None
     base = source.parent
+    project = project_root(base)
+    for given in model.paths:
+        if not Path(os.path.realpath(base / given)).is_relative_to(project):
+            raise CodemodError(
+                f"[tool.codemod] paths: {given!r} is outside the project ({project})",
+                location=Location(str(source)),
+                code="config",
+                hint="a repository's configuration may not send codemod elsewhere; to change "
+                "files there on purpose, name them on the command line",
+            )
     recipe_dirs = tuple((base / d).resolve() for d in model.recipe_dirs)
     for directory in recipe_dirs:
         if not directory.is_dir():

@@ -81,6 +81,8 @@ def render_json(report: RunReport) -> str:
             "warnings": summary.warnings,
             "reviews": summary.reviews,
             "left_out": summary.left_out,
+            "parsed": summary.parsed,  # files LibCST parsed in this run
+            "cached": summary.cached,  # results taken from .codemod_cache/ instead
         },
         "files": [_json_file(r) for r in report.reported],
     }

@@ -116,8 +116,9 @@ class Output:
     def document(self, text: str) -> None:
         """A machine-readable report (JSON, SARIF): plain text on stdout, never styled."""
         sys.stdout.flush()
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        # a file name that is not UTF-8 (a lone surrogate) becomes a JSON `\udcXX` escape
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.buffer.flush()
 
     def summary(self, line: str, failed: bool) -> None:
         if self.quiet:  # -q: the failed files were named; the exit code says the rest

@@ -114,7 +114,7 @@ def _review_file(
     credited: dict[int, tuple[str, ...]],
 ) -> tuple[dict[int, bytes | None], bool]:
     choices: dict[int, bytes | None] = {}
-    header = f"--- a/{result.relpath}\n+++ b/{result.relpath}\n".encode()
+    header = f"--- a/{result.relpath}\n+++ b/{result.relpath}\n".encode("utf-8", "surrogateescape")
     index = 0
     while index < len(hunks):
         hunk = hunks[index]

@@ -9,6 +9,7 @@ Nothing is written before the guard has passed for all files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ from codemods.engine.results import FileResult
 from codemods.engine.run import EngineOptions
 from codemods.engine.shard import Shard, parse_shard
 from codemods.engine.shard import select as select_shard
-from codemods.engine.write import remove_stale_temp_files
+from codemods.engine.write import project_root, remove_stale_temp_files
 from codemods.errors import CodemodError, ExitCode
 from codemods.formats import FORMATS, RunReport, render
+from codemods.globs import check_glob
 from codemods.output import Output
 from codemods.partials import write_partial
 from codemods.recipe import Recipe, RecipeLoader
@@ -137,6 +139,7 @@ def execute(opts: RunOptions, out: Output) -> int:
     selection = select_steps(recipe, opts.only, opts.skip)
     recipe = selection.recipe
     given = paths or []  # on the command line (the config's own `paths` are not warned about)
+    from_config = paths is None and bool(cfg.paths)
     if paths is None:
         paths = list(cfg.paths) or [Path(".")]
     plan = make_plan(
@@ -146,14 +149,22 @@ def execute(opts: RunOptions, out: Output) -> int:
         include_stubs=opts.include_stubs,
         generated_marker=opts.generated_marker,
     )
+    if from_config:  # the configured paths belong to the configuration's project
+        roots = (*plan.write_roots, project_root(cfg.base))
+        plan = dataclasses.replace(plan, write_roots=tuple(dict.fromkeys(roots)))
     if opts.write_files:  # temp files of an earlier run that was killed mid-write
         stale = remove_stale_temp_files(f.path.parent for f in plan.files)
         if stale:
             out.note(f"removed {len(stale)} temp file(s) left by an interrupted earlier run")
     if opts.include or opts.exclude:
+        for pattern in (*opts.include, *opts.exclude):
+            try:
+                check_glob(pattern)
+            except ValueError as exc:
+                raise CodemodError(f"--include/--exclude: {exc}") from None
         flt = FileFilter(tuple(opts.include), tuple(opts.exclude))
         base = Path.cwd().resolve()
-        files = tuple(f for f in plan.files if _allowed(flt, f.path, base))
+        files = tuple(f for f in plan.files if _allowed(flt, f, base))
         plan = dataclasses.replace(plan, files=files)
     elif cfg.include or cfg.exclude:
         kept = tuple(f for f in plan.files if cfg.allows(f.path))
@@ -199,6 +210,8 @@ def execute(opts: RunOptions, out: Output) -> int:
         cache=opts.engine.cache,
         executor=executor,
         collect_into=collected,
+        cache_changes=not opts.write_files,  # a change about to be written is not worth keeping
+        budget=opts.engine.budget,
     )
     for result in out.progress(results, total=len(plan.files)):
         if result.status is Status.CHANGED:
@@ -224,6 +237,7 @@ def execute(opts: RunOptions, out: Output) -> int:
         out,
         hunk_steps(plan) if opts.interactive else None,
         recorder,
+        roots=plan.write_roots,
     )
     for result in final:
         if result.status in (Status.SKIPPED, Status.FAILED):  # stopped at write time
@@ -301,12 +315,13 @@ def _warn_excluded(
             )
 
 
-def _allowed(flt: FileFilter, path: Path, base: Path) -> bool:
-    try:
-        rel = path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        rel = path.name
-    return flt.allows(rel)
+def _allowed(flt: FileFilter, source: SourceFile, base: Path) -> bool:
+    """Command-line globs see a file relative to the scanned path (as recipe globs do) and
+    relative to the current directory: an exclude matching either view excludes it."""
+    views = [source.scan_relpath]
+    with contextlib.suppress(ValueError):  # outside the current directory: one view
+        views.append(source.path.resolve().relative_to(base).as_posix())
+    return flt.allows_any(tuple(views))
 
 
 def hunk_steps(plan: Plan) -> Attribute:
@@ -356,6 +371,7 @@ def _write_pending(
     out: Output,
     attribute: Attribute | None = None,
     recorder: Recorder | None = None,
+    roots: Sequence[Path] = (),
 ) -> list[FileResult]:
     """Guard, review and write the changed files; return their final results.
 
@@ -371,7 +387,7 @@ def _write_pending(
     written: list[Path] = []
 
     def write_one(result: FileResult) -> FileResult:
-        done = write(result, scan_roots)
+        done = write(result, scan_roots, roots=roots)
         if done.written:
             written.append(Path(done.path))
             if out.verbose:

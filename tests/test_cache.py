@@ -66,9 +66,12 @@ def test_a_warm_run_does_not_parse_unchanged_files_again(tree: Path) -> None:
     warm = by_name(tree, cache=True)
     assert warm["local.py"].status is Status.UNCHANGED
     assert warm["local.py"].cached and not warm["local.py"].parsed
-    # changes and diagnostics are never taken from the cache
-    assert warm["calls.py"].status is Status.CHANGED and warm["calls.py"].parsed
-    assert warm["warns.py"].parsed and warm["warns.py"].diagnostics == cold["warns.py"].diagnostics
+    # changes and diagnostics come from the cache too (the file is read, not parsed)
+    assert warm["calls.py"].status is Status.CHANGED and not warm["calls.py"].parsed
+    assert warm["calls.py"].cached and warm["calls.py"].old == cold["calls.py"].old
+    assert (
+        not warm["warns.py"].parsed and warm["warns.py"].diagnostics == cold["warns.py"].diagnostics
+    )
     # files the pre-check rules out never needed the cache
     assert not warm["plain.py"].parsed and not warm["plain.py"].cached
     assert warm["calls.py"].new == cold["calls.py"].new
@@ -126,8 +129,8 @@ def test_workers_use_and_fill_the_cache(tree: Path, monkeypatch: pytest.MonkeyPa
     cold = by_name(tree, cache=True, jobs=2)
     assert sum(r.parsed for r in cold.values()) == 23
     warm = by_name(tree, cache=True, jobs=2)
-    assert sum(r.cached for r in warm.values()) == 21
-    assert sum(r.parsed for r in warm.values()) == 2  # calls.py and warns.py
+    assert sum(r.cached for r in warm.values()) == 23  # the change and the warning too
+    assert sum(r.parsed for r in warm.values()) == 0
 
 
 def test_cli_uses_the_cache_unless_told_not_to(tree: Path) -> None:
@@ -426,7 +429,7 @@ def test_a_warm_run_starts_no_workers_and_keeps_the_order(
     assert [(r.relpath, r.status, r.new) for r in mixed] == [
         (r.relpath, r.status, r.new) for r in run(plan, jobs=1)
     ]
-    assert sum(r.cached for r in mixed) == 17 and sum(r.parsed for r in mixed) == 7
+    assert sum(r.cached for r in mixed) == 19 and sum(r.parsed for r in mixed) == 5
 
 
 def test_a_file_name_that_is_not_utf8_is_cached_like_any_other(tmp_path: Path) -> None:
@@ -461,7 +464,8 @@ def test_only_the_most_recently_used_configurations_are_kept(
         before = stems() if cache.exists() else set()
         by_name(tree, str(recipe), cache=True)
         (stem,) = stems() - before
-        assert {p.suffix for p in cache.glob(f"{stem}.*")} == {".keys", ".stat"}
+        # .new: the new bytes of cached changes
+        assert {p.suffix for p in cache.glob(f"{stem}.*")} == {".keys", ".stat", ".new"}
         added.append(stem)
         used = time.time() - 100 + len(added)  # last used in this order, whatever the clock
         for path in cache.glob(f"{stem}.*"):

@@ -1,9 +1,12 @@
-"""A content-hash cache of no-change results, so a warm re-run costs about the read.
+"""A content-hash cache of per-file results, so a warm re-run costs about the read.
 
 A file is not parsed again when an earlier run, with the same tool, the same recipe and the
-same step options, found that exactly these bytes at exactly this path change nothing. Only
-"unchanged" results without diagnostics are stored; changed, skipped and failed files always
-run again. Two kinds of unchanged results need more than the file's own bytes:
+same step options, saw exactly these bytes at exactly this path. "Unchanged" results (with
+their diagnostics) and "changed" results (the new bytes, diagnostics and the steps that fired)
+are stored; skipped and failed files always run again. A cached change is not trusted blindly:
+the new bytes must still compile (:func:`~codemods.engine.transform.verify`) when they are
+taken from the cache, and writing them still checks that the file on disk is the one read.
+Two kinds of results need more than the file's own bytes:
 
 - A whole-tree step's per-file data (``collect``) is stored with the entry and handed to
   ``finish`` on a cache hit, so ``finish`` still sees every file.
@@ -16,27 +19,43 @@ run again. Two kinds of unchanged results need more than the file's own bytes:
 In front of that sits a *stat* cache, as in git, ruff or mypy: for each file of a run, its
 size, mtime, ctime and inode, and what its bytes gave (the content key above, or "no step's
 needles matched"). On the next run with the same fingerprint a file whose stat still matches
-is not read at all: its result comes from the content entry (which still checks the project
-state, for results that asked the project anything). A file whose mtime is within
+an unchanged result without diagnostics is not read at all (a changed file is read: its diff
+and the changed-on-disk check need its bytes). A file whose mtime is within
 :data:`RACY_WINDOW_NS` of the run's start (git's "racy clean" problem: an edit in the same
 timestamp tick would not show in the stat) gets no stat entry; it is simply read next time.
 The stat is taken before the file is read, so an edit during the run shows next time too.
 
+**The cache is untrusted input.** ``.codemod_cache/`` lives in the work tree, so a repository
+can commit one. Therefore:
+
+- It is data only: JSON and raw bytes, never pickle; nothing in it can construct an object.
+- Every record carries an HMAC made with a per-user secret kept outside the tree
+  (``$XDG_CACHE_HOME/codemods/cache-key``, else ``~/.cache/codemods/cache-key``, mode 0600):
+  records someone else wrote (a committed cache) do not verify and are ignored, so a cache
+  cannot make a file look unchanged or inject new bytes into a change.
+- A cache directory, or a file in it, that is a symlink, not a regular file (a FIFO), or not
+  owned by the user is never read, written, created through or pruned: the cache is then off
+  for the run. Files are opened with ``O_NOFOLLOW | O_NONBLOCK``.
+
 Layout: ``.codemod_cache/`` at the display root (the git work tree, or the scanned directory)
-holds one ``<run fingerprint>.keys`` file per recipe configuration: appended records of a
-16-byte key, a 4-byte length and a payload (the pickled per-file data, usually empty); and
-next to it ``<run fingerprint>.stat``: a magic line, a digest of the rest, and one record per
-file, rewritten (atomically) when anything in it changed. A damaged file of either kind is an
-empty cache. The directory carries its own ``.gitignore`` (``*``) and discovery never walks
-into it.
+holds per recipe configuration (run fingerprint): ``<fp>.keys``, appended records of a 16-byte
+key, a 4-byte length, a payload (empty, or a JSON object) and a 16-byte HMAC; ``<fp>.new``, the
+new bytes of cached changes, appended and addressed by (offset, length, digest) from the
+payloads; and ``<fp>.stat``: a magic line, an HMAC of the rest, and one record per file,
+rewritten (atomically) when anything in it changed. A damaged file of any kind is an empty
+cache. The directory carries its own ``.gitignore`` (``*``) and discovery never walks into it.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import errno
 import hashlib
+import hmac
+import json
 import os
-import pickle
+import stat as stat_module
 import struct
 import sys
 import time
@@ -49,11 +68,14 @@ from typing import Any
 import codemods
 from codemods.engine.discover import SourceFile
 from codemods.engine.prefilter import prefilter_enabled
+from codemods.engine.results import FileResult, Status
 from codemods.recipe import CompiledStep, Recipe
+from codemods.steps import Diagnostic
 
 CACHE_DIR = ".codemod_cache"
-FORMAT = 2
+FORMAT = 3
 KEY_SIZE = 16
+MAC_SIZE = 16
 _LENGTH = struct.Struct("<I")
 #: Files outside the run that project facts (pytest config, markers) are read from.
 PROJECT_FILES = (
@@ -71,6 +93,231 @@ PROJECT_FILES = (
 MAX_FILES = 16
 #: Rewrite a keys file from this run's keys alone once it has grown past this many entries.
 MAX_KEYS = 2_000_000
+#: Start the new-bytes file afresh (dropping the cached changes) once it is this big.
+MAX_BLOB_BYTES = 256_000_000
+#: The suffixes of the files one fingerprint owns.
+SUFFIXES = (".keys", ".stat", ".new")
+_OPEN_FLAGS = (
+    getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+_EUID = getattr(os, "geteuid", lambda: 0)
+
+
+# -- untrusted files: open only our own regular files, never through a link ------------------
+
+
+def _owned_regular(st: os.stat_result) -> bool:
+    return stat_module.S_ISREG(st.st_mode) and st.st_uid == _EUID()
+
+
+def read_private(path: Path, *, limit: int | None = None) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of ours reached without a symlink.
+
+    None for anything else (missing, a link, a FIFO or device, someone else's file): a FIFO
+    is opened non-blocking and never read, so it cannot hang the run.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not _owned_regular(st) or (limit is not None and st.st_size > limit):
+            return None
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
+    """``os.open`` that refuses links and anything but our own regular files (OSError)."""
+    fd = os.open(path, flags | _OPEN_FLAGS, mode)
+    try:
+        if not _owned_regular(os.fstat(fd)):
+            raise OSError(errno.EPERM, "not a regular file of this user", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` (which must not exist: never through a dangling link) with ``data``."""
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _replace_private(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` (the link itself, if it is one) with a new file of ours."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    try:
+        _write_new(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def usable_dir(directory: Path, *, create: bool) -> bool:
+    """Whether ``directory`` is a real directory of ours (not a link), creating it if asked.
+
+    A repository may commit ``.codemod_cache`` as a symlink to anywhere, or as a directory
+    of links: the cache is then not used at all rather than followed.
+    """
+    try:
+        st = os.lstat(directory)
+    except FileNotFoundError:
+        if not create:
+            return False
+        try:
+            os.mkdir(directory, 0o777)
+            st = os.lstat(directory)
+        except OSError:
+            return False
+    except OSError:
+        return False
+    return stat_module.S_ISDIR(st.st_mode) and st.st_uid == _EUID()
+
+
+@cache
+def _secret() -> bytes:
+    """The per-user key that signs cache records (a random one, per process, if none can be
+    kept: the cache then still works within a run but never across runs)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "codemods"
+    path = directory / "cache-key"
+    key = read_private(path, limit=1024)
+    if key is not None and len(key) >= 32:
+        return key
+    with contextlib.suppress(OSError):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret = os.urandom(32)
+        _write_new(path, secret)
+        return secret
+    key = read_private(path, limit=1024)  # another process made it meanwhile
+    if key is not None and len(key) >= 32:
+        return key
+    return os.urandom(32)
+
+
+def _mac(*parts: bytes) -> bytes:
+    h = hmac.new(_secret(), digestmod=hashlib.sha256)
+    for part in parts:
+        h.update(_LENGTH.pack(len(part)) + part)
+    return h.digest()[:MAC_SIZE]
+
+
+# -- payloads: JSON with tags for the types JSON lacks; nothing else can come back -----------
+
+
+def encode_data(value: Any) -> Any:
+    """``value`` (None, bool, int, float, str, bytes, list, tuple, set, dict) as JSON data."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [encode_data(v) for v in value]
+    if isinstance(value, tuple):
+        return {"t": [encode_data(v) for v in value]}
+    if isinstance(value, set | frozenset):
+        return {"s": sorted((encode_data(v) for v in value), key=repr)}
+    if isinstance(value, bytes):
+        return {"b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {"d": [[encode_data(k), encode_data(v)] for k, v in value.items()]}
+    raise TypeError(f"not cacheable: {type(value).__name__}")
+
+
+def decode_data(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [decode_data(v) for v in value]
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag == "t" and isinstance(inner, list):
+            return tuple(decode_data(v) for v in inner)
+        if tag == "s" and isinstance(inner, list):
+            return frozenset(decode_data(v) for v in inner)
+        if tag == "b" and isinstance(inner, str):
+            return base64.b64decode(inner, validate=True)
+        if tag == "d" and isinstance(inner, list):
+            return {decode_data(k): decode_data(v) for k, v in inner}
+    raise ValueError("not a cache payload")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A cached result: unchanged, or changed to the bytes at ``blob`` in the ``.new`` file."""
+
+    collected: tuple[tuple[int, Any], ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    fired: tuple[str, ...] = ()
+    blob: tuple[int, int, str] | None = None  # (offset, length, sha256 hex prefix) of new bytes
+
+    @property
+    def plain(self) -> bool:
+        """Unchanged, no diagnostics: a stat alone may stand for it."""
+        return self.blob is None and not self.diagnostics
+
+
+_PLAIN = Hit()
+
+
+def encode_payload(hit: Hit) -> bytes:
+    if hit == _PLAIN:
+        return b""
+    doc: dict[str, Any] = {}
+    if hit.collected:
+        doc["c"] = [[i, encode_data(d)] for i, d in hit.collected]
+    if hit.diagnostics:
+        doc["d"] = [[d.step, d.kind, d.message, d.line, d.column] for d in hit.diagnostics]
+    if hit.fired:
+        doc["f"] = list(hit.fired)
+    if hit.blob is not None:
+        doc["b"] = list(hit.blob)
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode_payload(payload: bytes) -> Hit | None:
+    """The :class:`Hit` a payload stands for; None if it is not one of ours."""
+    if not payload:
+        return _PLAIN
+    try:
+        doc = json.loads(payload)
+        collected = tuple((int(i), decode_data(d)) for i, d in doc.get("c", ()))
+        diagnostics = tuple(
+            Diagnostic(
+                str(s), k, str(m), None if ln is None else int(ln), None if c is None else int(c)
+            )
+            for s, k, m, ln, c in doc.get("d", ())
+        )
+        fired = tuple(str(f) for f in doc.get("f", ()))
+        blob = doc.get("b")
+        if blob is not None:
+            offset, length, digest = blob
+            blob = (int(offset), int(length), str(digest))
+        return Hit(collected, diagnostics, fired, blob)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _blob_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 @cache
@@ -158,55 +405,108 @@ def project_state(
     return h.digest()
 
 
-@dataclass(frozen=True)
+#: What a worker sends back for a result that may be cached: (key, what to store, new bytes).
+Entry = tuple[bytes, Hit, bytes | None]
+
+
 class CacheView:
     """What a worker needs to look entries up and make new ones (sent once per worker)."""
 
-    known: dict[bytes, bytes]
-    state: bytes  # project_state() of this run
+    def __init__(self, known: dict[bytes, bytes], state: bytes, blobs: Path | None = None) -> None:
+        self.known = known  # key -> payload, every one signed by this user
+        self.state = state  # project_state() of this run
+        self.blobs = blobs  # the .new file of cached changes
+        self._fd: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_fd": None}
 
     def _with_state(self, key: bytes) -> bytes:
         return hashlib.sha256(key + self.state).digest()[:KEY_SIZE]
 
-    def lookup(self, key: bytes) -> tuple[tuple[int, Any], ...] | None:
-        """The cached whole-tree data of an unchanged file (usually ``()``), or None: a miss."""
+    def lookup(self, key: bytes) -> Hit | None:
+        """The cached result of these bytes, or None: a miss."""
         payload = self.known.get(key)
         if payload is None:
             payload = self.known.get(self._with_state(key))
         if payload is None:
             return None
-        if not payload:
-            return ()
-        try:
-            value = pickle.loads(payload)
-        except Exception:  # a damaged entry is a miss
-            return None
-        return value if isinstance(value, tuple) else None
+        return decode_payload(payload)
 
-    def entry(
-        self, key: bytes, collected: tuple[tuple[int, Any], ...], *, touched: bool
-    ) -> tuple[bytes, bytes] | None:
-        """The (key, payload) to store for an unchanged result, or None if it cannot be."""
-        try:
-            payload = pickle.dumps(collected, protocol=4) if collected else b""
-        except Exception:
+    def new_bytes(self, hit: Hit) -> bytes | None:
+        """The new bytes of a cached change, or None if they are gone or not what was stored."""
+        if hit.blob is None or self.blobs is None:
             return None
-        return (self._with_state(key) if touched else key), payload
+        offset, length, digest = hit.blob
+        try:
+            if self._fd is None:
+                self._fd = open_private(self.blobs, os.O_RDONLY)
+            data = os.pread(self._fd, length, offset)
+        except (OSError, ValueError, OverflowError):
+            return None
+        return data if len(data) == length and _blob_digest(data) == digest else None
+
+    def result(self, source: SourceFile, data: bytes, key: bytes) -> tuple[FileResult, Hit] | None:
+        """The cached result of ``source`` whose bytes are ``data``, or None: a miss.
+
+        A cached change is verified again (its new bytes must compile as the old did) before
+        it is trusted; writing it still checks that the file on disk is still ``data``.
+        """
+        hit = self.lookup(key)
+        if hit is None:
+            return None
+        base = FileResult(
+            str(source.path),
+            source.relpath,
+            Status.UNCHANGED,
+            cached=True,
+            collected=hit.collected,
+            diagnostics=hit.diagnostics,
+            fired=hit.fired,
+        )
+        if hit.blob is None:
+            return base, hit
+        from codemods.engine.transform import verify
+
+        new = self.new_bytes(hit)
+        if new is None or new == data or verify(data, new, source.relpath) is not None:
+            return None
+        return base.with_(status=Status.CHANGED, old=data, new=new), hit
+
+    def entry(self, key: bytes, result: FileResult, *, touched: bool) -> Entry | None:
+        """What to store for an unchanged or changed result, or None if it cannot be."""
+        if result.status is Status.CHANGED and result.new is None:
+            return None
+        if result.status not in (Status.UNCHANGED, Status.CHANGED):
+            return None
+        changed = result.status is Status.CHANGED
+        hit = Hit(result.collected, result.diagnostics, result.fired if changed else ())
+        try:
+            encode_payload(hit)
+        except (TypeError, ValueError):
+            return None
+        return (self._with_state(key) if touched else key), hit, (result.new if changed else None)
 
 
 class ResultCache:
-    """The known no-change entries of one run fingerprint, plus the new ones of this run."""
+    """The known entries of one run fingerprint, plus the new ones of this run."""
 
     def __init__(self, root: Path, fingerprint: str) -> None:
         self.dir = root / CACHE_DIR
+        self.fingerprint = fingerprint.encode()
         self.path = self.dir / f"{fingerprint[:40]}.keys"
-        self.known: dict[bytes, bytes] = self._load()
-        self.new: dict[bytes, bytes] = {}
+        self.blobs = self.dir / f"{fingerprint[:40]}.new"
+        # a cache directory that is a link or someone else's is never used
+        self.off = os.path.lexists(self.dir) and not usable_dir(self.dir, create=False)
+        self.known: dict[bytes, bytes] = {} if self.off else self._load()
+        self.new: dict[bytes, tuple[Hit, bytes | None]] = {}
+
+    def _sign(self, key: bytes, payload: bytes) -> bytes:
+        return _mac(self.fingerprint, key, payload)
 
     def _load(self) -> dict[bytes, bytes]:
-        try:
-            raw = self.path.read_bytes()
-        except OSError:
+        raw = read_private(self.path)
+        if raw is None:
             return {}
         known: dict[bytes, bytes] = {}
         at, size = 0, len(raw)
@@ -214,80 +514,131 @@ class ResultCache:
         while at + head <= size:  # a torn last record is ignored
             key = raw[at : at + KEY_SIZE]
             (length,) = _LENGTH.unpack_from(raw, at + KEY_SIZE)
-            if at + head + length > size:
+            end = at + head + length
+            if end + MAC_SIZE > size:
                 break
-            known[key] = raw[at + head : at + head + length]
-            at += head + length
+            payload = raw[at + head : end]
+            if hmac.compare_digest(raw[end : end + MAC_SIZE], self._sign(key, payload)):
+                known[key] = payload  # not signed by this user (committed, forged): ignored
+            at = end + MAC_SIZE
         return known
 
     def view(self, state: bytes) -> CacheView:
-        return CacheView(self.known, state)
+        return CacheView(self.known, state, self.blobs)
 
     def __contains__(self, key: object) -> bool:
         return key in self.known
 
-    def add(self, key: bytes, payload: bytes = b"") -> None:
-        if self.known.get(key) != payload:
-            self.new[key] = payload
+    def add(self, key: bytes, hit: Hit = _PLAIN, new: bytes | None = None) -> None:
+        if new is not None or self.known.get(key) != encode_payload(hit):
+            self.new[key] = (hit, new)
 
-    def _records(self, entries: dict[bytes, bytes]) -> bytes:
-        return b"".join(k + _LENGTH.pack(len(v)) + v for k, v in sorted(entries.items()))
+    def _records(self, entries: Iterable[tuple[bytes, bytes]]) -> bytes:
+        return b"".join(k + _LENGTH.pack(len(v)) + v + self._sign(k, v) for k, v in sorted(entries))
 
     def save(self) -> None:
-        """Append this run's new keys. Never raises: a cache that cannot be written is skipped."""
+        """Append this run's new entries. Never raises: a cache that cannot be written is skipped."""
+        if self.off:
+            return
         if not self.new:
             with contextlib.suppress(OSError):
-                if self.path.exists():
-                    os.utime(self.path)  # mark as recently used, for pruning
+                if usable_dir(self.dir, create=False):
+                    os.utime(self.path, follow_symlinks=False)  # recently used, for pruning
             return
         try:
-            self._ensure_dir()
-            if len(self.known) + len(self.new) > MAX_KEYS:
-                tmp = self.path.with_suffix(".tmp")
-                tmp.write_bytes(self._records(self.new))
-                os.replace(tmp, self.path)
-            else:
-                with open(self.path, "ab") as handle:
-                    handle.write(self._records(self.new))
+            if not ensure_cache_dir(self.dir):
+                return
+            records = self._store_blobs()
+            if records is None:
+                return
+            fd = open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                os.write(fd, self._records(records))
+            finally:
+                os.close(fd)
             prune(self.dir)
         except OSError:
             return
 
-    def _ensure_dir(self) -> None:
-        ensure_cache_dir(self.dir)
+    def _store_blobs(self) -> list[tuple[bytes, bytes]] | None:
+        """Write the new bytes of this run's changes; the (key, payload) records to append."""
+        blobs = [new for _hit, new in self.new.values() if new is not None]
+        fresh = len(self.known) + len(self.new) > MAX_KEYS
+        fd = None
+        try:
+            if blobs:
+                fd = open_private(self.blobs, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+                offset = os.fstat(fd).st_size
+                if offset + sum(map(len, blobs)) > MAX_BLOB_BYTES:
+                    os.ftruncate(fd, 0)  # its old entries no longer verify: start afresh
+                    offset, fresh = 0, True
+            records = []
+            chunks = []
+            for key, (hit, new) in self.new.items():
+                if new is not None:
+                    hit = Hit(
+                        hit.collected,
+                        hit.diagnostics,
+                        hit.fired,
+                        (offset, len(new), _blob_digest(new)),
+                    )
+                    chunks.append(new)
+                    offset += len(new)
+                records.append((key, encode_payload(hit)))
+            if fd is not None:
+                os.write(fd, b"".join(chunks))
+        finally:
+            if fd is not None:
+                os.close(fd)
+        if fresh:  # start the keys file from this run's entries alone
+            _replace_private(self.path, self._records(records))
+            return []
+        return records
 
 
 def prune(directory: Path) -> None:
-    """Keep the files of the :data:`MAX_FILES` most recently used fingerprints (``.keys`` and
-    ``.stat`` alike), and no temporary file of a write that was killed an hour ago."""
+    """Keep the files of the :data:`MAX_FILES` most recently used fingerprints, and no temporary
+    file of a write that was killed an hour ago. Only our own regular files are looked at or
+    removed, and only in a directory that is itself no link."""
+    if not usable_dir(directory, create=False):
+        return
     used: dict[str, float] = {}
     hour_ago = time.time() - 3600
     with contextlib.suppress(OSError):
-        for path in directory.iterdir():
+        for entry in os.scandir(directory):
             with contextlib.suppress(OSError):
-                mtime = path.stat().st_mtime
-                if path.suffix in (".keys", ".stat"):
-                    used[path.stem] = max(used.get(path.stem, 0.0), mtime)
-                elif path.suffix == ".tmp" and mtime < hour_ago:
-                    path.unlink()
+                st = entry.stat(follow_symlinks=False)
+                if not _owned_regular(st):
+                    continue
+                stem, suffix = os.path.splitext(entry.name)
+                if suffix in SUFFIXES:
+                    used[stem] = max(used.get(stem, 0.0), st.st_mtime)
+                elif suffix == ".tmp" and st.st_mtime < hour_ago:
+                    os.unlink(entry.path)
     for stem in sorted(used, key=used.__getitem__, reverse=True)[MAX_FILES:]:
-        for suffix in (".keys", ".stat"):
+        for suffix in SUFFIXES:
+            path = directory / f"{stem}{suffix}"
             with contextlib.suppress(OSError):
-                (directory / f"{stem}{suffix}").unlink()
+                if _owned_regular(os.lstat(path)):
+                    os.unlink(path)
 
 
-def ensure_cache_dir(directory: Path) -> None:
-    """Create the cache directory with its ``.gitignore`` and ``CACHEDIR.TAG``."""
-    directory.mkdir(exist_ok=True)
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by codemod: cached no-change results\n*\n")
-    tag = directory / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This directory is a cache created by codemod (codemods).\n"
-        )
+def ensure_cache_dir(directory: Path) -> bool:
+    """Create the cache directory with its ``.gitignore`` and ``CACHEDIR.TAG``; False when it
+    is not usable (a link, someone else's, cannot be created)."""
+    if not usable_dir(directory, create=True):
+        return False
+    markers = {
+        ".gitignore": "# created by codemod: cached results\n*\n",
+        "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This directory is a cache created by codemod (codemods).\n",
+    }
+    for name, text in markers.items():
+        path = directory / name
+        if not os.path.lexists(path):  # a dangling link is never written through
+            with contextlib.suppress(OSError):
+                _write_new(path, text.encode())
+    return True
 
 
 # -- the stat cache ----------------------------------------------------------------------------
@@ -298,7 +649,7 @@ NO_MATCH = b""
 #: an edit within the same timestamp tick would leave its stat unchanged. (The ctime is part
 #: of the stat compared, so an edit whose mtime was set back afterwards still shows.)
 RACY_WINDOW_NS = 2_000_000_000
-_STAT_MAGIC = b"codemod-stat 1\n"
+_STAT_MAGIC = b"codemod-stat 2\n"
 _DIGEST_SIZE = 16
 _PATH_LENGTH = struct.Struct("<H")
 _STAT_FIELDS = struct.Struct("<QqqQ16sB")  # size, mtime_ns, ctime_ns, inode, context, value length
@@ -330,18 +681,19 @@ class StatCache:
     def __init__(self, root: Path, fingerprint: str, *, started_ns: int) -> None:
         self.dir = root / CACHE_DIR
         self.path = self.dir / f"{fingerprint[:40]}.stat"
+        self.fingerprint = fingerprint.encode()
         self.started_ns = started_ns
-        self.entries: dict[str, StatRecord] = self._load()
+        self.off = os.path.lexists(self.dir) and not usable_dir(self.dir, create=False)
+        self.entries: dict[str, StatRecord] = {} if self.off else self._load()
         self.fresh: dict[str, StatRecord] = {}
         self.stale: set[str] = set()
 
     def _load(self) -> dict[str, StatRecord]:
-        try:
-            raw = self.path.read_bytes()
-        except OSError:
+        raw = read_private(self.path)
+        if raw is None:
             return {}
         try:
-            return _parse_stat_file(raw)
+            return _parse_stat_file(raw, self.fingerprint)
         except Exception:  # torn, truncated or not ours: an empty cache
             return {}
 
@@ -373,11 +725,11 @@ class StatCache:
             if record[4] != stat_context(source, module):
                 self.stale.add(source.relpath)
                 continue
-            payload = view.lookup(value) if value else ()
-            if payload is None:
+            hit = view.lookup(value) if value else _PLAIN
+            if hit is None or not hit.plain:  # gone, or a change: the file is read
                 self.stale.add(source.relpath)
                 continue
-            hits[index] = payload
+            hits[index] = hit.collected
         return hits
 
     def record(self, source: SourceFile, st: os.stat_result | None, known: Known) -> None:
@@ -395,6 +747,8 @@ class StatCache:
         """Rewrite the file if anything changed. Entries of files that are under the scanned
         paths but no longer part of the run (deleted, ignored) are dropped; entries outside
         them (another part of the project, scanned another time) are kept."""
+        if self.off:
+            return
         present = {source.relpath for source in files}
         scanned = [_under(root, path) for path in scan_roots]
         kept: dict[str, StatRecord] = {}
@@ -413,21 +767,18 @@ class StatCache:
             kept[relpath] = record
         if not self.fresh and not dropped:
             with contextlib.suppress(OSError):
-                if self.path.exists():
-                    os.utime(self.path)  # mark as recently used, for pruning
+                if usable_dir(self.dir, create=False):
+                    os.utime(self.path, follow_symlinks=False)  # recently used, for pruning
             return
         kept.update(self.fresh)
         body = b"".join(_pack(relpath, record) for relpath, record in kept.items())
-        data = _STAT_MAGIC + hashlib.sha256(body).digest()[:_DIGEST_SIZE] + body
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        data = _STAT_MAGIC + _mac(self.fingerprint, body) + body
         try:
-            ensure_cache_dir(self.dir)
-            tmp.write_bytes(data)
-            os.replace(tmp, self.path)
-            prune(self.dir)
+            if ensure_cache_dir(self.dir):
+                _replace_private(self.path, data)
+                prune(self.dir)
         except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            return
 
 
 def _under(root: Path, path: Path) -> str | None:
@@ -453,13 +804,13 @@ def _pack(relpath: str, record: StatRecord) -> bytes:
         return b""
 
 
-def _parse_stat_file(raw: bytes) -> dict[str, StatRecord]:
+def _parse_stat_file(raw: bytes, fingerprint: bytes) -> dict[str, StatRecord]:
     head = len(_STAT_MAGIC) + _DIGEST_SIZE
     if not raw.startswith(_STAT_MAGIC) or len(raw) < head:
         return {}
-    body = memoryview(raw)[head:]
-    if hashlib.sha256(body).digest()[:_DIGEST_SIZE] != raw[len(_STAT_MAGIC) : head]:
-        return {}
+    body = bytes(memoryview(raw)[head:])
+    if not hmac.compare_digest(_mac(fingerprint, body), raw[len(_STAT_MAGIC) : head]):
+        return {}  # not written by this user (a committed cache): ignored
     entries: dict[str, StatRecord] = {}
     at, end = 0, len(body)
     fields = _STAT_FIELDS.size

@@ -20,8 +20,9 @@ def split_lines(data: bytes) -> list[bytes]:
 def unified_diff(old: bytes | None, new: bytes | None, relpath: str, context: int = 3) -> bytes:
     a = split_lines(old or b"")
     b = split_lines(new or b"")
-    from_name = b"/dev/null" if old is None else f"a/{relpath}".encode()
-    to_name = b"/dev/null" if new is None else f"b/{relpath}".encode()
+    # a file name that is not UTF-8 keeps its own bytes (what `patch` and `git apply` need)
+    from_name = b"/dev/null" if old is None else f"a/{relpath}".encode("utf-8", "surrogateescape")
+    to_name = b"/dev/null" if new is None else f"b/{relpath}".encode("utf-8", "surrogateescape")
     out = bytearray()
     for line in difflib.diff_bytes(difflib.unified_diff, a, b, from_name, to_name, n=context):
         out += line

@@ -16,6 +16,7 @@ import pathspec
 
 from codemods.engine.guards import GENERATED_MARKER
 from codemods.errors import CodemodError
+from codemods.globs import gitignore_spec
 
 # Directories nobody wants rewritten, as in ruff's default `exclude`.
 DEFAULT_EXCLUDES = frozenset(
@@ -67,9 +68,24 @@ class SourceFile:
             return self.path.name
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False (not an exception) where the user may not look."""
+    try:
+        return path.exists()
+    except OSError:  # PermissionError from a directory without search permission
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def git_root(start: Path) -> Path | None:
     for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
+        if _exists(candidate / ".git"):
             return candidate
     return None
 
@@ -98,10 +114,10 @@ class _Ignores:
         if directory not in self._cache:
             ignore = directory / ".gitignore"
             spec = None
-            if ignore.is_file():
+            if _is_file(ignore):
                 try:
                     lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                    spec = gitignore_spec(lines)
                 except Exception:  # a broken .gitignore should not stop the run
                     spec = None
             self._cache[directory] = spec

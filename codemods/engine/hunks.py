@@ -61,7 +61,7 @@ class Hunk:
         """This hunk alone as a unified diff (with ``--- a/``/``+++ b/`` lines if ``relpath``)."""
         out = bytearray()
         if relpath is not None:
-            out += f"--- a/{relpath}\n+++ b/{relpath}\n".encode()
+            out += f"--- a/{relpath}\n+++ b/{relpath}\n".encode("utf-8", "surrogateescape")
         out += self.header.encode() + b"\n"
         for line in self.before:
             out += _line(b" ", line)

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from codemods.analysis.project import ProjectIndex, Projects
+from codemods.engine.budget import Budget, within
 from codemods.engine.cache import (
     NO_MATCH,
     CacheView,
+    Entry,
     Known,
     ResultCache,
     StatCache,
@@ -43,13 +45,16 @@ from codemods.engine.cache import (
 )
 from codemods.engine.discover import SourceFile, discover, display_root
 from codemods.engine.executors import Executor, batch_size, batches
-from codemods.engine.guards import GENERATED_MARKER
+from codemods.engine.guards import GENERATED_MARKER, MAX_PARSE_BYTES
 from codemods.engine.prefilter import runnable_steps
 from codemods.engine.results import FileResult, Status
 from codemods.engine.transform import transform_source
+from codemods.engine.write import project_root
 from codemods.recipe import CompiledStep, Recipe
 from codemods.steps import FileContext
 
+#: The library default: no limit (the CLI passes --file-timeout/--file-memory, 60 s and 2 GB).
+NO_BUDGET = Budget(None, None)
 #: Below this many files a run stays in-process whatever ``jobs`` says.
 PARALLEL_MIN_FILES = 48
 #: Batches submitted ahead of the oldest unfinished one, per worker. Results are yielded in
@@ -69,6 +74,8 @@ class Plan:
     files: tuple[SourceFile, ...]
     root: Path
     scan_roots: tuple[Path, ...]
+    #: Writes must land inside one of these after resolving links (see write.project_root).
+    write_roots: tuple[Path, ...] = ()
 
 
 def make_plan(
@@ -86,7 +93,8 @@ def make_plan(
     steps = tuple(s for s in recipe.steps if unsafe or s.step.is_safe())
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
-    return Plan(recipe, steps, held_back, files, root, scan_roots)
+    write_roots = tuple(dict.fromkeys(project_root(Path(p)) for p in paths))
+    return Plan(recipe, steps, held_back, files, root, scan_roots, write_roots)
 
 
 def process(
@@ -104,6 +112,19 @@ def process(
     if project is not None:
         projects.add(source.scan_root, project)
     return _Worker(steps, None, projects).handle(source)[0]
+
+
+def _too_large(source: SourceFile, size: int) -> FileResult:
+    detail = f"{size / 1e6:,.1f} MB; files over {MAX_PARSE_BYTES / 1e6:.0f} MB are not read"
+    return FileResult(
+        str(source.path), source.relpath, Status.SKIPPED, reason="too large", detail=detail
+    )
+
+
+def _over_budget(source: SourceFile, detail: str) -> FileResult:
+    return FileResult(
+        str(source.path), source.relpath, Status.SKIPPED, reason="over budget", detail=detail
+    )
 
 
 def _unreadable(source: SourceFile, exc: OSError) -> FileResult:
@@ -160,10 +181,8 @@ def _transform(
     )
 
 
-#: What a worker sends back with a result: (cache key, payload) when the result may be cached.
-Entry = tuple[bytes, bytes] | None
 #: A result, its new cache entry, and what the file's stat may stand for next time.
-Handled = tuple[FileResult, Entry, Known]
+Handled = tuple[FileResult, Entry | None, Known]
 
 
 class _Worker:
@@ -174,15 +193,20 @@ class _Worker:
         steps: Sequence[CompiledStep],
         cache: CacheView | None,
         projects: Projects | None = None,
+        budget: Budget = NO_BUDGET,
     ) -> None:
         self.steps = tuple(steps)
         self.cache = cache  # None: the cache is off
         self.projects = projects or Projects()
+        self.budget = budget
 
     def handle(self, source: SourceFile) -> Handled:
         """One file's result, plus its cache entry when the result may be cached, plus what
         its stat may stand for in the stat cache."""
         try:
+            size = os.stat(source.path).st_size  # before reading: a sparse 30 GB file
+            if size > MAX_PARSE_BYTES:
+                return _too_large(source, size), None, None
             data = source.path.read_bytes()
         except OSError as exc:
             return _unreadable(source, exc), None, None
@@ -199,23 +223,32 @@ class _Worker:
         if cache is not None and not binary:
             where = f"{source.scan_relpath}\0{getattr(source, 'generated_marker', None)}"
             key = entry_key(data, where, module_name)
-            hit = cache.lookup(key)
-            if hit is not None:
-                result = FileResult(
-                    str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=hit
-                )
-                return result, None, (key, stat_context(source, module_name))
+            cached = cache.result(source, data, key)
+            if cached is not None:
+                result, hit = cached
+                plain = hit.plain  # only a plain no-change result may be vouched for by a stat
+                return result, None, (key, stat_context(source, module_name)) if plain else None
         # A result that depends on project facts (config files, other modules) may change
         # while the file does not: the index records whether a step asked it anything.
         project.asked = False
-        result = _transform(source, data, self.steps, project, module_name, runnable)
-        if result.status is not Status.UNCHANGED:
+
+        def work() -> tuple[FileResult, bool]:
+            result = _transform(source, data, self.steps, project, module_name, runnable)
+            return result, project.asked  # from a child process too (see budget.within)
+
+        done = within(self.budget, data, work)
+        if isinstance(done, str):
+            return _over_budget(source, done), None, None
+        result, asked = done
+        if result.status is Status.UNCHANGED:
+            result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
+        elif result.status is not Status.CHANGED:
             return result, None, None
-        result = result.with_(old=None)  # nobody needs the bytes of an unchanged file
-        if cache is None or key is None or result.diagnostics:
+        if cache is None or key is None:
             return result, None, None
-        entry = cache.entry(key, result.collected, touched=project.asked)
-        known = None if entry is None else (key, stat_context(source, module_name))
+        entry = cache.entry(key, result, touched=asked)
+        plain = result.status is Status.UNCHANGED and not result.diagnostics
+        known = None if entry is None or not plain else (key, stat_context(source, module_name))
         return result, entry, known
 
     def batch(self, sources: Sequence[SourceFile]) -> list[Handled]:
@@ -226,12 +259,15 @@ _WORKER: _Worker | None = None
 
 
 def _init_worker(
-    steps: Sequence[CompiledStep], cache: CacheView | None, parent: int | None = None
+    steps: Sequence[CompiledStep],
+    cache: CacheView | None,
+    parent: int | None = None,
+    budget: Budget = NO_BUDGET,
 ) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent(parent)
-    _WORKER = _Worker(steps, cache)
+    _WORKER = _Worker(steps, cache, budget=budget)
 
 
 def _die_with_parent(parent: int | None) -> None:
@@ -281,14 +317,15 @@ def _results(
     jobs: int,
     hits: dict[int, tuple[tuple[int, Any], ...]] | None = None,
     executor: Executor | None = None,
+    budget: Budget = NO_BUDGET,
 ) -> Generator[Handled, None, None]:
     """Each file's result in order: ``hits`` (index -> whole-tree data of a file the stat cache
     vouches for) straight away, the others computed here or by ``jobs`` worker processes."""
     if not hits:
-        yield from _computed(files, steps, cache, jobs, executor)
+        yield from _computed(files, steps, cache, jobs, executor, budget)
         return
     misses = [source for index, source in enumerate(files) if index not in hits]
-    computed = _computed(misses, steps, cache, jobs, executor)
+    computed = _computed(misses, steps, cache, jobs, executor, budget)
     try:
         for index, source in enumerate(files):
             payload = hits.get(index)
@@ -309,14 +346,15 @@ def _computed(
     cache: CacheView | None,
     jobs: int,
     executor: Executor | None = None,
+    budget: Budget = NO_BUDGET,
 ) -> Generator[Handled, None, None]:
     """Each file's result in order, computed here, by ``jobs`` worker processes, or by
     ``executor`` (engine/executors.py)."""
     if executor is not None and files:
-        yield from executor.results(files, partial(_Worker, steps, cache))
+        yield from executor.results(files, partial(_Worker, steps, cache, budget=budget))
         return
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-        worker = _Worker(steps, cache)
+        worker = _Worker(steps, cache, budget=budget)
         for source in files:
             yield worker.handle(source)
         return
@@ -325,7 +363,7 @@ def _computed(
         max_workers=jobs,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(steps, cache, os.getpid()),
+        initargs=(steps, cache, os.getpid(), budget),
     )
     pending: deque[Future[list[Handled]]] = deque()
     try:
@@ -345,7 +383,9 @@ class EngineOptions:
     """How :func:`run` goes about a plan (not what it does: that is the plan)."""
 
     jobs: int | None = None  # worker processes; None: one per core; 1: this process only
-    cache: bool = False  # reuse and record no-change results in .codemod_cache/
+    cache: bool = False  # reuse and record results in .codemod_cache/
+    cache_changes: bool = True  # also record changed results (not when they are written)
+    budget: Budget = NO_BUDGET  # the time and memory one file may take
 
 
 def run(
@@ -355,14 +395,19 @@ def run(
     cache: bool = False,
     executor: Executor | None = None,
     collect_into: dict[int, list[tuple[str, Any]]] | None = None,
+    cache_changes: bool = True,
+    budget: Budget = NO_BUDGET,
 ) -> Iterator[FileResult]:
     """Per-file results in discovery order, then the whole-tree steps' edits (config files).
 
     ``jobs``: worker processes (``None``: one per core; 1: this process only).
-    ``cache``: reuse and record no-change results in ``.codemod_cache/`` under ``plan.root``.
     ``executor``: compute elsewhere (``--executor ray``) instead of local worker processes.
     ``collect_into``: a shard's run: the whole-tree steps' per-file data goes into this dict
     (step index -> [(relpath, data)]) and their edits are left to ``codemod finish``.
+    ``cache``: reuse and record results in ``.codemod_cache/`` under ``plan.root``.
+    ``cache_changes``: also record changed results (not worth it when they are about to be
+    written: the file's bytes will no longer be the ones they are keyed by).
+    ``budget``: the time and memory one file may take (:mod:`codemods.engine.budget`).
     """
     started = time.time_ns()
     store = stat_cache = view = None
@@ -379,10 +424,10 @@ def run(
             plan.files, stats, view, lambda s: projects.module_of(s.path, s.scan_root)
         )
     collected: dict[int, list[tuple[str, Any]]] = {}
-    results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits, executor)
+    results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits, executor, budget)
     try:
         for index, (result, entry, known) in enumerate(results):
-            if entry is not None and store is not None:
+            if entry is not None and store is not None and (cache_changes or entry[2] is None):
                 store.add(*entry)
             if known is not None and stat_cache is not None:
                 stat_cache.record(plan.files[index], stats[index], known)

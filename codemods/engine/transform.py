@@ -121,6 +121,16 @@ def _transform(
         module = original = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
         line, col, msg = syntax_error_location(data, ctx.relpath)
+        if line is None and compiles(data, ctx.relpath):
+            # valid Python LibCST's grammar does not take: `(name): int`, 100k-part "a" "b" ...
+            return Outcome(
+                Status.SKIPPED,
+                reason="parser limit",
+                detail="valid Python (CPython compiles it) that LibCST's parser rejects at "
+                f"{exc.raw_line}:{exc.raw_column + 1}; left unchanged",
+                line=exc.raw_line,
+                column=exc.raw_column + 1,
+            )
         if line is None:
             line, col, msg = exc.raw_line, exc.raw_column + 1, str(exc).splitlines()[0]
         return Outcome(Status.SKIPPED, reason="syntax error", detail=msg, line=line, column=col)
@@ -128,6 +138,13 @@ def _transform(
         detail = getattr(exc, "reason", None) or str(exc)
         return Outcome(Status.SKIPPED, reason="undecodable", detail=f"cannot decode: {detail}")
     except RecursionError:
+        if compiles(data, ctx.relpath):
+            return Outcome(
+                Status.SKIPPED,
+                reason="parser limit",
+                detail="valid Python (CPython compiles it), but LibCST's parser hit Python's "
+                "recursion limit on it; left unchanged",
+            )
         return Outcome(Status.SKIPPED, reason="too deeply nested", detail="parser recursion limit")
 
     fired: list[str] = []
@@ -161,9 +178,10 @@ def _transform(
         except RecursionError:  # LibCST metadata recurses per nesting level ("a" "b" ... chains)
             return Outcome(
                 Status.SKIPPED,
-                reason="too deeply nested",
+                reason="analysis limit",
                 parsed=True,
-                detail=f"{compiled.step.id}: analysis hit the recursion limit; file left unchanged",
+                detail=f"{compiled.step.id}: LibCST's analysis of this valid file hit Python's "
+                "recursion limit (a long chain or deep nesting); left unchanged",
                 diagnostics=tuple(ctx.diagnostics),
             )
         except Exception as exc:  # one step's bug fails this file only

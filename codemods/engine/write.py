@@ -1,7 +1,9 @@
-"""Atomic, careful writes: temp file in the same directory, same mode, checked, renamed.
+"""Atomic, careful writes: temp file in the same directory, same mode and owner, checked, renamed.
 
 :func:`write` is the guard in front of them: a changed result is written only when its path
-stays inside the given paths (no symlinks out, no source reached from outside).
+stays inside the given paths (no symlinks out, no source reached from outside), its real path
+(links resolved) is inside the project (:func:`project_root`), and the user may write it by
+its mode bits, checked explicitly so that root does not overwrite a read-only (0444) file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +25,55 @@ _TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 class ChangedOnDisk(Exception):
     """The file changed between the read and the write; it was not overwritten."""
+
+
+class CannotKeepOwner(OSError):
+    """The replacement could not be given the old file's owner and group; nothing was written."""
+
+
+def project_root(given: Path, cwd: Path | None = None) -> Path:
+    """The project a path given to ``codemod`` belongs to: writes must stay inside it.
+
+    A relative path (``src``, ``src/../../x.py``, a shell glob's ``src/link.py``) belongs to
+    the project of the current directory: its git work tree, else the directory itself. An
+    absolute path belongs to the git work tree around it, else to itself (its folder, for a
+    file). Links are resolved in the root, never in the file's last component.
+    """
+    from codemods.engine.discover import git_root
+
+    if given.is_absolute():
+        lexical = Path(os.path.abspath(given))
+        base = lexical if lexical.is_dir() and not lexical.is_symlink() else lexical.parent
+    else:
+        base = cwd or Path.cwd()
+    base = Path(os.path.realpath(base))
+    return git_root(base) or base
+
+
+def refuse_write(real: Path) -> tuple[str, str] | None:
+    """(reason, detail) when the user may not write ``real``, by its mode bits (checked
+    explicitly: root may write a 0444 file, but a read-only file means "do not change")."""
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None  # a new file, or gone: the write itself reports it
+    mode = st.st_mode
+    if not hasattr(os, "geteuid"):  # Windows: no owners to compare
+        allowed = bool(mode & stat.S_IWRITE)
+    elif st.st_uid == os.geteuid():
+        allowed = bool(mode & stat.S_IWUSR)
+    elif st.st_gid == os.getegid() or st.st_gid in os.getgroups():
+        allowed = bool(mode & stat.S_IWGRP)
+    else:
+        allowed = bool(mode & stat.S_IWOTH)
+    if allowed:
+        return None
+    whose = (
+        ""
+        if st.st_uid == getattr(os, "geteuid", lambda: st.st_uid)()
+        else f"owned by uid {st.st_uid}, "
+    )
+    return "read-only", f"not written ({whose}mode {stat.S_IMODE(mode):04o})"
 
 
 def atomic_write(path: Path, data: bytes, expected_old: bytes | None) -> None:
@@ -47,8 +99,16 @@ def atomic_write(path: Path, data: bytes, expected_old: bytes | None) -> None:
                 raise ChangedOnDisk(str(path))
         else:
             os.chmod(tmp, st.st_mode & 0o7777)
-            with contextlib.suppress(OSError):  # keep ownership when we may (root)
-                os.chown(tmp, st.st_uid, st.st_gid)
+            mine = os.stat(tmp)
+            if (mine.st_uid, mine.st_gid) != (st.st_uid, st.st_gid):
+                try:  # keep owner and group (root may; a user may change the group to theirs)
+                    os.chown(tmp, st.st_uid, st.st_gid)
+                except OSError:
+                    raise CannotKeepOwner(
+                        f"owned by uid {st.st_uid}, gid {st.st_gid}; a replacement could not "
+                        "keep them, so it was not written"
+                    ) from None
+                os.chmod(tmp, st.st_mode & 0o7777)  # chown clears set-id bits
             if target.read_bytes() != expected_old:
                 raise ChangedOnDisk(str(path))
         os.replace(tmp, target)
@@ -94,8 +154,14 @@ def remove_stale_temp_files(directories: Iterable[Path]) -> list[Path]:
     return removed
 
 
-def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
-    """Write a changed file atomically; report (never raise) what stopped the write."""
+def write(
+    result: FileResult, scan_roots: Sequence[Path], *, roots: Sequence[Path] = ()
+) -> FileResult:
+    """Write a changed file atomically; report (never raise) what stopped the write.
+
+    ``roots``: the project roots (``Plan.write_roots``); a file whose real path is in none
+    of them is not written, whichever path or link led to it.
+    """
     if result.status is not Status.CHANGED or result.new is None:
         return result
     path = Path(result.path)
@@ -113,6 +179,15 @@ def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
             reason="outside the given paths",
             detail=f"{real} is not under the paths given; not written",
         )
+    if roots and not any(real.is_relative_to(r) for r in roots):
+        return result.with_(
+            status=Status.SKIPPED,
+            reason="outside the project",
+            detail=f"{real} is not inside {roots[0]}; not written",
+        )
+    refused = refuse_write(real)
+    if refused is not None:
+        return result.with_(status=Status.FAILED, reason=refused[0], detail=refused[1])
     try:
         atomic_write(path, result.new, result.old)
     except ChangedOnDisk:
@@ -121,6 +196,8 @@ def write(result: FileResult, scan_roots: Sequence[Path]) -> FileResult:
             reason="changed on disk",
             detail="the file changed while codemod ran; not overwritten",
         )
+    except CannotKeepOwner as exc:
+        return result.with_(status=Status.FAILED, reason="cannot keep owner", detail=str(exc))
     except OSError as exc:
         return result.with_(status=Status.FAILED, reason="write error", detail=exc.strerror)
     return result.with_(written=True)

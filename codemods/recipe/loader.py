@@ -93,7 +93,14 @@ class RecipeLoader:
                 candidates.append(Path.cwd() / ref)
             for candidate in candidates:
                 if candidate.is_file():
-                    return candidate.resolve()
+                    real = candidate.resolve()
+                    if real.suffix not in (".yaml", ".yml"):  # e.g. `recipe: /etc/shadow`
+                        raise RecipeError(
+                            f"{ref!r} is not a recipe file: recipe files end in .yaml or .yml",
+                            location=location,
+                            hint="name a recipe file, or a built-in id from `codemod list`",
+                        )
+                    return real
             raise RecipeError(
                 f"recipe file {ref!r} does not exist",
                 location=location,
@@ -160,6 +167,14 @@ class RecipeLoader:
                 f"recipe file name `{path.name}` is not a kebab-case id",
                 location=Location(source.file, 1),
                 hint="name it like `my-recipe.yaml`: lowercase words joined by `-`",
+            )
+        if not set(data) & set(RecipeModel.model_fields):
+            # not a recipe at all (another kind of file): say so without echoing its content
+            raise RecipeError(
+                "not a recipe: it has none of the keys "
+                + ", ".join(f"`{k}`" for k in RecipeModel.model_fields),
+                location=Location(source.file),
+                hint="a recipe starts with `title: ...`; check that this is the file you meant",
             )
         errors: list[CodemodError] = []  # every problem is reported at once
         model: RecipeModel | None = None

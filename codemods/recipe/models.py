@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import pathspec
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from codemods.globs import check_glob, gitignore_spec
 from codemods.steps import Step
 
 RECIPE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -21,20 +22,10 @@ def compile_globs(patterns: list[str] | tuple[str, ...]) -> pathspec.PathSpec:
 
 @lru_cache(maxsize=256)
 def _compiled(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return gitignore_spec(patterns)
 
 
-def _check_glob(pattern: str) -> str:
-    if not pattern.strip():
-        raise ValueError("an empty glob matches nothing")
-    try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
-    except Exception as exc:
-        raise ValueError(f"{pattern!r} is not a valid glob: {exc}") from None
-    return pattern
-
-
-Glob = Annotated[str, AfterValidator(_check_glob)]
+Glob = Annotated[str, AfterValidator(check_glob)]
 
 
 class ExampleModel(BaseModel):
@@ -86,6 +77,15 @@ class FileFilter:
         if self.include and not compile_globs(self.include).match_file(relpath):
             return False
         return not (self.exclude and compile_globs(self.exclude).match_file(relpath))
+
+    def allows_any(self, relpaths: tuple[str, ...]) -> bool:
+        """Like :meth:`allows` for a file seen by several relative paths: included if one of
+        them matches an include, excluded if one of them matches an exclude."""
+        if self.include and not any(compile_globs(self.include).match_file(r) for r in relpaths):
+            return False
+        return not (
+            self.exclude and any(compile_globs(self.exclude).match_file(r) for r in relpaths)
+        )
 
 
 @dataclass(frozen=True)

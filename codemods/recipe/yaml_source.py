@@ -16,6 +16,8 @@ from codemods.errors import Location, RecipeError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+#: Lists and mappings nested deeper than this are an error (a recipe needs a handful).
+MAX_DEPTH = 64
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -56,6 +58,8 @@ def load_yaml(text: str, file: str) -> YamlSource:
         )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise _too_deep(Location(file)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
@@ -74,7 +78,17 @@ def load_yaml(text: str, file: str) -> YamlSource:
     return source
 
 
+def _too_deep(loc: Location) -> RecipeError:
+    return RecipeError(
+        f"recipe nests lists or mappings more than {MAX_DEPTH} levels deep",
+        location=loc,
+        hint="a recipe is a mapping of steps with their options; remove the extra nesting",
+    )
+
+
 def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]) -> Any:
+    if len(path) > MAX_DEPTH:
+        raise _too_deep(Location(source.file, node.start_mark.line + 1, node.start_mark.column + 1))
     budget[0] -= 1
     if budget[0] < 0:
         raise RecipeError(
@@ -123,9 +137,16 @@ def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]
         return [_build(item, (*path, i), source, budget) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node.tag, loc)
-    return yaml.SafeLoader(  # construct one scalar with the safe constructor
-        ""
-    ).construct_object(node, deep=True)
+    try:
+        return yaml.SafeLoader(  # construct one scalar with the safe constructor
+            ""
+        ).construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # a 5,000-digit number, a bad date...
+        raise RecipeError(
+            f"this value cannot be read: {str(exc).split(';')[0]}",
+            location=loc,
+            hint="quote it if it is text; numbers in recipes are small",
+        ) from None
 
 
 def _bad_tag(tag: str, loc: Location) -> RecipeError:
