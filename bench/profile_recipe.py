@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from codemods.engine.prefilter import any_step_may_run  # noqa: E402
-from codemods.engine.results import Status  # noqa: E402
-from codemods.engine.run import make_plan, process  # noqa: E402
-from codemods.recipe import RecipeLoader  # noqa: E402
+from codemods.engine.prefilter import any_step_may_run
+from codemods.engine.results import Status
+from codemods.engine.run import make_plan, process
+from codemods.recipe import RecipeLoader
 
 
 def main() -> None:
@@ -36,7 +36,9 @@ def main() -> None:
     loader = RecipeLoader()
     recipe = loader.load(args.recipe)
     plan = make_plan(recipe, [args.path], unsafe=True)
-    files = [f for f in plan.files if any_step_may_run(plan.steps, f.path.read_bytes(), f.scan_relpath)]
+    files = [
+        f for f in plan.files if any_step_may_run(plan.steps, f.path.read_bytes(), f.scan_relpath)
+    ]
     if args.limit:
         files = files[: args.limit]
     profiler = cProfile.Profile()
@@ -51,7 +53,9 @@ def main() -> None:
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     changed = counts.get(Status.CHANGED.value, 0)
     print(f"{len(files)} files past the needles of {len(plan.files)}: {counts}")
-    print(f"{wall:.1f} s wall, {cpu:.1f} s CPU; {cpu / max(changed, 1) * 1000:.0f} ms CPU per changed file")
+    print(
+        f"{wall:.1f} s wall, {cpu:.1f} s CPU; {cpu / max(changed, 1) * 1000:.0f} ms CPU per changed file"
+    )
     if not args.no_profile:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 

@@ -132,7 +132,9 @@ def test_output_that_does_not_compile_is_not_written(
 
     monkeypatch.setattr(RenameKwarg, "edit", lambda self, source, ctx: [TextEdit(0, 0, "(")])
     target = tmp_path / "use.py"
-    target.write_text("from app.ctx import UserExecutionContext\nUserExecutionContext(session_id=1)\n")
+    target.write_text(
+        "from app.ctx import UserExecutionContext\nUserExecutionContext(session_id=1)\n"
+    )
     recipe = RecipeLoader().load("session-id-to-request-id")
     results = [r for r in run(make_plan(recipe, [tmp_path]), jobs=1)]
     (result,) = results
@@ -154,4 +156,18 @@ def test_the_resolver_sees_the_scope_of_every_node() -> None:
     # the comprehension's first iterable in the class body (`x` is the class attribute there)
     for attr in ("deco", "k", "d", "T", "R", "Base", "Meta"):
         assert names[attr] == {f"a.{attr}"}, attr
-    assert names["items"] == {"\0local"}
+    assert names["items"] == {"\0C.x.items"}
+
+
+def test_codemod_list_says_which_steps_still_need_libcsts_full_tree() -> None:
+    from typer.testing import CliRunner
+
+    from codemods.cli import app
+
+    listed = CliRunner().invoke(app, ["list", "--color", "never"], env={"COLUMNS": "240"})
+    assert listed.exit_code == 0
+    rows = {line.split()[0]: line for line in listed.output.splitlines() if line.strip()}
+    for step_id, step_type in all_steps().items():
+        wanted = "LibCST's full tree" if step_type.needs_libcst() else "ast + text edits"
+        assert wanted in rows[step_id], rows[step_id]
+    assert "ast + text edits" in rows["rename_kwarg"]

@@ -10,10 +10,11 @@ which scope binds a name; the import statements of that scope say what it is bou
 >>> r.qualified_names(call.func, scope)
 {'subprocess.Popen'}
 
-Only import bindings give names (as LibCST's ``QualifiedNameSource.IMPORT``); a name bound by
-anything else (a def, an assignment, a parameter) gives ``LOCAL`` instead, and a use whose
-scope cannot be told for certain raises :class:`Undecided`, so the caller can let LibCST
-decide. This module knows nothing about what a step rewrites.
+Import bindings give dotted paths (as LibCST's ``QualifiedNameSource.IMPORT``); a name bound by
+anything else at module or class level (a def, an assignment) gives its qualified name in the
+module prefixed with ``"\\0"`` (``"\\0Cls.attr"``, as LibCST's ``LOCAL``; a function's locals
+give nothing), and a use whose scope cannot be told for certain raises :class:`Undecided`, so
+the caller can let LibCST decide. This module knows nothing about what a step rewrites.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from __future__ import annotations
 import ast
 import symtable
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from codemods.analysis.quick import scoped_statements
 
-#: Marker in :meth:`Resolver.qualified_names`' answer: the root name has a non-import binding.
-LOCAL = "\0local"
+#: Prefix of a local qualified name in :meth:`Resolver.qualified_names`' answer.
+LOCAL = "\0"
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -92,18 +93,21 @@ class Resolver:
         return cls(tree, table)
 
     # -- scopes ----------------------------------------------------------------------------------
-    def walk(self) -> Iterator[tuple[ast.AST, _Scope]]:
-        """Every node of the module with the scope its names are looked up in."""
-        yield from self._walk(self.tree, _Scope(self.tree, self.table, None))
-
-    def _walk(self, node: ast.AST, scope: _Scope) -> Iterator[tuple[ast.AST, _Scope]]:
-        stack: list[tuple[ast.AST, _Scope]] = [(node, scope)]
+    def walk(
+        self, around: Sequence[tuple[int, int]] | None = None
+    ) -> Iterator[tuple[ast.AST, _Scope]]:
+        """Every node of the module with the scope its names are looked up in; with ``around``
+        ((line, UTF-8 column) positions), only the nodes whose span holds one of them (and
+        nodes without a position on the way there)."""
+        scope = _Scope(self.tree, self.table, None)
+        stack: list[tuple[ast.AST, _Scope]] = [(self.tree, scope)]
         kids: dict[_Scope, _Children] = {scope: _Children(scope.table)}
         while stack:
             current, where = stack.pop()
             yield current, where
             for child in reversed(list(self._children(current, where, kids))):
-                stack.append(child)
+                if around is None or _holds(child[0], around):
+                    stack.append(child)
 
     def _children(
         self, node: ast.AST, where: _Scope, kids: dict[_Scope, _Children]
@@ -167,7 +171,9 @@ class Resolver:
         symbol = binder.table.lookup(root)
         out: set[str] = set()
         if symbol.is_assigned() or symbol.is_parameter() or not symbol.is_imported():
-            out.add(LOCAL)
+            prefix = _qualname_prefix(binder)
+            if prefix is not None:
+                out.add(LOCAL + prefix + full)
         if symbol.is_imported():
             for target in self._import_targets(binder, root):
                 if target is None:
@@ -254,11 +260,27 @@ class _Children:
                 if own is not None
                 and {s.get_name() for s in t.get_symbols() if s.is_local()} == own
             ]  # fmt: skip
+            shapes = {_shape(t) for t in fits}
+            if len(fits) > 1 and len(shapes) == 1 and None not in shapes:
+                fits = fits[:1]  # alike in every way a lookup can tell: either will do
             if len(fits) != 1:
                 raise Undecided(f"several {name} scopes on line {line}")
             tables.remove(fits[0])
             return fits[0]
         return tables.pop(0)
+
+
+def _shape(table: symtable.SymbolTable) -> tuple[object, ...] | None:
+    """What a lookup in ``table`` can tell (None: it has nested scopes, which could differ)."""
+    if table.has_children():
+        return None
+    return tuple(
+        sorted(
+            (s.get_name(), s.is_local(), s.is_free(), s.is_global(), s.is_imported(),
+             s.is_assigned(), s.is_parameter(), s.is_declared_global())
+            for s in table.get_symbols()
+        )
+    )  # fmt: skip
 
 
 def _own_locals(node: ast.AST) -> set[str] | None:
@@ -273,6 +295,27 @@ def _own_locals(node: ast.AST) -> set[str] | None:
             names |= {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
         return names
     return None
+
+
+def _holds(node: ast.AST, positions: Sequence[tuple[int, int]]) -> bool:
+    start = getattr(node, "lineno", None)
+    if start is None:
+        return True
+    begin, end = (start, node.col_offset), (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    return any(begin <= p <= end for p in positions)  # type: ignore[operator]
+
+
+def _qualname_prefix(scope: _Scope) -> str | None:
+    """``"Outer.Inner."`` for names bound in a class body, ``""`` at module level, None inside
+    a function, lambda or comprehension (``<locals>``: no qualified name)."""
+    parts: list[str] = []
+    current: _Scope | None = scope
+    while current is not None and current.parent is not None:
+        if not isinstance(current.node, ast.ClassDef):
+            return None
+        parts.append(current.node.name)
+        current = current.parent
+    return "".join(f"{p}." for p in reversed(parts))
 
 
 def _assigned_global_elsewhere(table: symtable.SymbolTable, name: str) -> bool:

@@ -92,6 +92,14 @@ class TextMap:
         start, end = self.span(node)
         return self.text[start:end]
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """The ``ast`` position (line, UTF-8 column) of a text offset."""
+        line = bisect_right(self._starts, offset)
+        start = self._starts[line - 1]
+        if self._ascii:
+            return line, offset - start
+        return line, len(self.text[start:offset].encode("utf-8"))
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of a text offset, as diagnostics give them."""
         line = bisect_right(self._starts, offset)

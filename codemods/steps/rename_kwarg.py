@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from typing import ClassVar
 
@@ -119,17 +120,19 @@ class RenameKwarg(Step[RenameKwargOptions]):
         if text is None:
             return None
         old = self.options.old
-        candidates = {
-            id(node)
-            for node in ast.walk(source.tree)
-            if isinstance(node, ast.Call)
-            and any(k.arg == old or old in _ast_star_keys(k, text) for k in node.keywords)
-        }
-        if not candidates:
+        # where `old=` is spelled: only the calls around those places are looked at (a
+        # `**{"old": ...}` key has no such spelling: then every call is)
+        around: list[tuple[int, int]] | None = [
+            text.position(m.start())
+            for m in re.finditer(rf"\b{re.escape(old)}(?:[\s\\]|#[^\r\n]*)*=(?!=)", text.text)
+        ]
+        if "**" in text.text and re.search(rf"[\'\"]{re.escape(old)}[\'\"]", text.text):
+            around = None
+        elif not around:
             return []
         try:
             resolver = Resolver.of(source.tree, text.text)
-            return _AstRenamer(self.options, ctx, text, resolver).run(candidates)
+            return _AstRenamer(self.options, ctx, text, resolver).run(around)
         except Undecided:
             return None
 
@@ -184,16 +187,15 @@ class _AstRenamer:
         self.opts, self.ctx, self.text, self.resolver = options, ctx, text, resolver
         self.patterns = [DottedPattern(c) for c in options.callables]
 
-    def run(self, candidates: set[int]) -> list[TextEdit]:
+    def run(self, around: list[tuple[int, int]] | None) -> list[TextEdit]:
         old, new = self.opts.old, self.opts.new
         edits: list[TextEdit] = []
         warnings: list[tuple[tuple[int, int], str, int, int]] = []
-        seen = 0
-        for node, scope in self.resolver.walk():
-            if id(node) not in candidates:
+        for node, scope in self.resolver.walk(around):
+            if not isinstance(node, ast.Call) or not any(
+                k.arg == old or old in _ast_star_keys(k, self.text) for k in node.keywords
+            ):
                 continue
-            seen += 1
-            assert isinstance(node, ast.Call)
             keywords = {k.arg for k in node.keywords if k.arg is not None}
             star_keys = {key for k in node.keywords for key in _ast_star_keys(k, self.text)}
             pattern = self._target(node, scope)
@@ -209,17 +211,19 @@ class _AstRenamer:
                 warnings.append((end, message, line, col))  # LibCST warns in leave order
                 continue
             edits += self._renames(node)
-        if seen != len(candidates):
-            raise Undecided("a call was not reached with its scope")
         for _, message, line, col in sorted(warnings, key=lambda w: w[0]):
             self.ctx.warn(message, line, col)
         return edits
 
     def _target(self, call: ast.Call, scope: object) -> DottedPattern | None:
-        qnames = self.resolver.qualified_names(call.func, scope)  # type: ignore[arg-type]
-        if LOCAL in qnames and self.ctx.module_name and any(not p.is_glob for p in self.patterns):
-            raise Undecided("a local binding may match a fully spelled callable")
-        qnames.discard(LOCAL)
+        qnames = set()
+        for name in self.resolver.qualified_names(call.func, scope):  # type: ignore[arg-type]
+            if not name.startswith(LOCAL):
+                qnames.add(name)
+            elif self.ctx.module_name:  # as qualified_names_for: `pkg.mod.Name` matches it
+                local = f"{self.ctx.module_name}.{name[len(LOCAL) :]}"
+                if any(not p.is_glob and p.text == local for p in self.patterns):
+                    raise Undecided("a name defined in this module is one of the callables")
         dotted = dotted_name(call.func) if self.opts.match_bare_name else None
         return matches_names(self.patterns, qnames, dotted)
 
