@@ -19,15 +19,15 @@ from codemods.analysis.astnames import Resolver
 from codemods.engine import Status, make_plan, run
 from codemods.engine.transform import Outcome, transform_source
 from codemods.recipe import CompiledStep, RecipeLoader
-from codemods.steps import FileContext, Step, all_steps
+from codemods.steps import Step, all_steps
 from codemods.testing import (
+    case_context,
     iter_case_dirs,
     load_case_dir,
-    module_name_from_path,
     step_example_cases,
     step_from_options,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, RECIPES
 
 TEXT_STEPS = sorted(i for i, t in all_steps().items() if not t.needs_libcst())
 
@@ -45,8 +45,7 @@ def _pairs(step_id: str) -> list[tuple[str, bytes, list[CompiledStep]]]:
 
 
 def _outcome(data: bytes, steps: list[CompiledStep], path: str) -> Outcome:
-    ctx = FileContext(path=Path(path), relpath=path, module_name=module_name_from_path(path))
-    return transform_source(data, steps, ctx, path)
+    return transform_source(data, steps, case_context(path), path)
 
 
 def _seen(outcome: Outcome) -> tuple[Any, ...]:
@@ -88,8 +87,8 @@ def test_recipes_mixing_text_and_libcst_steps_give_the_same_result(
     cases = [
         (recipe, load_case_dir(d))
         for recipe_id, recipe in recipes
-        if (FIXTURES / "recipes" / recipe_id).is_dir()
-        for d in iter_case_dirs(FIXTURES / "recipes" / recipe_id)
+        if (RECIPES / f"{recipe_id}.cases").is_dir()
+        for d in iter_case_dirs(RECIPES / f"{recipe_id}.cases")
     ]
     cases = [(r, c) for r, c in cases if c.before is not None]
     assert cases
