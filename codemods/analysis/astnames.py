@@ -178,6 +178,8 @@ class Resolver:
             for target in self._import_targets(binder, root):
                 if target is None:
                     raise Undecided(f"import binding {root} not found")
+                if target.startswith("."):  # resolved from the file's package by LibCST's path
+                    raise Undecided(f"relative import binding {root}")
                 out.add(_qualify(target, root, full))
         return out
 
