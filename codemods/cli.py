@@ -666,8 +666,14 @@ def list_(color: ColorOpt = "auto") -> None:
         steps.add_column("id", style="bold cyan", no_wrap=True)
         steps.add_column("title")
         steps.add_column("safe")
+        steps.add_column("rewrites with")
         for step_id, step in sorted(all_steps().items()):
-            steps.add_row(step_id, step.title(), "yes" if step.safe else "no (needs --unsafe)")
+            steps.add_row(
+                step_id,
+                step.title(),
+                "yes" if step.safe else "no (needs --unsafe)",
+                "LibCST's full tree" if step.needs_libcst() else "ast + text edits",
+            )
         out.out.print(recipes)
         out.out.print()
         out.out.print(steps)

@@ -57,8 +57,17 @@ def test_only_files_with_the_needles_are_parsed_once_for_all_steps(
         == b"from net import Client\n\nc = Client(timeout_s=1, max_retries=2)\n"
     )
     assert results["uses.py"].fired == ("rename_kwarg", "rename_kwarg")
-    # one LibCST parse of the input for both steps (CPython's compiler verifies the output);
-    # nothing else parsed
+    # rename_kwarg decides from the ast (Step.edit): LibCST parses nothing at all
+    assert parsed == []
+    assert not results["unrelated.py"].parsed and not results["mentions_name_only.py"].parsed
+    # with LibCST deciding: one parse of the input for both steps (CPython's compiler
+    # verifies the output); nothing else parsed
+    from codemods.steps import Step
+    from codemods.steps.rename_kwarg import RenameKwarg
+
+    monkeypatch.setattr(RenameKwarg, "edit", Step.edit)
+    results = {Path(r.path).name: r for r in run(make_plan(recipe, [tree]))}
+    assert results["uses.py"].fired == ("rename_kwarg", "rename_kwarg")
     assert parsed == ["c = Client(timeout=1, retries=2)"]
     assert not results["unrelated.py"].parsed and not results["mentions_name_only.py"].parsed
 
@@ -78,7 +87,15 @@ def test_one_broken_step_fails_one_file_and_the_run_goes_on(
             raise RuntimeError("boom")
         return real(self, module, ctx)
 
+    real_edit = type(step).edit
+
+    def explode_edit(self, source, ctx):  # type: ignore[no-untyped-def]
+        if b"retries" in source.data:  # the same bug in the step's ast path
+            raise RuntimeError("boom")
+        return real_edit(self, source, ctx)
+
     monkeypatch.setattr(type(step), "transform", explode)
+    monkeypatch.setattr(type(step), "edit", explode_edit)
     summary = Summary()
     results = {}
     for result in run(make_plan(recipe, [tree])):

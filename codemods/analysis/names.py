@@ -96,7 +96,14 @@ def matches_any(
     bare: bool = False,
 ) -> DottedPattern | None:
     """The first pattern that ``node`` (with resolved ``qnames``) matches, if any."""
-    dotted = get_full_name_for_node(node) if bare else None
+    return matches_names(patterns, qnames, get_full_name_for_node(node) if bare else None)
+
+
+def matches_names(
+    patterns: Iterable[DottedPattern], qnames: set[str], dotted: str | None
+) -> DottedPattern | None:
+    """:func:`matches_any` for a node already spelled out: ``dotted`` is its full name when
+    bare-name matching is on (None: off)."""
     for pattern in patterns:
         for qname in qnames:
             if qname.startswith("\0"):

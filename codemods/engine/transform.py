@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.text import TextEdit, apply_edits
 from codemods.analysis.visit import file_metadata
 from codemods.engine.diff import split_lines
 from codemods.engine.guards import (
@@ -31,7 +32,7 @@ from codemods.engine.prefilter import (
 )
 from codemods.engine.results import Status
 from codemods.recipe import CompiledStep
-from codemods.steps import Diagnostic, FileContext, Source, StepSkip
+from codemods.steps import Diagnostic, FileContext, NoTree, Source, StepSkip
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,182 @@ def _transform(
     refused = _refuse(data, ctx.relpath, generated_marker)
     if refused is not None:
         return refused
-    runnable = prechecked(runnable, data, ctx)
+    source = Source(data)
+    runnable = prechecked(runnable, data, ctx, source)
     if not runnable:
         return Outcome(Status.UNCHANGED)
     # A later step the original bytes ruled out may match what an earlier step writes
     # (`rename_module pkg.util -> pkg.utils`, then `rename_symbol pkg.utils.helper`): it stays,
-    # and runs only if an earlier step changed the module and it passes the check again.
+    # and runs only if an earlier step changed the file and it passes the check again.
     passed = {index for index, _ in runnable}
     runnable = [(index, s) for index, s in applicable if index >= runnable[0][0]]
+    recheck = prefilter_enabled()
+    current, ran, fired_text, left = _text_steps(data, source, runnable, ctx, recheck, passed)
+    if isinstance(current, Outcome):
+        return current
+    if not left:
+        return _result(data, current, ctx, fired_text, ran)
+    if current is not data and recheck:
+        passed = {index for index, _ in left}  # checked again against the new text
+    return _libcst_steps(data, current, left, ctx, recheck, fired_text, ran, passed)
+
+
+def _text_steps(
+    data: bytes,
+    source: Source,
+    runnable: list[tuple[int, CompiledStep]],
+    ctx: FileContext,
+    recheck: bool,
+    passed: set[int],
+) -> tuple[bytes | Outcome, bool, list[str], list[tuple[int, CompiledStep]]]:
+    """Run the leading steps that decide from the ``ast`` alone (:meth:`Step.edit`), splicing
+    their edits into the text. Stops at the first step that needs LibCST (by type, or because
+    its ``edit`` returned None for this file): that step and the rest are returned.
+
+    Returns the bytes so far (or the file's final Outcome), whether a step ran, which steps
+    changed the text, and the steps left for LibCST (pre-checked again against the new text).
+    """
+    current, current_source = data, source
+    fired: list[str] = []
+    ran = False
+    position = 0
+    while position < len(runnable):
+        index, compiled = runnable[position]
+        step = compiled.step
+        if step.needs_libcst() or step.is_whole_tree():
+            break
+        if index not in passed and current is data:
+            position += 1  # ruled out by the original, and nothing has changed since
+            continue
+        if (
+            current is not data
+            and recheck
+            and not (
+                needles_match(compiled, current)
+                and prechecked([(index, compiled)], current, ctx, current_source)
+            )
+        ):
+            position += 1
+            continue
+        ctx.step_id = step.id
+        mark = len(ctx.diagnostics)
+        try:
+            text = current_source.text
+            edits = None if text is None else step.edit(current_source, ctx)
+            if edits and text is not None and _on_form_feed_lines(text.text, edits):
+                edits = None  # as LibCST's path does: the safety suite pins "skipped" there
+            new = (
+                None
+                if edits is None or text is None
+                else apply_edits(text, edits)
+                if edits
+                else current
+            )
+        except StepSkip as skip:
+            return _skipped(ctx, step.id, skip), True, fired, []
+        except (NoTree, RecursionError, ValueError, UnicodeError):  # LibCST decides instead
+            new = None
+        except Exception as exc:  # one step's bug fails this file only
+            return _step_error(ctx, step.id, exc), True, fired, []
+        if new is None:
+            del ctx.diagnostics[mark:]  # what it reported before giving up is LibCST's to say
+            break
+        ran = True
+        if new != current:
+            fired.append(step.id)
+            current, current_source = new, Source(new)
+        position += 1
+    rest = runnable[position:]
+    if rest and current is not data and recheck:
+        rest = [r for r in rest if needles_match(r[1], current)]
+        rest = prechecked(rest, current, ctx, current_source) if rest else rest
+    return current, ran, fired, rest
+
+
+def _on_form_feed_lines(text: str, edits: Sequence[TextEdit]) -> bool:
+    """Whether an edit lands on a line holding a form feed. LibCST drops a form feed before
+    a statement, so its path refuses to change such a line ("not reproducible byte for
+    byte"); the text path could keep it, but gives the same answer, so the two paths agree."""
+    for edit in edits:
+        start = max(text.rfind("\n", 0, edit.start), text.rfind("\r", 0, edit.start)) + 1
+        end_n, end_r = text.find("\n", edit.end), text.find("\r", edit.end)
+        ends = [e for e in (end_n, end_r) if e != -1]
+        if "\x0c" in text[start : min(ends) if ends else len(text)]:
+            return True
+    return False
+
+
+def _skipped(ctx: FileContext, step_id: str, skip: StepSkip) -> Outcome:
+    return Outcome(
+        Status.SKIPPED,
+        reason="skipped by step",
+        parsed=True,
+        detail=f"{step_id}: {skip.reason}",
+        diagnostics=tuple(ctx.diagnostics),
+    )
+
+
+def _step_error(ctx: FileContext, step_id: str, exc: Exception) -> Outcome:
+    return Outcome(
+        Status.FAILED,
+        reason="step error",
+        parsed=True,
+        detail=f"{step_id}: {type(exc).__name__}: {exc}",
+        diagnostics=tuple(ctx.diagnostics),
+    )
+
+
+def _result(
+    data: bytes,
+    new: bytes,
+    ctx: FileContext,
+    fired: Sequence[str],
+    parsed: bool,
+    collected: tuple[tuple[int, Any], ...] = (),
+) -> Outcome:
+    """The outcome for final bytes ``new`` of a file that was ``data``: verified by compile()."""
+    if new == data:
+        return Outcome(
+            Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=parsed, collected=collected
+        )
+    problem = verify(data, new, ctx.relpath)
+    if problem is not None:
+        return Outcome(
+            Status.FAILED,
+            reason="output does not parse",
+            detail=problem,
+            diagnostics=tuple(ctx.diagnostics),
+            fired=tuple(fired),
+            parsed=True,
+        )
+    return Outcome(
+        Status.CHANGED,
+        new=new,
+        diagnostics=tuple(ctx.diagnostics),
+        fired=tuple(fired),
+        parsed=True,
+        collected=collected,
+    )
+
+
+def _libcst_steps(
+    original_data: bytes,
+    data: bytes,
+    runnable: list[tuple[int, CompiledStep]],
+    ctx: FileContext,
+    recheck: bool,
+    fired_before: list[str],
+    ran_before: bool,
+    passed: set[int],
+) -> Outcome:
+    """The steps that need LibCST's tree, over ``data`` (the original bytes, or what the text
+    steps before them made of it)."""
+    if not runnable:
+        return _result(original_data, data, ctx, fired_before, ran_before)
+    if data is not original_data:
+        refused = _refuse(data, ctx.relpath, None)
+        if refused is not None:
+            return refused
     try:
         module = original = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
@@ -147,15 +316,14 @@ def _transform(
             )
         return Outcome(Status.SKIPPED, reason="too deeply nested", detail="parser recursion limit")
 
-    fired: list[str] = []
-    recheck = prefilter_enabled()
+    fired: list[str] = list(fired_before)
     first = _Rendered(original)  # rendered on demand, at most once
     latest = first  # the last module a step returned
     for index, compiled in runnable:
         ctx.step_id = compiled.step.id
         try:
             if index not in passed and latest is first:
-                continue  # ruled out by the original, and nothing has changed since
+                continue  # ruled out by the bytes it got, and nothing has changed since
             if recheck and latest is not first and not latest.still_possible(index, compiled, ctx):
                 continue  # an earlier step's change took away what this one needed
             before = latest
@@ -163,18 +331,12 @@ def _transform(
             # a step that changed nothing returns its input (see transform_with_metadata)
             if module is not before.module:
                 latest = _Rendered(module)
-                if len(runnable) > 1 and latest.data != before.data:
+                if latest.data != before.data:
                     fired.append(compiled.step.id)
             if compiled.step.is_whole_tree():
                 ctx.collected[index] = compiled.step.collect(module, ctx)
         except StepSkip as skip:
-            return Outcome(
-                Status.SKIPPED,
-                reason="skipped by step",
-                parsed=True,
-                detail=f"{compiled.step.id}: {skip.reason}",
-                diagnostics=tuple(ctx.diagnostics),
-            )
+            return _skipped(ctx, compiled.step.id, skip)
         except RecursionError:  # LibCST metadata recurses per nesting level ("a" "b" ... chains)
             return Outcome(
                 Status.SKIPPED,
@@ -185,18 +347,10 @@ def _transform(
                 diagnostics=tuple(ctx.diagnostics),
             )
         except Exception as exc:  # one step's bug fails this file only
-            return Outcome(
-                Status.FAILED,
-                reason="step error",
-                parsed=True,
-                detail=f"{compiled.step.id}: {type(exc).__name__}: {exc}",
-                diagnostics=tuple(ctx.diagnostics),
-            )
+            return _step_error(ctx, compiled.step.id, exc)
     collected = tuple(ctx.collected.items())
     if module is original:  # no step replaced a node: nothing to render or compare
-        return Outcome(
-            Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=True, collected=collected
-        )
+        return _result(original_data, data, ctx, fired, True, collected)
     try:
         new = latest.data
     except Exception as exc:
@@ -219,30 +373,7 @@ def _transform(
                     parsed=True,
                 )
             new = spliced
-    if new == data:
-        return Outcome(
-            Status.UNCHANGED, diagnostics=tuple(ctx.diagnostics), parsed=True, collected=collected
-        )
-    if len(runnable) == 1:
-        fired = [runnable[0][1].step.id]
-    problem = verify(data, new, ctx.relpath)
-    if problem is not None:
-        return Outcome(
-            Status.FAILED,
-            reason="output does not parse",
-            detail=problem,
-            diagnostics=tuple(ctx.diagnostics),
-            fired=tuple(fired),
-            parsed=True,
-        )
-    return Outcome(
-        Status.CHANGED,
-        new=new,
-        diagnostics=tuple(ctx.diagnostics),
-        fired=tuple(fired),
-        parsed=True,
-        collected=collected,
-    )
+    return _result(original_data, new, ctx, fired, True, collected)
 
 
 class _Rendered:

@@ -17,6 +17,7 @@ from codemods.steps._base import (
     Step,
     StepOptions,
     StepSkip,
+    TextEdit,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Step",
     "StepOptions",
     "StepSkip",
+    "TextEdit",
     "all_steps",
 ]
 

@@ -27,6 +27,7 @@ from codemods.analysis.context import (  # re-exported: steps import them from h
     StepSkip,
 )
 from codemods.analysis.project import ProjectIndex
+from codemods.analysis.text import TextEdit, TextMap
 
 __all__ = [
     "Diagnostic",
@@ -75,11 +76,20 @@ class Source:
     one ``ast`` parse instead of a LibCST parse plus each step's analysis.
     """
 
-    __slots__ = ("_tree", "data")
+    __slots__ = ("_text", "_tree", "data")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._tree: ast.Module | NoTree | None = None
+        self._text: TextMap | bool | None = False
+
+    @property
+    def text(self) -> TextMap | None:
+        """The decoded text with ``ast`` positions mapped into it (for :meth:`Step.edit`);
+        None when the file's encoding does not round-trip exactly (then no text edits)."""
+        if self._text is False:
+            self._text = TextMap.of(self.data)
+        return self._text  # type: ignore[return-value]
 
     @property
     def tree(self) -> ast.Module:
@@ -159,6 +169,23 @@ class Step(Generic[OptionsT]):
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         """Return the changed module (or ``module`` itself). Pure: no I/O, no re-parsing."""
         return module
+
+    def edit(self, source: Source, ctx: FileContext) -> list[TextEdit] | None:
+        """Decide from the stdlib ``ast`` alone: the text edits to make (``[]``: none), or
+        None when this file needs :meth:`transform` (LibCST's full tree) after all.
+
+        A step that implements this never hands LibCST a file it can decide itself: the
+        engine splices the edits into the text at the ``ast`` positions (as ruff applies its
+        fixes) and ``compile()`` judges the result, as for any output. It must give exactly
+        what :meth:`transform` would, diagnostics included, and report nothing when it returns
+        None (the engine drops what it reported then). The default: always LibCST.
+        """
+        return None
+
+    @classmethod
+    def needs_libcst(cls) -> bool:
+        """Whether every file this step runs on goes through LibCST's full tree."""
+        return cls.edit is Step.edit
 
     # -- whole-tree steps --------------------------------------------------------------------
     # A step that needs to see the whole tree (e.g. to register every pytest marker used)

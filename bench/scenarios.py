@@ -1,0 +1,238 @@
+"""The widely-matching scenarios of issue 14, each timed against ruff in the same run.
+
+    .venv/bin/python bench/scenarios.py                     # ~10-20 minutes on 2 idle cores
+    .venv/bin/python bench/scenarios.py --moves-sample 0    # the moves on the whole stdlib copy
+
+On a copy of the interpreter's standard library (``/tmp/codemod-corpus-std``, made on the
+first run: every ``.py`` outside site-packages, ~1,790 files), with the recipes in
+``bench/recipes/``:
+
+2. ``rename_module`` (``unittest`` -> ``unittest2``) and ``rename_symbol``
+   (``unittest.TestCase`` -> ``unittest.BaseTestCase``): each changes 38-48% of the files.
+   Ours, ruff and ``python -m libcst.tool codemod rename.RenameCommand`` (the same rename) on
+   the same random ``--moves-sample`` files (0: the whole tree; LibCST's runner then too).
+3. ``rename_kwarg``: ``stdout`` -> ``stdout_to`` in calls to ``subprocess.Popen``/``run``/...,
+   on the whole tree (LibCST's runner has no keyword rename).
+4. Re-runs of 2. (``rename_symbol``) on a copy of the sample: after a ``preview`` (nothing
+   applied: its pending changes are not cached, see issue 20), and after ``apply``.
+5. Scaling of 3.: 1k / 5k / 20k files (copies of the stdlib copy), ``-j1`` and ``-j2``, with
+   ruff on the same tree.
+
+(Scenario 1, the catalog on the injected corpora, is ``bench/run.py --catalog-only``.)
+Every row records the load average before it ran: the machine may be shared. CPU seconds are
+user + sys of the whole process tree; peak memory is the tree's RSS sampled every 0.1 s.
+Writes ``bench/out/scenarios.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, Timed, timed
+
+VENV_BIN = Path(sys.executable).parent
+CODEMOD = [sys.executable, "-m", "codemods"]
+RECIPES = ROOT / "bench" / "recipes"
+MOVES = (
+    ("std-unittest-module", "unittest", "unittest2"),
+    ("std-testcase-symbol", "unittest.TestCase", "unittest.BaseTestCase"),
+)
+KWARG = "std-popen-kwarg"
+
+
+def load() -> str:
+    return (
+        Path("/proc/loadavg").read_text().split(" ", 3)[0]
+        if Path("/proc/loadavg").exists()
+        else "?"
+    )
+
+
+def make_std(target: Path) -> None:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for path in stdlib.rglob("*.py"):
+        rel = path.relative_to(stdlib)
+        if rel.parts[0] == "site-packages":
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+
+
+def files_of(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*.py") if ".codemod_cache" not in p.parts)
+
+
+def copy_some(files: list[Path], base: Path, target: Path) -> None:
+    for path in files:
+        dest = target / path.relative_to(base)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+
+
+def scaled(std: Path, n: int, target: Path) -> int:
+    """``n`` files: whole copies of the stdlib copy, then the first files of one more."""
+    files = files_of(std)
+    copies, rest = divmod(n, len(files))
+    for i in range(copies):
+        shutil.copytree(std, target / f"copy{i:02d}")
+    copy_some(files[:rest], std, target / f"copy{copies:02d}")
+    return len(files_of(target))
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, name: str, t: Timed, files: int, changed: int | None, before: str) -> Timed:
+        print(
+            f"  {name:<52} {files:>6} files {t.seconds:7.1f} s wall {t.cpu:7.1f} s CPU "
+            f"peak {t.peak_rss_mb:5.0f} MB  changed {changed if changed is not None else '-':>5}  "
+            f"load {before}->{load()}"
+        )
+        self.rows.append({"name": name, "files": files, "wall_s": round(t.seconds, 2),
+                          "cpu_s": round(t.cpu, 2), "peak_mb": round(t.peak_rss_mb, 1),
+                          "changed": changed, "load_before": before, "load_after": load(),
+                          "returncode": t.returncode})  # fmt: skip
+        return t
+
+
+def ruff(rows: Rows, tree: Path, name: str, files: int) -> Timed:
+    exe = shutil.which("ruff", path=str(VENV_BIN)) or "ruff"
+    before = load()
+    t = timed([exe, "check", "--isolated", "--select", "UP,I", "--diff", "--no-cache", str(tree)])
+    return rows.add(name, t, files, None, before)
+
+
+def ours(
+    rows: Rows, cmd: str, recipe: str, tree: Path, name: str, files: int, *extra: str
+) -> Timed:
+    before = load()
+    t = timed(
+        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env={"NO_COLOR": "1"}
+    )
+    found = re.search(r"(\d[\d,]*) files? (?:would be )?changed", t.stderr)
+    changed = (
+        int(found.group(1).replace(",", "")) if found else 0 if "no file" in t.stderr else None
+    )
+    return rows.add(name, t, files, changed, before)
+
+
+def libcst_runner(
+    rows: Rows, tree: Path, old: str, new: str, name: str, files: int, jobs: int
+) -> Timed:
+    work = Path(tempfile.mkdtemp(prefix="codemod-libcst-"))
+    shutil.copytree(tree, work / "t")
+    try:
+        before = load()
+        t = timed([sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
+                   "--old_name", old, "--new_name", new, "-u", "1", "--no-format", "-j", str(jobs),
+                   "--hide-progress", "."], cwd=work / "t")  # fmt: skip  (an absolute path: it changes nothing)
+        changed = sum(
+            1
+            for p in files_of(work / "t")
+            if p.read_bytes() != (tree / p.relative_to(work / "t")).read_bytes()
+        )
+        return rows.add(name, t, files, changed, before)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--std", type=Path, default=Path(tempfile.gettempdir()) / "codemod-corpus-std"
+    )
+    parser.add_argument("--moves-sample", type=int, default=150, help="0: the whole tree")
+    parser.add_argument("--scales", default="1000,5000,20000")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip", default="", help="comma-separated scenario numbers to skip")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    skip = {s for s in args.skip.split(",") if s}
+    std = args.std
+    if not std.exists():
+        print(f"making {std} from the interpreter's standard library")
+        make_std(std)
+    all_files = files_of(std)
+    jobs = len(os.sched_getaffinity(0))
+    j = ["--jobs", str(jobs)]
+    rows = Rows()
+    print(f"stdlib copy {std}: {len(all_files):,} files; {jobs} cores; load {load()}")
+
+    scratch = Path(tempfile.mkdtemp(prefix="codemod-scenarios-"))
+    try:
+        if "2" not in skip or "4" not in skip:
+            if args.moves_sample:
+                rng = random.Random(args.seed)
+                picked = sorted(rng.sample(all_files, args.moves_sample))
+                sample = scratch / "sample"
+                copy_some(picked, std, sample)
+            else:
+                sample = std
+            n = len(files_of(sample))
+            print(
+                f"\n2. moves over {'a random sample' if args.moves_sample else 'the whole tree'} ({n} files)"
+            )
+            ruff(rows, sample, "ruff (moves tree)", n)
+            for recipe, old, new in MOVES:
+                if "2" in skip:
+                    break
+                ours(
+                    rows,
+                    "preview",
+                    recipe,
+                    sample,
+                    f"codemod preview {recipe}",
+                    n,
+                    "--no-cache",
+                    *j,
+                )
+                libcst_runner(rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs)
+            if "4" not in skip:
+                recipe = MOVES[1][0]
+                print(f"\n4. re-runs of {recipe} on a copy of that tree")
+                copy = scratch / "rerun"
+                shutil.copytree(sample, copy)
+                ours(rows, "preview", recipe, copy, "preview, cold (fills the cache)", n, *j)
+                ours(rows, "preview", recipe, copy, "preview again, nothing applied", n, *j)
+                ours(rows, "apply", recipe, copy, "apply", n, *j)
+                ours(rows, "preview", recipe, copy, "re-run after apply", n, *j)
+                ours(rows, "preview", recipe, copy, "re-run again, unchanged tree", n, *j)
+        if "3" not in skip:
+            n = len(all_files)
+            print(f"\n3. rename_kwarg over the whole tree ({n} files)")
+            ruff(rows, std, "ruff", n)
+            ours(rows, "preview", KWARG, std, f"codemod preview {KWARG}", n, "--no-cache", *j)
+        if "5" not in skip:
+            print("\n5. scaling of 3.")
+            for size in [int(s) for s in args.scales.split(",") if s]:
+                tree = scratch / f"scale{size}"
+                n = scaled(std, size, tree)
+                ruff(rows, tree, f"ruff, {size:,}", n)
+                for jn in ("1", "2"):
+                    ours(rows, "preview", KWARG, tree, f"codemod preview {KWARG}, {size:,}, -j{jn}", n,
+                         "--no-cache", "--jobs", jn)  # fmt: skip
+                shutil.rmtree(tree, ignore_errors=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / "scenarios.json"
+    out.write_text(
+        json.dumps({"cores": jobs, "python": sys.version.split()[0], "rows": rows.rows}, indent=1)
+    )
+    print(f"\nwritten: {out}")
+
+
+if __name__ == "__main__":
+    main()
