@@ -22,7 +22,7 @@ from codemods.analysis.pattern_match import (
     sequence_placeholder,
     single_placeholder,
 )
-from codemods.analysis.pattern_syntax import PatternError, metavariable_of, to_placeholders
+from codemods.analysis.pattern_syntax import metavariable_of, syntax_error, to_placeholders
 
 _PLACEHOLDER_IN_TEXT = re.compile(r"__MV(S?)_([A-Za-z0-9_]+)")
 _FN = "def __MV__():\n    pass\n"
@@ -50,8 +50,7 @@ class FixTemplate:
         try:
             nodes = _parse_in(body, context)
         except cst.ParserSyntaxError as exc:
-            line, col = ph.original(exc.raw_line, exc.raw_column + 1)
-            raise PatternError(f"the fix is not valid Python: {str(exc).splitlines()[0]}", line, col) from None
+            raise syntax_error(ph, body, exc, "the fix is not valid Python") from None
         return cls(text, context, tuple(nodes), frozenset(_loads(nodes)))
 
     @property

@@ -397,6 +397,14 @@ def _keep_layout(old: cst.CSTNode, new: list[cst.CSTNode], *, keep_decorators: b
         and old.decorators
     ):
         first = first.with_changes(decorators=old.decorators, lines_after_decorators=old.lines_after_decorators)
+    if (
+        keep_decorators
+        and isinstance(first, cst.FunctionDef)
+        and isinstance(old, cst.FunctionDef)
+        and first.returns is None
+        and old.returns is not None
+    ):
+        first = first.with_changes(returns=old.returns)
     return [first, *new[1:]]
 
 
@@ -411,12 +419,16 @@ _LOW_PRECEDENCE = (
     cst.Await,
     cst.Yield,
 )
+_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.List, cst.Dict)
 _NO_PARENS_NEEDED = (cst.Expr, cst.Arg, cst.Element, cst.Assign, cst.AnnAssign, cst.Return, cst.AugAssign, cst.DictElement, cst.Index, cst.WithItem, cst.Decorator, cst.AssignTarget)
 
 
 def _keep_parens(old: cst.CSTNode, new: cst.BaseExpression, index: ModuleIndex) -> cst.BaseExpression:
     old_lpar = getattr(old, "lpar", ())
     if old_lpar and not new.lpar:
+        one_line = all(isinstance(p.whitespace_after, cst.SimpleWhitespace) for p in old_lpar)
+        if isinstance(new, _ATOMIC) and not isinstance(old, _ATOMIC) and one_line:
+            return new  # `(await f()).x` -> `f().x`: the parentheses were for the await
         return new.with_changes(lpar=old_lpar, rpar=getattr(old, "rpar", ()))
     parent = index.parents.get(old)
     if (

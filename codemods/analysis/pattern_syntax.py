@@ -31,12 +31,20 @@ _STRAY = re.compile(r"\$")
 class PatternError(ValueError):
     """A pattern that cannot be used; ``line``/``column`` are 1-based inside the pattern text."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        where = f" (line {line}, column {column} of the pattern)" if line is not None else ""
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        field: tuple[str | int, ...] = (),
+        noun: str = "pattern",
+    ) -> None:
+        where = f" (line {line}, column {column} of the {noun})" if line is not None else ""
         super().__init__(message + where)
         self.message = message
         self.line = line
         self.column = column
+        self.field = field  # the option holding the text, relative to where it was raised
 
 
 @dataclass(frozen=True)
@@ -183,9 +191,24 @@ def _parse_module(ph: Placeholders, text: str | None = None) -> cst.Module:
     try:
         return cst.parse_module(source if source.endswith("\n") else source + "\n")
     except cst.ParserSyntaxError as exc:
-        line, col = ph.original(exc.raw_line, exc.raw_column + 1)
-        message = str(exc).splitlines()[0]
-        raise PatternError(f"not valid Python: {message}", line, col) from None
+        raise syntax_error(ph, source, exc, "not valid Python") from None
+
+
+def syntax_error(ph: Placeholders, source: str, exc: cst.ParserSyntaxError, what: str) -> PatternError:
+    """A PatternError at the real place: CPython's parser knows it better than LibCST's."""
+    import ast
+    import warnings
+
+    line, col, message = exc.raw_line, exc.raw_column + 1, str(exc).splitlines()[0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as err:
+        if err.lineno is not None:
+            line, col, message = err.lineno, err.offset or 1, err.msg
+    line, col = ph.original(line, col)
+    return PatternError(f"{what}: {message}", line, col)
 
 
 def _first_of(module: cst.Module, kind: type[cst.CSTNode]) -> cst.CSTNode | None:

@@ -31,7 +31,7 @@ from codemods.analysis.pattern_fix import FixTemplate, template_names
 from codemods.analysis.pattern_match import Matcher, Resolver, literal_chain
 from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, apply
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
-from codemods.analysis.pattern_syntax import metavariable_of
+from codemods.analysis.pattern_syntax import PatternError, metavariable_of
 from codemods.analysis.visit import wrap
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 from codemods.steps._pattern_options import (
@@ -117,9 +117,9 @@ def build_program(options: PatternOptions) -> Program:
         assert options.pattern is not None
         rule = Rule(pattern=compile_pattern(options.pattern))
     context = fix_context(rule.pattern)
-    fix = FixTemplate.parse(options.fix, context) if options.fix is not None else None
+    fix = _parse_fix(options.fix, context, ("fix",)) if options.fix is not None else None
     rewriters: dict[str, Rewriter] = {}
-    for rw in options.rewriters:
+    for number, rw in enumerate(options.rewriters):
         rw_rule = compile_rule(rw.rule, rw.pattern) if rw.rule is not None else None
         if rw_rule is None:
             if rw.pattern is None:
@@ -128,7 +128,7 @@ def build_program(options: PatternOptions) -> Program:
         rewriters[rw.id] = Rewriter(
             rw.id,
             rw_rule,
-            FixTemplate.parse(rw.fix, fix_context(rw_rule.pattern)),
+            _parse_fix(rw.fix, fix_context(rw_rule.pattern), ("rewriters", number, "fix")),
             {k.lstrip("$"): compile_rule(v) for k, v in rw.constraints.items()},
             compile_transforms(rw.transform),
         )
@@ -140,6 +140,13 @@ def build_program(options: PatternOptions) -> Program:
         rewriters=rewriters,
         message=options.message,
     )
+
+
+def _parse_fix(text: str, context: str, field: tuple[str | int, ...]) -> FixTemplate:
+    try:
+        return FixTemplate.parse(text, context)
+    except PatternError as exc:
+        raise PatternError(exc.message, exc.line, exc.column, field, noun="fix") from None
 
 
 def _matches_own_fix(program: Program, options: PatternOptions) -> bool:
@@ -452,6 +459,7 @@ def _spellings(
             continue
         if global_scope is not None and name in global_scope.assignments:
             return spell, f"`{name}` already means something else in this file; cannot import {qualified} as `{name}`"
+        spell[name] = cst.Name(name)
     return spell, None
 
 
