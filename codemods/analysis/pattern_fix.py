@@ -47,11 +47,21 @@ class FixTemplate:
         body = ph.text.strip()
         if not body:
             return cls(text, context, (), frozenset())
-        try:
-            nodes = _parse_in(body, context)
-        except cst.ParserSyntaxError as exc:
-            raise syntax_error(ph, body, exc, "the fix is not valid Python") from None
-        return cls(text, context, tuple(nodes), frozenset(_loads(nodes)))
+        attempts = [(ph, context)]
+        if "$$$" in text:
+            attempts.append((to_placeholders(text, starred=True), context))
+        if context == "expression":  # an expression statement may become statements
+            attempts.append((ph, "statement"))
+        first: cst.ParserSyntaxError | None = None
+        for attempt, where in attempts:
+            try:
+                nodes = _parse_in(attempt.text.strip(), where)
+            except cst.ParserSyntaxError as exc:
+                first = first or exc
+                continue
+            return cls(text, where, tuple(nodes), frozenset(_loads(nodes)))
+        assert first is not None
+        raise syntax_error(ph, body, first, "the fix is not valid Python") from None
 
     @property
     def removes(self) -> bool:
@@ -289,7 +299,9 @@ def _as_element(item: cst.CSTNode, slot: cst.CSTNode) -> list[cst.CSTNode]:
             return list(item.body)
         if isinstance(item, cst.BaseExpression):
             return [cst.Expr(item)]
-    elif type(item) is type(slot):
+    elif type(item) is type(slot) or (
+        isinstance(slot, cst.StarredElement) and isinstance(item, cst.Element | cst.StarredElement)
+    ):
         return [item]
     elif isinstance(item, cst.BaseExpression):
         if isinstance(slot, cst.Arg):

@@ -22,7 +22,7 @@ import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper
 from libcst.metadata import QualifiedNameSource
 
-from codemods.analysis.pattern_syntax import is_capturing, metavariable_of
+from codemods.analysis.pattern_syntax import MVS_PREFIX, is_capturing, metavariable_of
 
 Captures = dict[str, Any]  # name -> node, list of nodes, or str (a transform's result)
 
@@ -92,9 +92,14 @@ def _unwrap(node: cst.CSTNode) -> cst.CSTNode | None:
     if isinstance(node, cst.Name):
         return node
     if isinstance(node, cst.Arg):
-        if node.keyword is None and node.star == "" and isinstance(node.value, cst.Name):
-            return node.value
+        if node.keyword is None and isinstance(node.value, cst.Name):
+            if node.star == "":
+                return node.value
+            if node.star == "*" and node.value.value.startswith(MVS_PREFIX):  # `*__MVS_X`
+                return node.value
         return None
+    if isinstance(node, cst.StarredElement) and isinstance(node.value, cst.Name):
+        return node.value if node.value.value.startswith(MVS_PREFIX) else None
     if isinstance(node, cst.Element | cst.Decorator | cst.Expr | cst.Index):
         value = node.decorator if isinstance(node, cst.Decorator) else node.value
         return value if isinstance(value, cst.Name) else None
@@ -111,6 +116,11 @@ def _unwrap(node: cst.CSTNode) -> cst.CSTNode | None:
     if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
         return _unwrap(node.body[0]) if isinstance(node.body[0], cst.Expr) else None
     return None
+
+
+#: Marks a qualified name defined in the file itself: it matches a fully spelled name, never a
+#: glob such as ``*.Cls`` (a test double called ``Cls`` is not the imported class).
+LOCAL_MARK = "\0"
 
 
 class Resolver:
@@ -140,7 +150,7 @@ class Resolver:
             else:
                 bound = True
                 if self.module_name and "<locals>" not in qn.name:
-                    out.add(f"{self.module_name}.{qn.name}")
+                    out.add(f"{LOCAL_MARK}{self.module_name}.{qn.name}")
         return out, bound
 
     def refers_to(self, node: cst.CSTNode, dotted: str) -> bool:
@@ -148,7 +158,7 @@ class Resolver:
         if spelled is None:
             return False
         names, bound = self.names(node)
-        if dotted in names:
+        if dotted in names or LOCAL_MARK + dotted in names:
             return True
         if spelled.split(".")[0] in ("self", "cls"):
             return spelled == dotted
@@ -286,7 +296,7 @@ class Matcher:
                 continue
             pv = getattr(pat, fname)
             tv = getattr(tgt, fname)
-            if fname in _OPTIONAL_WHEN_ABSENT and _absent(pv):
+            if fname in _OPTIONAL_WHEN_ABSENT and (_absent(pv) or (isinstance(pv, tuple | list) and not pv)):
                 continue
             if not self._value(pv, tv, caps):
                 return False

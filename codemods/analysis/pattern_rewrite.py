@@ -267,6 +267,8 @@ def apply(
         try:
             caps = compute_transforms(program.transforms, match.caps, index, program.rewriters)
             new = fill(program.fix, caps, spell)
+            if new:
+                _keeps_comments(match, new, index)
             _place(match, new, index, replace, splice, runs, program)
         except FixError as exc:
             problems.append((match.node, str(exc)))
@@ -276,6 +278,33 @@ def apply(
     module = index.module.visit(_Apply(replace, splice, runs))
     assert isinstance(module, cst.Module)
     return PassResult(module, matches, edits, problems)
+
+
+def _comments(nodes: Sequence[cst.CSTNode]) -> list[str]:
+    out: list[str] = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Comment):
+            out.append(node.value)
+        stack.extend(node.children)
+    return out
+
+
+def _keeps_comments(match: Match, new: list[cst.CSTNode], index: ModuleIndex) -> None:
+    """A fix may move comments but never drop one: such a match is left for a person."""
+    old_nodes: list[cst.CSTNode] = [match.node]
+    if match.end:
+        body = list(getattr(index.parents[match.node], "body"))
+        start = body.index(match.node)
+        old_nodes = body[start : match.end]
+    kept = _comments(new) + [line.comment.value for n in old_nodes[:1] for line in getattr(n, "leading_lines", ()) if line.comment]
+    missing = list(_comments(old_nodes))
+    for comment in kept:
+        if comment in missing:
+            missing.remove(comment)
+    if missing:
+        raise FixError(f"the fix would drop the comment `{missing[0]}`")
 
 
 _SEQ_ELEMENTS = (
@@ -311,6 +340,13 @@ def _place(
     if isinstance(node, cst.BaseExpression) and new and all(isinstance(n, cst.BaseExpression) for n in new) and len(new) == 1:
         expr = new[0]
         assert isinstance(expr, cst.BaseExpression)
+        if type(expr) is type(node):  # `f(\n    a, b)` -> `g(\n    a, b)`: the call keeps its layout
+            layout = {
+                f.name: getattr(node, f.name)
+                for f in dataclasses.fields(node)
+                if f.name.startswith("whitespace")
+            }
+            expr = expr.with_changes(**layout)
         replace[node] = _keep_parens(node, expr, index)
         return
     # climb from an expression to the element that holds only it (statement, argument, element)

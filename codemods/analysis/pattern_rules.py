@@ -17,6 +17,7 @@ import libcst as cst
 
 from codemods.analysis.pattern_match import (
     Captures,
+    LOCAL_MARK,
     CompiledPattern,
     Matcher,
     Resolver,
@@ -31,7 +32,7 @@ class Rule:
     pattern: CompiledPattern | None = None
     kind: tuple[type[cst.CSTNode], ...] = ()
     regex: re.Pattern[str] | None = None
-    qualified_name: str | None = None
+    qualified_name: tuple[str, ...] = ()
     inside: Rule | None = None
     inside_neighbor: bool = False
     not_inside: Rule | None = None
@@ -104,7 +105,7 @@ def evaluate(rule: Rule, node: cst.CSTNode, index: ModuleIndex) -> Captures | No
         caps.update(found)
     if rule.regex is not None and not rule.regex.search(index.text(node)):
         return None
-    if rule.qualified_name is not None and not _qualified(rule.qualified_name, node, index):
+    if rule.qualified_name and not _qualified(rule.qualified_name, node, index):
         return None
     if rule.inside is not None:
         chain = index.ancestors(node)
@@ -148,7 +149,7 @@ def _first(rule: Rule, nodes: Sequence[cst.CSTNode], index: ModuleIndex) -> Capt
     return None
 
 
-def _qualified(glob: str, node: cst.CSTNode, index: ModuleIndex) -> bool:
+def _qualified(globs: tuple[str, ...], node: cst.CSTNode, index: ModuleIndex) -> bool:
     target = node.func if isinstance(node, cst.Call) else node
     if isinstance(target, cst.Arg | cst.Decorator):
         target = target.value if isinstance(target, cst.Arg) else target.decorator
@@ -156,8 +157,16 @@ def _qualified(glob: str, node: cst.CSTNode, index: ModuleIndex) -> bool:
     spelled = literal_chain(target)
     if not bound and spelled is not None:
         names = {*names, spelled}
-    pattern = glob.replace("**", "*")
-    return any(fnmatchcase(n, pattern) for n in names)
+    for one in globs:
+        pattern = one.replace("**", "*")
+        wild = any(ch in pattern for ch in "*?[")
+        for name in names:
+            if name.startswith(LOCAL_MARK):
+                if not wild and name[1:] == pattern:
+                    return True
+            elif fnmatchcase(name, pattern):
+                return True
+    return False
 
 
 def check_constraints(

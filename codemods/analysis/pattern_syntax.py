@@ -84,8 +84,13 @@ def is_capturing(name: str) -> bool:
     return not name.startswith("_")
 
 
-def to_placeholders(source: str) -> Placeholders:
-    """Dedent ``source`` and replace its metavariables by placeholder identifiers."""
+def to_placeholders(source: str, *, starred: bool = False) -> Placeholders:
+    """Dedent ``source`` and replace its metavariables by placeholder identifiers.
+
+    ``starred`` writes sequence metavariables as ``*__MVS_X``: Python refuses
+    ``f($$$A, key=1, $$$B)`` as "positional argument follows keyword argument", not
+    ``f(*A, key=1, *B)``. Tried when the plain spelling does not parse.
+    """
     lines = source.split("\n")
     indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
     dedented = textwrap.dedent(source)
@@ -103,6 +108,8 @@ def to_placeholders(source: str) -> Placeholders:
             sequence = match.group(0).startswith("$$$")
             name = match.group(1) if sequence else match.group(2)
             ph = placeholder_name(name, sequence=sequence)
+            if sequence and starred:
+                ph = "*" + ph
             pieces.append(ph)
             delta += len(ph) - len(match.group(0))
             line_shifts.append((match.start() + delta + len(match.group(0)), delta))
@@ -153,7 +160,19 @@ def parse_pattern(source: str, *, context: str | None = None, selector: str | No
         if found is None:
             raise PatternError(f"the context contains no `{selector}` node")
         return Parsed((found,), "selected", ph)
-    ph = to_placeholders(source)
+    try:
+        return _parse_plain(to_placeholders(source))
+    except PatternError:
+        if "$$$" not in source:
+            raise
+        try:
+            return _parse_plain(to_placeholders(source, starred=True))
+        except PatternError:
+            pass
+        raise
+
+
+def _parse_plain(ph: Placeholders) -> Parsed:
     text = ph.text
     if not text.strip():
         raise PatternError("the pattern is empty")

@@ -62,10 +62,11 @@ class RuleModel(BaseModel):
         default=None, description="LibCST node type(s) the node must be, e.g. `ClassDef` or `[Call, Attribute]`."
     )
     regex: str | None = Field(default=None, description="A regular expression the node's source text must contain a match of.")
-    qualified_name: str | None = Field(
+    qualified_name: str | list[str] | None = Field(
         default=None,
-        description="Glob the node's qualified name (what it refers to through imports) must match, "
-        "e.g. `pydantic.BaseSettings` or `unittest.*`; for a call, the called name's.",
+        description="Glob(s) the node's qualified name (what it refers to through imports) must match, "
+        "e.g. `pydantic.BaseSettings`, `unittest.*` or `*.get_manager` (`*.` never matches a name "
+        "defined in the file itself); for a call, the called name's; for an argument, its value's.",
     )
     inside: RuleModel | None = Field(default=None, description="A rule some ancestor must satisfy.")
     not_inside: RuleModel | None = Field(
@@ -260,7 +261,9 @@ def compile_rule(model: RuleModel, extra_pattern: str | PatternContext | None = 
         pattern=compile_pattern(source) if source is not None else None,
         kind=kinds,
         regex=re.compile(model.regex) if model.regex is not None else None,
-        qualified_name=model.qualified_name,
+        qualified_name=(
+            (model.qualified_name,) if isinstance(model.qualified_name, str) else tuple(model.qualified_name or ())
+        ),
         inside=compile_rule(model.inside) if model.inside else None,
         inside_neighbor=bool(model.inside and model.inside.stop_by == "neighbor"),
         not_inside=compile_rule(model.not_inside) if model.not_inside else None,

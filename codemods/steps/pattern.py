@@ -251,6 +251,7 @@ class Pattern(Step[PatternOptions]):
             if template is not None:
                 used |= template_names(template)
         self.needed = [spec for spec in self.adds if binding(spec)[0] in used]
+        self.fix_names = used - {binding(spec)[0] for spec in self.adds}
         self._needles = _needles(self.program.rule)
 
     def is_safe(self) -> bool:
@@ -272,6 +273,7 @@ class Pattern(Step[PatternOptions]):
         label = self.options.id or "pattern"
         before_refs = _import_refs(module, self.removes) if self.removes else {}
         changed = False
+        warned: set[tuple[int | None, int | None, str]] = set()
         for _ in range(MAX_PASSES):
             wrapper = wrap(module)
             scopes = wrapper.resolve(ScopeProvider)
@@ -284,7 +286,9 @@ class Pattern(Step[PatternOptions]):
             result = apply(self.program, index, lambda node: _local_conflict(node, scopes, spell))
             for node, why in result.problems:
                 line, col = _position(module, node)
-                ctx.warn(f"{label}: left unchanged: {why}", line, col)
+                if (line, col, why) not in warned:  # a later pass finds the same match again
+                    warned.add((line, col, why))
+                    ctx.warn(f"{label}: left unchanged: {why}", line, col)
             if self.program.fix is None:
                 for match in result.matches:
                     line, col = _position(module, match.node)
@@ -301,10 +305,24 @@ class Pattern(Step[PatternOptions]):
             return original
         if self.needed:
             module = self._add_imports(module, ctx)
+        self._check_names(original, module, ctx, label)
         if self.removes:
             module = self._remove_dead(module, before_refs, ctx)
         _check_compiles(original, module, ctx, label)
         return module
+
+    def _check_names(self, original: cst.Module, module: cst.Module, ctx: FileContext, label: str) -> None:
+        """A name the fix writes must be defined or imported: never leave an unbound name."""
+        if not self.fix_names or "import *" in original.code:
+            return
+        new_scopes = wrap(module).resolve(ScopeProvider)
+        old_scopes = wrap(original).resolve(ScopeProvider)
+        for name in sorted(self.fix_names):
+            if _uses_free(module, new_scopes, name) and not _uses_free(original, old_scopes, name):
+                ctx.skip(
+                    f"{label}: the fix uses `{name}`, which this file does not define or import; "
+                    f"add it to `imports.add` (e.g. `from ... import {name}`)"
+                )
 
     def _add_imports(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         scopes = wrap(module).resolve(ScopeProvider)
@@ -379,22 +397,31 @@ def _check_compiles(original: cst.Module, module: cst.Module, ctx: FileContext, 
 
 
 def _existing(module: cst.Module, spec: ImportSpecKey) -> cst.BaseExpression | None:
-    """How the file's module-level imports already reach what ``spec`` imports, if they do."""
+    """How the file's module-level imports already reach what ``spec`` imports, if they do.
+
+    In the order a person would pick: the name imported itself (under the file's alias);
+    else, when the file has a ``from <module> import ...``, None (the name joins it); else
+    through an imported module (``import datetime`` -> ``datetime.UTC``).
+    """
     _, qualified = binding(spec)
-    for node, _line, block in iter_imports(module):
-        if block is not module:
-            continue
+    imports = [node for node, _line, block in iter_imports(module) if block is module]
+    joinable = False
+    for node in imports:
         if isinstance(node, cst.ImportFrom):
             if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
                 continue
             base = literal_chain(node.module)
+            joinable = joinable or (spec[1] is not None and base == spec[0])
             for alias in node.names:
                 name = literal_chain(alias.name)
                 local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
                 full = f"{base}.{name}"
                 if local and (qualified == full or qualified.startswith(full + ".")):
                     return _dotted(local + qualified[len(full) :])
-        else:
+    if joinable:
+        return None
+    for node in imports:
+        if isinstance(node, cst.Import):
             for alias in node.names:
                 name = literal_chain(alias.name) or ""
                 if alias.asname and isinstance(alias.asname.name, cst.Name):
@@ -561,7 +588,11 @@ def _pattern_words(pattern: Any) -> set[str]:
                 skip.add(id(inner))
 
         def visit_Name(self, node: cst.Name) -> None:
-            if id(node) not in skip and metavariable_of(node.value) is None and node.value != "__MV__":
+            if (
+                id(node) not in skip
+                and metavariable_of(node.value) is None
+                and node.value not in ("__MV__", "True", "False", "None")  # constants, not names
+            ):
                 words.add(node.value)
 
     for node in pattern.nodes:
