@@ -16,6 +16,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.calls import as_new_last
 from codemods.analysis.pattern_fix import FixError, FixTemplate, code_of, fill
 from codemods.analysis.pattern_match import Captures, Matcher, element_value
 from codemods.analysis.pattern_rules import ModuleIndex, Rule, check_constraints, evaluate
@@ -547,9 +548,7 @@ class _Apply(cst.CSTTransformer):
                 carry = ()
             out.extend(replacement)
         if out and hasattr(out[-1], "comma") and hasattr(old[-1], "comma") and out[-1] is not new[-1]:
-            out[-1] = out[-1].with_changes(comma=old[-1].comma)  # type: ignore[attr-defined]
-        if out and isinstance(out[0], cst.BaseSmallStatement) is False and hasattr(out[-1], "semicolon"):
-            pass
+            out[-1] = as_new_last(out[-1], old[-1])
         if out and hasattr(out[-1], "semicolon") and isinstance(old[-1], cst.BaseSmallStatement):
             out[-1] = out[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)  # type: ignore[attr-defined]
         return out
