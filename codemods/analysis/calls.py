@@ -10,18 +10,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 import libcst as cst
 
-from codemods.analysis.names import DottedPattern, matches_any, qualified_names_for, qualified_names_of
+from codemods.analysis.names import (
+    DottedPattern,
+    matches_any,
+    qualified_names_for,
+    qualified_names_of,
+)
 
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 CALLABLE_RE = re.compile(r"^(\*\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_*][A-Za-z0-9_]*)*$")
 
 
 def check_callables(value: list[str]) -> list[str]:
     for item in value:
         if not CALLABLE_RE.match(item):
-            raise ValueError(f"{item!r} is not a dotted name such as `pkg.mod.Cls` or `*.Cls.method`")
+            raise ValueError(
+                f"{item!r} is not a dotted name such as `pkg.mod.Cls` or `*.Cls.method`"
+            )
     return value
 
 
@@ -46,12 +55,12 @@ def without_args(args: Sequence[cst.Arg], drop: set[int]) -> list[cst.Arg]:
     return kept
 
 
-def as_new_last(own: cst.CSTNode, removed: cst.CSTNode) -> cst.CSTNode:
+def as_new_last(own: NodeT, removed: cst.CSTNode) -> NodeT:
     """``own`` (an argument, element, parameter, ...) made the last of its list in place of
     ``removed``: it takes over the removed one's ending (its comma, or the space before ``)``)."""
     changes: dict[str, object] = {}
     if hasattr(own, "comma") and hasattr(removed, "comma"):
-        changes["comma"] = taken_over_comma(getattr(own, "comma"), getattr(removed, "comma"))
+        changes["comma"] = taken_over_comma(own.comma, removed.comma)
     if not isinstance(getattr(removed, "comma", None), cst.Comma):
         for name in ("whitespace_after_arg", "whitespace_after_param"):
             if hasattr(own, name) and hasattr(removed, name):
@@ -70,7 +79,9 @@ def taken_over_comma(own: object, removed: object) -> object:
         and isinstance(removed.whitespace_after, cst.ParenthesizedWhitespace)
     ):
         return own.with_changes(
-            whitespace_after=removed.whitespace_after.with_changes(first_line=own.whitespace_after.first_line)
+            whitespace_after=removed.whitespace_after.with_changes(
+                first_line=own.whitespace_after.first_line
+            )
         )
     return removed
 

@@ -117,13 +117,15 @@ def _holder(node: cst.CSTNode) -> cst.Module | None:
         return cst.Module([cst.SimpleStatementLine([cst.Expr(node)])])
     if isinstance(node, cst.BaseSmallStatement):
         return cst.Module([cst.SimpleStatementLine([node])])
-    if isinstance(node, cst.BaseStatement):
+    if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
         return cst.Module([node])
     if isinstance(node, cst.Arg):
         return _holder(cst.Call(cst.Name("_"), [node]))
     if isinstance(node, cst.Decorator):
         block = cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])])
-        return cst.Module([cst.FunctionDef(cst.Name("_"), cst.Parameters(), block, decorators=[node])])
+        return cst.Module(
+            [cst.FunctionDef(cst.Name("_"), cst.Parameters(), block, decorators=[node])]
+        )
     if isinstance(node, cst.WithItem):
         block = cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])])
         return cst.Module([cst.With([node], block)])
@@ -180,11 +182,17 @@ def code_of(nodes: Sequence[cst.CSTNode]) -> str:
         if isinstance(node, cst.Arg | cst.Element | cst.Param | cst.WithItem | cst.ImportAlias):
             code = code.rstrip(",").rstrip()
         parts.append(code)
-    return "\n".join(parts) if any(isinstance(n, cst.BaseStatement) for n in nodes) else ", ".join(parts)
+    return (
+        "\n".join(parts)
+        if any(isinstance(n, cst.BaseStatement) for n in nodes)
+        else ", ".join(parts)
+    )
 
 
 class _Fill(cst.CSTTransformer):
-    def __init__(self, caps: Captures, spell: Mapping[str, cst.BaseExpression], loads: frozenset[int]) -> None:
+    def __init__(
+        self, caps: Captures, spell: Mapping[str, cst.BaseExpression], loads: frozenset[int]
+    ) -> None:
         super().__init__()
         self.caps = caps
         self.spell = spell
@@ -213,14 +221,20 @@ class _Fill(cst.CSTTransformer):
             return value
         return updated  # an argument, a statement, ...: the container places it
 
-    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
+    def leave_SimpleString(
+        self, original: cst.SimpleString, updated: cst.SimpleString
+    ) -> cst.SimpleString:
         # `"$E"` in a fix: the metavariable's text inside the string, as ast-grep does
         def one(m: re.Match[str]) -> str:
             name = m.group(2)
             if name not in self.caps:
                 return m.group(0)
             value = self.caps[name]
-            return value if isinstance(value, str) else code_of(value if isinstance(value, list) else [value])
+            return (
+                value
+                if isinstance(value, str)
+                else code_of(value if isinstance(value, list) else [value])
+            )
 
         value = _PLACEHOLDER_IN_TEXT.sub(one, updated.value)
         return updated if value == updated.value else updated.with_changes(value=value)
@@ -232,7 +246,11 @@ class _Fill(cst.CSTTransformer):
         changes: dict[str, Any] = {}
         for field in dataclasses.fields(result):
             value = getattr(result, field.name)
-            if not isinstance(value, tuple | list) or not value or not isinstance(value[0], cst.CSTNode):
+            if (
+                not isinstance(value, tuple | list)
+                or not value
+                or not isinstance(value[0], cst.CSTNode)
+            ):
                 continue
             new = self._expand(list(value))
             if new is not None:
@@ -252,7 +270,9 @@ class _Fill(cst.CSTTransformer):
                 single = single_placeholder(item)
                 if single is not None and single in self.caps and not isinstance(item, cst.Name):
                     value = self.caps[single]
-                    if not isinstance(value, cst.BaseExpression) or isinstance(item, cst.SimpleStatementLine | cst.Expr):
+                    if not isinstance(value, cst.BaseExpression) or isinstance(
+                        item, cst.SimpleStatementLine | cst.Expr
+                    ):
                         name = single
             if name is None:
                 out.append(item)
@@ -265,10 +285,14 @@ class _Fill(cst.CSTTransformer):
             return None
         if out and hasattr(out[-1], "comma") and out[-1] is not items[-1]:
             last = out[-1]
-            comma = getattr(last, "comma")
-            keep = isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+            comma = last.comma
+            keep = isinstance(comma, cst.Comma) and isinstance(
+                comma.whitespace_after, cst.ParenthesizedWhitespace
+            )
             if not keep:
-                out[-1] = last.with_changes(comma=getattr(items[-1], "comma", cst.MaybeSentinel.DEFAULT))
+                out[-1] = last.with_changes(
+                    comma=getattr(items[-1], "comma", cst.MaybeSentinel.DEFAULT)
+                )
         return out
 
 
@@ -314,7 +338,9 @@ def _as_element(item: cst.CSTNode, slot: cst.CSTNode) -> list[cst.CSTNode]:
             return [cst.WithItem(item)]
         if isinstance(slot, cst.SubscriptElement):
             return [cst.SubscriptElement(cst.Index(item))]
-    raise FixError(f"a captured {type(item).__name__} cannot stand where the fix puts it ({type(slot).__name__})")
+    raise FixError(
+        f"a captured {type(item).__name__} cannot stand where the fix puts it ({type(slot).__name__})"
+    )
 
 
 def _parse_elements(text: str, slot: cst.CSTNode) -> list[cst.CSTNode]:
@@ -326,9 +352,17 @@ def _parse_elements(text: str, slot: cst.CSTNode) -> list[cst.CSTNode]:
         if isinstance(slot, cst.Expr):
             line = cst.parse_statement(text.strip() + "\n")
             return list(line.body) if isinstance(line, cst.SimpleStatementLine) else []
-        context = {cst.Arg: "Arg", cst.Element: "Element", cst.Param: "Param", cst.Decorator: "decorator", cst.WithItem: "with_item"}.get(type(slot))
+        context = {
+            cst.Arg: "Arg",
+            cst.Element: "Element",
+            cst.Param: "Param",
+            cst.Decorator: "decorator",
+            cst.WithItem: "with_item",
+        }.get(type(slot))
         if context is None:
             return [cst.parse_expression(text)]
         return _parse_in(text.strip(), context)
     except cst.ParserSyntaxError as exc:
-        raise FixError(f"{text!r} is not valid where the fix puts it: {str(exc).splitlines()[0]}") from None
+        raise FixError(
+            f"{text!r} is not valid where the fix puts it: {str(exc).splitlines()[0]}"
+        ) from None

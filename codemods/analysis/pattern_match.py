@@ -19,8 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper
-from libcst.metadata import QualifiedNameSource
+from libcst.metadata import (
+    ExpressionContext,
+    ExpressionContextProvider,
+    MetadataWrapper,
+    QualifiedNameSource,
+)
 
 from codemods.analysis.pattern_syntax import MVS_PREFIX, is_capturing, metavariable_of
 
@@ -108,7 +112,11 @@ def _unwrap(node: cst.CSTNode) -> cst.CSTNode | None:
     if isinstance(node, cst.WithItem):
         return node.item if node.asname is None and isinstance(node.item, cst.Name) else None
     if isinstance(node, cst.Param):
-        if node.annotation is None and node.default is None and node.star in ("", cst.MaybeSentinel.DEFAULT):
+        if (
+            node.annotation is None
+            and node.default is None
+            and node.star in ("", cst.MaybeSentinel.DEFAULT)
+        ):
             return node.name
         return None
     if isinstance(node, cst.ImportAlias):
@@ -193,7 +201,11 @@ class CompiledPattern:
         first = self.nodes[0]
         if single_placeholder(first) is not None:
             return None
-        if self.kind == "expression" and isinstance(first, cst.Name | cst.Attribute) and literal_chain(first):
+        if (
+            self.kind == "expression"
+            and isinstance(first, cst.Name | cst.Attribute)
+            and literal_chain(first)
+        ):
             return (cst.Name, cst.Attribute)
         if isinstance(first, cst.SimpleString | cst.ConcatenatedString):
             return (cst.SimpleString, cst.ConcatenatedString)
@@ -209,7 +221,9 @@ def _as_module(node: cst.CSTNode) -> cst.Module:
         return cst.Module(body=[node])
     if isinstance(node, cst.Decorator):
         fn = cst.FunctionDef(
-            cst.Name("_"), cst.Parameters(), cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])]),
+            cst.Name("_"),
+            cst.Parameters(),
+            cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])]),
             decorators=[node],
         )
         return cst.Module(body=[fn])
@@ -296,7 +310,9 @@ class Matcher:
                 continue
             pv = getattr(pat, fname)
             tv = getattr(tgt, fname)
-            if fname in _OPTIONAL_WHEN_ABSENT and (_absent(pv) or (isinstance(pv, tuple | list) and not pv)):
+            if fname in _OPTIONAL_WHEN_ABSENT and (
+                _absent(pv) or (isinstance(pv, tuple | list) and not pv)
+            ):
                 continue
             if not self._value(pv, tv, caps):
                 return False
@@ -322,7 +338,9 @@ class Matcher:
         if name is not None:
             for end in range(j, len(tgts) + 1):
                 trial = dict(caps)
-                if self._bind(name, list(tgts[j:end]), trial) and self._seq_at(pats, i + 1, tgts, end, trial):
+                if self._bind(name, list(tgts[j:end]), trial) and self._seq_at(
+                    pats, i + 1, tgts, end, trial
+                ):
                     caps.clear()
                     caps.update(trial)
                     return True
@@ -348,7 +366,11 @@ def element_value(node: cst.CSTNode) -> cst.CSTNode:
         return node.decorator
     if isinstance(node, cst.WithItem) and node.asname is None:
         return node.item
-    if isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index) and node.slice.star is None:
+    if (
+        isinstance(node, cst.SubscriptElement)
+        and isinstance(node.slice, cst.Index)
+        and node.slice.star is None
+    ):
         return node.slice.value
     return node
 

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import libcst as cst
 
@@ -87,15 +87,16 @@ def find(program: Program, index: ModuleIndex) -> list[Match]:
         matcher = Matcher(pattern, index.resolver)
         for node in index.order:
             body = getattr(node, "body", None)
-            if not isinstance(body, tuple | list) or not isinstance(node, cst.Module | cst.IndentedBlock):
+            if not isinstance(body, tuple | list) or not isinstance(
+                node, cst.Module | cst.IndentedBlock
+            ):
                 continue
             start = 0
             while start < len(body):
-                got = matcher.match_run(list(body), start)
-                if got is not None and _rest_holds(program, body[start], index, got[0]):
-                    caps = {**got[0]}
-                    found.append(Match(body[start], caps, got[1]))
-                    start = got[1]
+                run = matcher.match_run(list(body), start)
+                if run is not None and _rest_holds(program, body[start], index, run[0]):
+                    found.append(Match(body[start], {**run[0]}, run[1]))
+                    start = run[1]
                 else:
                     start += 1
         return found
@@ -206,7 +207,11 @@ def _rewrite(
 
 
 def _rewrite_one(
-    item: cst.CSTNode, ids: Sequence[str], index: ModuleIndex, rewriters: Mapping[str, Rewriter], depth: int
+    item: cst.CSTNode,
+    ids: Sequence[str],
+    index: ModuleIndex,
+    rewriters: Mapping[str, Rewriter],
+    depth: int,
 ) -> str:
     """``item``'s text with its first sub-node a rewriter matches replaced by that fix."""
     candidates = [item, *index.descendants(item)]
@@ -249,9 +254,7 @@ def _covers(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
 SpellFor = Callable[[cst.CSTNode], Mapping[str, cst.BaseExpression] | str]
 
 
-def apply(
-    program: Program, index: ModuleIndex, spell_for: SpellFor
-) -> PassResult:
+def apply(program: Program, index: ModuleIndex, spell_for: SpellFor) -> PassResult:
     """One pass: every match rewritten (or reported when the fix cannot be placed)."""
     matches = find(program, index)
     if program.fix is None or not matches:
@@ -296,10 +299,15 @@ def _keeps_comments(match: Match, new: list[cst.CSTNode], index: ModuleIndex) ->
     """A fix may move comments but never drop one: such a match is left for a person."""
     old_nodes: list[cst.CSTNode] = [match.node]
     if match.end:
-        body = list(getattr(index.parents[match.node], "body"))
+        body = list(cast(Any, index.parents[match.node]).body)
         start = body.index(match.node)
         old_nodes = body[start : match.end]
-    kept = _comments(new) + [line.comment.value for n in old_nodes[:1] for line in getattr(n, "leading_lines", ()) if line.comment]
+    kept = _comments(new) + [
+        line.comment.value
+        for n in old_nodes[:1]
+        for line in getattr(n, "leading_lines", ())
+        if line.comment
+    ]
     missing = list(_comments(old_nodes))
     for comment in kept:
         if comment in missing:
@@ -332,16 +340,22 @@ def _place(
 ) -> None:
     node = match.node
     if match.end:  # a run of statements
-        parent = index.parents[node]
-        body = list(getattr(parent, "body"))
+        body = list(cast(Any, index.parents[node]).body)
         start = body.index(node)
         runs[node] = match.end - start
         splice[node] = _keep_layout(node, _as_statements(new))
         return
-    if isinstance(node, cst.BaseExpression) and new and all(isinstance(n, cst.BaseExpression) for n in new) and len(new) == 1:
+    if (
+        isinstance(node, cst.BaseExpression)
+        and new
+        and all(isinstance(n, cst.BaseExpression) for n in new)
+        and len(new) == 1
+    ):
         expr = new[0]
         assert isinstance(expr, cst.BaseExpression)
-        if type(expr) is type(node):  # `f(\n    a, b)` -> `g(\n    a, b)`: the call keeps its layout
+        if type(expr) is type(
+            node
+        ):  # `f(\n    a, b)` -> `g(\n    a, b)`: the call keeps its layout
             layout = {
                 f.name: getattr(node, f.name)
                 for f in dataclasses.fields(node)
@@ -351,31 +365,43 @@ def _place(
         replace[node] = _keep_parens(node, expr, index)
         return
     # climb from an expression to the element that holds only it (statement, argument, element)
-    element = node
+    element: cst.CSTNode = node
     while not isinstance(element, _SEQ_ELEMENTS):
         parent = index.parents.get(element)
         if parent is None or not _only_child(parent, element):
-            raise FixError("the fix cannot replace this expression (remove it or give an expression)")
+            raise FixError(
+                "the fix cannot replace this expression (remove it or give an expression)"
+            )
         element = parent
     if isinstance(element, cst.BaseSmallStatement):
         line = index.parents.get(element)
-        if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and (
-            not new or any(isinstance(n, cst.BaseStatement) for n in new)
+        if (
+            isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1
+            and (not new or any(isinstance(n, cst.BaseStatement) for n in new))
         ):
             splice[line] = _keep_layout(line, _as_statements(new))
             return
         if any(isinstance(n, cst.BaseCompoundStatement) for n in new):
-            raise FixError("a compound statement cannot replace one of several statements on a line")
+            raise FixError(
+                "a compound statement cannot replace one of several statements on a line"
+            )
         smalls: list[cst.CSTNode] = []
         for n in new:
             smalls.extend(n.body if isinstance(n, cst.SimpleStatementLine) else [n])
         splice[element] = smalls
         return
     if isinstance(element, cst.BaseStatement):
-        splice[element] = _keep_layout(element, _as_statements(new), keep_decorators=_pattern_has_no_decorators(program))
+        splice[element] = _keep_layout(
+            element, _as_statements(new), keep_decorators=_pattern_has_no_decorators(program)
+        )
         return
     if new and not all(type(n) is type(element) for n in new):
-        if len(new) == 1 and isinstance(new[0], cst.BaseExpression) and isinstance(element, cst.Arg | cst.Element):
+        if (
+            len(new) == 1
+            and isinstance(new[0], cst.BaseExpression)
+            and isinstance(element, cst.Arg | cst.Element)
+        ):
             new = [element.with_changes(value=new[0])]
         else:
             raise FixError(f"the fix is not a {type(element).__name__}")
@@ -418,7 +444,9 @@ def _as_statements(nodes: list[cst.CSTNode]) -> list[cst.CSTNode]:
     return out
 
 
-def _keep_layout(old: cst.CSTNode, new: list[cst.CSTNode], *, keep_decorators: bool = False) -> list[cst.CSTNode]:
+def _keep_layout(
+    old: cst.CSTNode, new: list[cst.CSTNode], *, keep_decorators: bool = False
+) -> list[cst.CSTNode]:
     """The original's comments above it (and, for a def or class, its decorators) stay."""
     if not new:
         return new
@@ -433,7 +461,9 @@ def _keep_layout(old: cst.CSTNode, new: list[cst.CSTNode], *, keep_decorators: b
         and not first.decorators
         and old.decorators
     ):
-        first = first.with_changes(decorators=old.decorators, lines_after_decorators=old.lines_after_decorators)
+        first = first.with_changes(
+            decorators=old.decorators, lines_after_decorators=old.lines_after_decorators
+        )
     if (
         keep_decorators
         and isinstance(first, cst.FunctionDef)
@@ -456,11 +486,35 @@ _LOW_PRECEDENCE = (
     cst.Await,
     cst.Yield,
 )
-_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.List, cst.Dict)
-_NO_PARENS_NEEDED = (cst.Expr, cst.Arg, cst.Element, cst.Assign, cst.AnnAssign, cst.Return, cst.AugAssign, cst.DictElement, cst.Index, cst.WithItem, cst.Decorator, cst.AssignTarget)
+_ATOMIC = (
+    cst.Name,
+    cst.Attribute,
+    cst.Call,
+    cst.Subscript,
+    cst.SimpleString,
+    cst.Integer,
+    cst.List,
+    cst.Dict,
+)
+_NO_PARENS_NEEDED = (
+    cst.Expr,
+    cst.Arg,
+    cst.Element,
+    cst.Assign,
+    cst.AnnAssign,
+    cst.Return,
+    cst.AugAssign,
+    cst.DictElement,
+    cst.Index,
+    cst.WithItem,
+    cst.Decorator,
+    cst.AssignTarget,
+)
 
 
-def _keep_parens(old: cst.CSTNode, new: cst.BaseExpression, index: ModuleIndex) -> cst.BaseExpression:
+def _keep_parens(
+    old: cst.CSTNode, new: cst.BaseExpression, index: ModuleIndex
+) -> cst.BaseExpression:
     old_lpar = getattr(old, "lpar", ())
     if old_lpar and not new.lpar:
         one_line = all(isinstance(p.whitespace_after, cst.SimpleWhitespace) for p in old_lpar)
@@ -504,7 +558,11 @@ class _Apply(cst.CSTTransformer):
         for f in dataclasses.fields(updated):
             old_seq = getattr(original, f.name)
             new_seq = getattr(updated, f.name)
-            if not isinstance(old_seq, tuple | list) or not old_seq or not isinstance(old_seq[0], cst.CSTNode):
+            if (
+                not isinstance(old_seq, tuple | list)
+                or not old_seq
+                or not isinstance(old_seq[0], cst.CSTNode)
+            ):
                 continue
             if len(old_seq) != len(new_seq):
                 continue
@@ -539,7 +597,9 @@ class _Apply(cst.CSTTransformer):
             else:
                 replacement = [n]
             if not replacement:
-                lead = tuple(line for line in getattr(o, "leading_lines", ()) if line.comment is not None)
+                lead = tuple(
+                    line for line in getattr(o, "leading_lines", ()) if line.comment is not None
+                )
                 carry = (*carry, *lead)
                 continue
             if carry and hasattr(replacement[0], "leading_lines"):
@@ -547,7 +607,12 @@ class _Apply(cst.CSTTransformer):
                 replacement[0] = first.with_changes(leading_lines=(*carry, *first.leading_lines))  # type: ignore[attr-defined]
                 carry = ()
             out.extend(replacement)
-        if out and hasattr(out[-1], "comma") and hasattr(old[-1], "comma") and out[-1] is not new[-1]:
+        if (
+            out
+            and hasattr(out[-1], "comma")
+            and hasattr(old[-1], "comma")
+            and out[-1] is not new[-1]
+        ):
             out[-1] = as_new_last(out[-1], old[-1])
         if out and hasattr(out[-1], "semicolon") and isinstance(old[-1], cst.BaseSmallStatement):
             out[-1] = out[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)  # type: ignore[attr-defined]

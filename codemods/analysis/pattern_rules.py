@@ -16,8 +16,8 @@ from typing import Any
 import libcst as cst
 
 from codemods.analysis.pattern_match import (
-    Captures,
     LOCAL_MARK,
+    Captures,
     CompiledPattern,
     Matcher,
     Resolver,
@@ -54,7 +54,9 @@ class ModuleIndex:
     _text: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, module: cst.Module, scopes: Mapping[cst.CSTNode, Any], module_name: str | None) -> ModuleIndex:
+    def build(
+        cls, module: cst.Module, scopes: Mapping[cst.CSTNode, Any], module_name: str | None
+    ) -> ModuleIndex:
         index = cls(module, Resolver(scopes, module_name))
         stack: list[cst.CSTNode] = [module]
         while stack:
@@ -115,7 +117,10 @@ def evaluate(rule: Rule, node: cst.CSTNode, index: ModuleIndex) -> Captures | No
         if hit is None:
             return None
         caps = {**hit, **caps}
-    if rule.not_inside is not None and _first(rule.not_inside, index.ancestors(node), index) is not None:
+    if (
+        rule.not_inside is not None
+        and _first(rule.not_inside, index.ancestors(node), index) is not None
+    ):
         return None
     if rule.has is not None:
         inner = list(node.children) if rule.has_neighbor else index.descendants(node)
@@ -169,9 +174,7 @@ def _qualified(globs: tuple[str, ...], node: cst.CSTNode, index: ModuleIndex) ->
     return False
 
 
-def check_constraints(
-    constraints: Mapping[str, Rule], caps: Captures, index: ModuleIndex
-) -> bool:
+def check_constraints(constraints: Mapping[str, Rule], caps: Captures, index: ModuleIndex) -> bool:
     """Whether every constrained metavariable (each element of a sequence one) satisfies its rule."""
     for name, rule in constraints.items():
         if name not in caps:

@@ -146,7 +146,9 @@ def _leading_blank(text: str) -> int:
     return len(text) - len(text.lstrip("\n"))
 
 
-def parse_pattern(source: str, *, context: str | None = None, selector: str | None = None) -> Parsed:
+def parse_pattern(
+    source: str, *, context: str | None = None, selector: str | None = None
+) -> Parsed:
     """Parse a pattern (or a context with a selector) into LibCST nodes with placeholders."""
     if context is not None:
         if not selector:
@@ -155,7 +157,9 @@ def parse_pattern(source: str, *, context: str | None = None, selector: str | No
         module = _parse_module(ph)
         kind = getattr(cst, selector, None)
         if not (isinstance(kind, type) and issubclass(kind, cst.CSTNode)):
-            raise PatternError(f"unknown selector `{selector}`: use a LibCST node type such as `Arg`")
+            raise PatternError(
+                f"unknown selector `{selector}`: use a LibCST node type such as `Arg`"
+            )
         found = _first_of(module, kind)
         if found is None:
             raise PatternError(f"the context contains no `{selector}` node")
@@ -182,7 +186,11 @@ def _parse_plain(ph: Placeholders) -> Parsed:
         func = module.body[0]
         assert isinstance(func, cst.FunctionDef)
         return Parsed((func.decorators[0],), "decorator", ph)
-    if stripped.startswith(("with ", "async with ")) and "\n" not in stripped and not stripped.endswith(":"):
+    if (
+        stripped.startswith(("with ", "async with "))
+        and "\n" not in stripped
+        and not stripped.endswith(":")
+    ):
         module = _parse_module(ph, text + ":\n    pass\n")
         stmt = module.body[0]
         assert isinstance(stmt, cst.With)
@@ -213,7 +221,9 @@ def _parse_module(ph: Placeholders, text: str | None = None) -> cst.Module:
         raise syntax_error(ph, source, exc, "not valid Python") from None
 
 
-def syntax_error(ph: Placeholders, source: str, exc: cst.ParserSyntaxError, what: str) -> PatternError:
+def syntax_error(
+    ph: Placeholders, source: str, exc: cst.ParserSyntaxError, what: str
+) -> PatternError:
     """A PatternError at the real place: CPython's parser knows it better than LibCST's."""
     import ast
     import warnings

@@ -147,7 +147,7 @@ def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node.tag, loc)
     if node.tag == "tag:yaml.org,2002:str":
-        source.styles.setdefault(path, node.style)
+        source.styles.setdefault(path, getattr(node, "style", None))
     return yaml.SafeLoader(  # construct one scalar with the safe constructor
         ""
     ).construct_object(node, deep=True)

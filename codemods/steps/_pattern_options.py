@@ -26,7 +26,9 @@ class PatternContext(BaseModel):
     """A pattern for a sub-node: parse ``context`` and match its first ``selector`` node."""
 
     model_config = _SUB
-    context: str = Field(description="Python source around the node to match, e.g. `f(context=$V)`.")
+    context: str = Field(
+        description="Python source around the node to match, e.g. `f(context=$V)`."
+    )
     selector: str = Field(description="LibCST node type inside the context to match, e.g. `Arg`.")
 
 
@@ -46,9 +48,20 @@ def _node_type(name: str) -> type[cst.CSTNode]:
         return kind
     import difflib
 
-    known = [n for n in dir(cst) if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), cst.CSTNode)]
+    known = [
+        n
+        for n in dir(cst)
+        if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), cst.CSTNode)
+    ]
     close = difflib.get_close_matches(name, known, n=1)
-    raise ValueError(f"unknown node kind `{name}`" + (f"; did you mean `{close[0]}`?" if close else " (use a LibCST node type such as `Call` or `FunctionDef`)"))
+    raise ValueError(
+        f"unknown node kind `{name}`"
+        + (
+            f"; did you mean `{close[0]}`?"
+            if close
+            else " (use a LibCST node type such as `Call` or `FunctionDef`)"
+        )
+    )
 
 
 class RuleModel(BaseModel):
@@ -56,12 +69,17 @@ class RuleModel(BaseModel):
 
     model_config = _SUB
     pattern: str | PatternContext | None = Field(
-        default=None, description="Python source with metavariables (`$X`, `$$$ARGS`, `$_`) the node must match."
+        default=None,
+        description="Python source with metavariables (`$X`, `$$$ARGS`, `$_`) the node must match.",
     )
     kind: str | list[str] | None = Field(
-        default=None, description="LibCST node type(s) the node must be, e.g. `ClassDef` or `[Call, Attribute]`."
+        default=None,
+        description="LibCST node type(s) the node must be, e.g. `ClassDef` or `[Call, Attribute]`.",
     )
-    regex: str | None = Field(default=None, description="A regular expression the node's source text must contain a match of.")
+    regex: str | None = Field(
+        default=None,
+        description="A regular expression the node's source text must contain a match of.",
+    )
     qualified_name: str | list[str] | None = Field(
         default=None,
         description="Glob(s) the node's qualified name (what it refers to through imports) must match, "
@@ -70,7 +88,9 @@ class RuleModel(BaseModel):
     )
     inside: RuleModel | None = Field(default=None, description="A rule some ancestor must satisfy.")
     not_inside: RuleModel | None = Field(
-        default=None, description="A rule no ancestor may satisfy.", validation_alias=AliasChoices("not_inside", "notInside")
+        default=None,
+        description="A rule no ancestor may satisfy.",
+        validation_alias=AliasChoices("not_inside", "notInside"),
     )
     has: RuleModel | None = Field(default=None, description="A rule some descendant must satisfy.")
     stop_by: Literal["end", "neighbor"] = Field(
@@ -81,7 +101,9 @@ class RuleModel(BaseModel):
     )
     all: list[RuleModel] = Field(default_factory=list, description="Rules that must all hold.")
     any: list[RuleModel] = Field(default_factory=list, description="Rules of which one must hold.")
-    not_: RuleModel | None = Field(default=None, alias="not", description="A rule that must not hold.")
+    not_: RuleModel | None = Field(
+        default=None, alias="not", description="A rule that must not hold."
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -108,7 +130,9 @@ class RuleModel(BaseModel):
     @model_validator(mode="after")
     def _not_empty(self) -> RuleModel:
         if not self.model_fields_set - {"stop_by"}:
-            raise ValueError("a rule needs at least one of: pattern, kind, regex, qualified_name, inside, not_inside, has, all, any, not")
+            raise ValueError(
+                "a rule needs at least one of: pattern, kind, regex, qualified_name, inside, not_inside, has, all, any, not"
+            )
         return self
 
 
@@ -122,23 +146,43 @@ class ReplaceModel(BaseModel):
 class SubstringModel(BaseModel):
     model_config = _SUB
     source: str = Field(description="The metavariable to cut, e.g. `$NAME`.")
-    start_char: int | None = Field(default=None, description="First character kept (negative: from the end).", validation_alias=AliasChoices("start_char", "startChar"))
-    end_char: int | None = Field(default=None, description="First character dropped (negative: from the end).", validation_alias=AliasChoices("end_char", "endChar"))
+    start_char: int | None = Field(
+        default=None,
+        description="First character kept (negative: from the end).",
+        validation_alias=AliasChoices("start_char", "startChar"),
+    )
+    end_char: int | None = Field(
+        default=None,
+        description="First character dropped (negative: from the end).",
+        validation_alias=AliasChoices("end_char", "endChar"),
+    )
 
 
 class ConvertModel(BaseModel):
     model_config = _SUB
     source: str = Field(description="The metavariable to convert, e.g. `$NAME`.")
-    to_case: Literal["lowerCase", "upperCase", "capitalize", "camelCase", "snakeCase", "kebabCase", "pascalCase"] = Field(
-        description="The case to convert its text to.", validation_alias=AliasChoices("to_case", "toCase")
+    to_case: Literal[
+        "lowerCase", "upperCase", "capitalize", "camelCase", "snakeCase", "kebabCase", "pascalCase"
+    ] = Field(
+        description="The case to convert its text to.",
+        validation_alias=AliasChoices("to_case", "toCase"),
     )
 
 
 class RewriteModel(BaseModel):
     model_config = _SUB
-    source: str = Field(description="The (usually sequence) metavariable whose elements are rewritten, e.g. `$$$BODY`.")
-    rewriters: list[str] = Field(min_length=1, description="Ids of `rewriters`; the first that matches an element rewrites it.")
-    join_by: str = Field(default="", description="Text put between the rewritten elements, e.g. `\", \"`.", validation_alias=AliasChoices("join_by", "joinBy"))
+    source: str = Field(
+        description="The (usually sequence) metavariable whose elements are rewritten, e.g. `$$$BODY`."
+    )
+    rewriters: list[str] = Field(
+        min_length=1,
+        description="Ids of `rewriters`; the first that matches an element rewrites it.",
+    )
+    join_by: str = Field(
+        default="",
+        description='Text put between the rewritten elements, e.g. `", "`.',
+        validation_alias=AliasChoices("join_by", "joinBy"),
+    )
 
 
 class TransformModel(BaseModel):
@@ -152,9 +196,15 @@ class TransformModel(BaseModel):
 
     @model_validator(mode="after")
     def _one(self) -> TransformModel:
-        given = [k for k in ("replace", "substring", "convert", "rewrite") if getattr(self, k) is not None]
+        given = [
+            k
+            for k in ("replace", "substring", "convert", "rewrite")
+            if getattr(self, k) is not None
+        ]
         if len(given) != 1:
-            raise ValueError("a transform is exactly one of `replace`, `substring`, `convert`, `rewrite`")
+            raise ValueError(
+                "a transform is exactly one of `replace`, `substring`, `convert`, `rewrite`"
+            )
         return self
 
 
@@ -163,10 +213,18 @@ class RewriterModel(BaseModel):
 
     model_config = _SUB
     id: str = Field(description="Name the `rewrite` transform refers to.")
-    rule: RuleModel | None = Field(default=None, description="What the element (or a node inside it) must match.")
-    pattern: str | PatternContext | None = Field(default=None, description="Shorthand for `rule: {pattern: ...}`.")
-    constraints: dict[str, RuleModel] = Field(default_factory=dict, description="Rules on this rewriter's metavariables.")
-    transform: dict[str, TransformModel] = Field(default_factory=dict, description="Transforms for this rewriter's fix.")
+    rule: RuleModel | None = Field(
+        default=None, description="What the element (or a node inside it) must match."
+    )
+    pattern: str | PatternContext | None = Field(
+        default=None, description="Shorthand for `rule: {pattern: ...}`."
+    )
+    constraints: dict[str, RuleModel] = Field(
+        default_factory=dict, description="Rules on this rewriter's metavariables."
+    )
+    transform: dict[str, TransformModel] = Field(
+        default_factory=dict, description="Transforms for this rewriter's fix."
+    )
     fix: str = Field(description="The element's new text, with this rewriter's metavariables.")
 
     @field_validator("pattern")
@@ -212,7 +270,9 @@ def parse_import(text: str) -> ImportSpec:
     m = _IMPORT.match(text)
     if m and DOTTED_RE.match(m.group(1)):
         return m.group(1), None, m.group(2)
-    raise ValueError(f"{text!r} is not `from module import name [as alias]` or `import module [as alias]`")
+    raise ValueError(
+        f"{text!r} is not `from module import name [as alias]` or `import module [as alias]`"
+    )
 
 
 def binding(spec: ImportSpec) -> tuple[str, str]:
@@ -256,13 +316,17 @@ def compile_rule(model: RuleModel, extra_pattern: str | PatternContext | None = 
     source = model.pattern if model.pattern is not None else extra_pattern
     kinds: tuple[type[cst.CSTNode], ...] = ()
     if model.kind is not None:
-        kinds = tuple(_node_type(k) for k in ([model.kind] if isinstance(model.kind, str) else model.kind))
+        kinds = tuple(
+            _node_type(k) for k in ([model.kind] if isinstance(model.kind, str) else model.kind)
+        )
     return Rule(
         pattern=compile_pattern(source) if source is not None else None,
         kind=kinds,
         regex=re.compile(model.regex) if model.regex is not None else None,
         qualified_name=(
-            (model.qualified_name,) if isinstance(model.qualified_name, str) else tuple(model.qualified_name or ())
+            (model.qualified_name,)
+            if isinstance(model.qualified_name, str)
+            else tuple(model.qualified_name or ())
         ),
         inside=compile_rule(model.inside) if model.inside else None,
         inside_neighbor=bool(model.inside and model.inside.stop_by == "neighbor"),
@@ -287,16 +351,30 @@ def compile_transforms(models: dict[str, TransformModel]) -> tuple[tuple[str, Tr
     for name, model in models.items():
         target = name.lstrip("$")
         if model.replace is not None:
-            t = Transform("replace", metavar_name(model.replace.source, name), regex=re.compile(model.replace.replace), by=model.replace.by)
+            t = Transform(
+                "replace",
+                metavar_name(model.replace.source, name),
+                regex=re.compile(model.replace.replace),
+                by=model.replace.by,
+            )
         elif model.substring is not None:
             s = model.substring
-            t = Transform("substring", metavar_name(s.source, name), start=s.start_char, end=s.end_char)
+            t = Transform(
+                "substring", metavar_name(s.source, name), start=s.start_char, end=s.end_char
+            )
         elif model.convert is not None:
-            t = Transform("convert", metavar_name(model.convert.source, name), to_case=model.convert.to_case)
+            t = Transform(
+                "convert", metavar_name(model.convert.source, name), to_case=model.convert.to_case
+            )
         else:
             assert model.rewrite is not None
             r = model.rewrite
-            t = Transform("rewrite", metavar_name(r.source, name), rewriters=tuple(r.rewriters), join_by=r.join_by)
+            t = Transform(
+                "rewrite",
+                metavar_name(r.source, name),
+                rewriters=tuple(r.rewriters),
+                join_by=r.join_by,
+            )
         out.append((target, t))
     return tuple(out)
 

@@ -30,7 +30,8 @@ class GoneModuleOptions(StepOptions):
         "(`AgentExecutionResult: pkg.schemas.agent_result_types`).",
     )
     hint: str = Field(
-        default="", description="Text added to each report, e.g. where to look for the names' new homes."
+        default="",
+        description="Text added to each report, e.g. where to look for the names' new homes.",
     )
 
     @field_validator("module")
@@ -65,7 +66,10 @@ class GoneModule(Step[GoneModuleOptions]):
             title="mapped names move to their new homes; an unmapped one is reported at its import",
             options={
                 "module": "app.schemas.agent_schemas",
-                "moved": {"AgentExecutionResult": "app.schemas.agent_result_types", "AgentRequest": "app.schemas.request"},
+                "moved": {
+                    "AgentExecutionResult": "app.schemas.agent_result_types",
+                    "AgentRequest": "app.schemas.request",
+                },
             },
             path="app/services/run.py",
             before=(
@@ -122,8 +126,8 @@ class GoneModule(Step[GoneModuleOptions]):
             return module
         positions = wrap(module).resolve(PositionProvider)
         hint = f" {self.options.hint}" if self.options.hint else ""
-        for node, what in found:
-            start = positions[node].start
+        for where, what in found:
+            start = positions[where].start
             if what.startswith("`import ") or what.startswith("`from "):
                 message = (
                     f"{what} imports `{gone}`, which no longer exists; names this recipe does not "

@@ -32,12 +32,16 @@ class MapKwargOptions(StepOptions):
         description="Dotted qualified names of the callables whose calls are rewritten, e.g. "
         "`pydantic.Field`; `*.Name` matches the name imported from any module.",
     )
-    old: str = Field(description="The keyword argument as the code passes it now.", pattern=r"^[A-Za-z_]\w*$")
-    new: str = Field(default="", description="Its new name (empty: keep the name, map only the value).")
+    old: str = Field(
+        description="The keyword argument as the code passes it now.", pattern=r"^[A-Za-z_]\w*$"
+    )
+    new: str = Field(
+        default="", description="Its new name (empty: keep the name, map only the value)."
+    )
     values: dict[str, str] = Field(
         min_length=1,
-        description="Value pattern -> new value, tried in order, e.g. `{\"False\": \"True\", \"True\": "
-        "\"False\"}` or `{\"$V\": \"not $V\"}` (metavariables as in the `pattern` step).",
+        description='Value pattern -> new value, tried in order, e.g. `{"False": "True", "True": '
+        '"False"}` or `{"$V": "not $V"}` (metavariables as in the `pattern` step).',
     )
 
     @field_validator("callables")
@@ -64,7 +68,9 @@ def compiled_values(options: MapKwargOptions) -> list[tuple[CompiledPattern, Fix
         parsed = parse_pattern(key)
         if parsed.kind != "expression":
             raise ValueError(f"value pattern {key!r} is not an expression")
-        out.append((CompiledPattern(parsed.nodes, parsed.kind), FixTemplate.parse(value, "expression")))
+        out.append(
+            (CompiledPattern(parsed.nodes, parsed.kind), FixTemplate.parse(value, "expression"))
+        )
     return out
 
 
@@ -139,7 +145,9 @@ class _Mapper(cst.CSTTransformer):
         if target is None:
             return updated
         if new != old and keyword_index(updated.args, new) is not None:
-            self._report(original, f"call to {target.text} passes both `{old}` and `{new}`; left unchanged")
+            self._report(
+                original, f"call to {target.text} passes both `{old}` and `{new}`; left unchanged"
+            )
             return updated
         arg = updated.args[index]
         resolver = Resolver(self.metadata.get(ScopeProvider, {}), self.ctx.module_name)  # type: ignore[arg-type]
@@ -153,12 +161,17 @@ class _Mapper(cst.CSTTransformer):
             except (FixError, ValueError):
                 continue
             assert isinstance(expr, cst.BaseExpression)
-            keyword = arg.keyword.with_changes(value=new) if arg.keyword is not None else cst.Name(new)
+            keyword = (
+                arg.keyword.with_changes(value=new) if arg.keyword is not None else cst.Name(new)
+            )
             args = list(updated.args)
             args[index] = arg.with_changes(keyword=keyword, value=expr)
             return updated.with_changes(args=args)
         code = cst.Module([]).code_for_node(value)
-        self._report(original, f"call to {target.text}: no value pattern matches `{old}={code}`; left unchanged")
+        self._report(
+            original,
+            f"call to {target.text}: no value pattern matches `{old}={code}`; left unchanged",
+        )
         return updated
 
     def _report(self, node: cst.CSTNode, message: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -59,26 +59,35 @@ class PatternOptions(StepOptions):
         "or `{context: ..., selector: <LibCST type>}` for a sub-node such as one keyword argument.",
     )
     rule: RuleModel | None = Field(
-        default=None, description="More conditions (ast-grep's rule object); its `pattern` may replace the top-level one."
+        default=None,
+        description="More conditions (ast-grep's rule object); its `pattern` may replace the top-level one.",
     )
     constraints: dict[str, RuleModel] = Field(
-        default_factory=dict, description="Rules each metavariable's node must satisfy, keyed by name (`X` or `$X`)."
+        default_factory=dict,
+        description="Rules each metavariable's node must satisfy, keyed by name (`X` or `$X`).",
     )
     transform: dict[str, TransformModel] = Field(
-        default_factory=dict, description="New metavariables computed from captured ones, usable in `fix`."
+        default_factory=dict,
+        description="New metavariables computed from captured ones, usable in `fix`.",
     )
     rewriters: list[RewriterModel] = Field(
-        default_factory=list, description="Sub-rules a `rewrite` transform applies to each element of a sequence."
+        default_factory=list,
+        description="Sub-rules a `rewrite` transform applies to each element of a sequence.",
     )
     fix: str | None = Field(
         default=None,
         description="The replacement, with metavariables; an empty string deletes the match (a statement, "
         "an argument with its comma). Omitted: matches are only reported.",
     )
-    message: str = Field(default="", description="Reported at each match (with metavariables filled in).")
-    imports: ImportsModel = Field(default_factory=ImportsModel, description="Imports to add and to remove.")
+    message: str = Field(
+        default="", description="Reported at each match (with metavariables filled in)."
+    )
+    imports: ImportsModel = Field(
+        default_factory=ImportsModel, description="Imports to add and to remove."
+    )
     safe: bool = Field(
-        default=True, description="False for a fix that can change behaviour: it then runs only with `--unsafe`."
+        default=True,
+        description="False for a fix that can change behaviour: it then runs only with `--unsafe`.",
     )
 
     @field_validator("pattern")
@@ -88,8 +97,10 @@ class PatternOptions(StepOptions):
 
     @model_validator(mode="after")
     def _compile(self) -> PatternOptions:
-        if self.pattern is None and (self.rule is None or self.rule.pattern is None) and (
-            self.rule is None or not (self.rule.kind or self.rule.all or self.rule.any)
+        if (
+            self.pattern is None
+            and (self.rule is None or self.rule.pattern is None)
+            and (self.rule is None or not (self.rule.kind or self.rule.all or self.rule.any))
         ):
             raise ValueError("give a `pattern` (or a `rule` with a pattern or a kind)")
         program = build_program(self)  # raises on a bad fix, transform or rewriter
@@ -98,7 +109,9 @@ class PatternOptions(StepOptions):
             if tr.rewrite is not None:
                 unknown = [r for r in tr.rewrite.rewriters if r not in ids]
                 if unknown:
-                    raise ValueError(f"transform `{name}` uses unknown rewriter(s) {unknown}; define them under `rewriters`")
+                    raise ValueError(
+                        f"transform `{name}` uses unknown rewriter(s) {unknown}; define them under `rewriters`"
+                    )
         if program.fix is not None and _matches_own_fix(program, self):
             raise ValueError(
                 "the fix matches the pattern again, so the rewrite would never end; "
@@ -154,7 +167,18 @@ def _matches_own_fix(program: Program, options: PatternOptions) -> bool:
     rule = program.rule
     if program.fix is None or rule.pattern is None or len(rule.pattern.nodes) != 1:
         return False
-    if program.constraints or rule.kind or rule.regex or rule.qualified_name or rule.inside or rule.not_inside or rule.has or rule.all or rule.any or rule.not_:
+    if (
+        program.constraints
+        or rule.kind
+        or rule.regex
+        or rule.qualified_name
+        or rule.inside
+        or rule.not_inside
+        or rule.has
+        or rule.all
+        or rule.any
+        or rule.not_
+    ):
         return False
     if len(program.fix.nodes) != 1:
         return False
@@ -187,6 +211,44 @@ class Pattern(Step[PatternOptions]):
     """
 
     Options: ClassVar = PatternOptions
+    syntax: ClassVar[str] = """
+Metavariables (upper-case names)
+  $X         one node: `$X.utcnow()` binds X to `dt` in `dt.utcnow()`; used twice, both
+             places must hold the same code (`$X if $X else $Y`)
+  $$$ARGS    zero or more arguments, statements, list elements, parameters, decorators or
+             `with` items: `AgentExecutionResult($$$A, context=$_, $$$B)`
+  $_  $$$    the same, not captured
+Patterns
+  expression        datetime.datetime.utcnow()      (dotted names match by what they refer to)
+  statement(s)      def setUp(self):                 (decorators and `-> ...` optional)
+                        $$$BODY
+  decorator         "@pytest.yield_fixture($$$ARGS)"
+  with item         with open($F) as $V
+  any sub-node      pattern: {context: "f(context=$_)", selector: Arg}
+rule (all given keys must hold; ast-grep's names, snake_case or camelCase)
+  pattern / kind: Call / regex: "^Test" / qualified_name: ["*.get_manager", unittest.*]
+  inside: {pattern: "async def $_($$$): $$$"}     any ancestor (stop_by: neighbor = parent)
+  not_inside: {...}   has: {kind: Arg, stop_by: neighbor}   all: [...]  any: [...]  not: {...}
+constraints (a rule on a metavariable; on each element of a $$$ one)
+  constraints: {DT: {qualified_name: datetime.datetime}, BASES: {regex: "^object$"}}
+transform (new metavariables, usable in fix and message)
+  NAME: {substring: {source: $KEY, start_char: 1, end_char: -1}}
+  LOWER: {convert: {source: $NAME, to_case: snakeCase}}     (lowerCase, upperCase, capitalize,
+                                                              camelCase, kebabCase, pascalCase)
+  NEW: {replace: {source: $M, replace: "Equals$", by: "Equal"}}
+  KWARGS: {rewrite: {source: $$$BODY, rewriters: [enum, kw], join_by: ", "}}
+rewriters (each element of the source: the first rewriter matching it or a node inside it)
+  - {id: kw, pattern: "$N = $V", fix: "$N=$V"}
+fix
+  $DT.now(UTC)        captured code keeps its comments; "$E" inside a string is its text
+  ""                  deletes the statement (an emptied block gets `pass`) or the argument
+  (no fix)            report each match with `message: "... $X ..."`
+imports
+  add: ["from datetime import UTC"]           spelled `datetime.UTC` if the file imports the
+                                              module, `utc` if it has `from datetime import UTC as utc`
+  remove_if_unused: ["from pydantic import Extra"]   only if the fix made it unused
+safe: false           the fix can change behaviour: runs only with --unsafe
+"""
     examples: ClassVar = (
         Example(
             title="datetime.utcnow() through an alias, UTC imported next to the existing import",
@@ -210,13 +272,24 @@ class Pattern(Step[PatternOptions]):
             options={
                 "pattern": "class Config:\n    $$$BODY",
                 "rule": {"inside": {"pattern": "class $_($$$, pydantic.BaseModel, $$$): $$$"}},
-                "transform": {"KWARGS": {"rewrite": {"source": "$$$BODY", "rewriters": ["enum", "kw"], "join_by": ", "}}},
+                "transform": {
+                    "KWARGS": {
+                        "rewrite": {
+                            "source": "$$$BODY",
+                            "rewriters": ["enum", "kw"],
+                            "join_by": ", ",
+                        }
+                    }
+                },
                 "rewriters": [
                     {"id": "enum", "pattern": "$N = pydantic.Extra.$E", "fix": '$N="$E"'},
                     {"id": "kw", "pattern": "$N = $V", "fix": "$N=$V"},
                 ],
                 "fix": "model_config = ConfigDict($KWARGS)",
-                "imports": {"add": ["from pydantic import ConfigDict"], "remove_if_unused": ["from pydantic import Extra"]},
+                "imports": {
+                    "add": ["from pydantic import ConfigDict"],
+                    "remove_if_unused": ["from pydantic import Extra"],
+                },
             },
             before=(
                 "from pydantic import BaseModel, Extra\n\n\n"
@@ -235,9 +308,7 @@ class Pattern(Step[PatternOptions]):
                 "pattern": "datetime.datetime.utcnow()",
                 "fix": "datetime.datetime.now(datetime.UTC)",
             },
-            before=(
-                "def stamp(datetime):\n    return datetime.datetime.utcnow()\n"
-            ),
+            before=("def stamp(datetime):\n    return datetime.datetime.utcnow()\n"),
         ),
     )
 
@@ -270,7 +341,7 @@ class Pattern(Step[PatternOptions]):
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         original = module
-        label = self.options.id or "pattern"
+        label = f"{self.options.id}: " if self.options.id else ""  # the engine names the step
         before_refs = _import_refs(module, self.removes) if self.removes else {}
         changed = False
         warned: set[tuple[int | None, int | None, str]] = set()
@@ -281,18 +352,27 @@ class Pattern(Step[PatternOptions]):
             spell, problem = _spellings(module, scopes, self.needed)
             if problem:
                 if _has_match(self.program, index):
-                    ctx.skip(f"{label}: {problem}")
+                    ctx.skip(f"{label}{problem}")
                 return module
-            result = apply(self.program, index, lambda node: _local_conflict(node, scopes, spell))
+            result = apply(self.program, index, _conflicts_for(scopes, spell))
             for node, why in result.problems:
                 line, col = _position(module, node)
                 if (line, col, why) not in warned:  # a later pass finds the same match again
                     warned.add((line, col, why))
-                    ctx.warn(f"{label}: left unchanged: {why}", line, col)
+                    ctx.warn(f"{label}left unchanged: {why}", line, col)
             if self.program.fix is None:
                 for match in result.matches:
                     line, col = _position(module, match.node)
-                    ctx.report("review", _message(self.program.message or f"{label} matches here", match.caps, index), line, col)
+                    ctx.report(
+                        "review",
+                        _message(
+                            self.program.message or f"{self.options.id or 'pattern'} matches here",
+                            match.caps,
+                            index,
+                        ),
+                        line,
+                        col,
+                    )
                 return module
             if not result.edits:
                 break
@@ -300,7 +380,9 @@ class Pattern(Step[PatternOptions]):
             changed = True
         else:
             if _has_match(self.program, _index_of(module, ctx)):
-                ctx.skip(f"{label}: the fix still matches after {MAX_PASSES} passes (a rule that never converges)")
+                ctx.skip(
+                    f"{label}the fix still matches after {MAX_PASSES} passes (a rule that never converges)"
+                )
         if not changed:
             return original
         if self.needed:
@@ -311,7 +393,9 @@ class Pattern(Step[PatternOptions]):
         _check_compiles(original, module, ctx, label)
         return module
 
-    def _check_names(self, original: cst.Module, module: cst.Module, ctx: FileContext, label: str) -> None:
+    def _check_names(
+        self, original: cst.Module, module: cst.Module, ctx: FileContext, label: str
+    ) -> None:
         """A name the fix writes must be defined or imported: never leave an unbound name."""
         if not self.fix_names or "import *" in original.code:
             return
@@ -320,7 +404,7 @@ class Pattern(Step[PatternOptions]):
         for name in sorted(self.fix_names):
             if _uses_free(module, new_scopes, name) and not _uses_free(original, old_scopes, name):
                 ctx.skip(
-                    f"{label}: the fix uses `{name}`, which this file does not define or import; "
+                    f"{label}the fix uses `{name}`, which this file does not define or import; "
                     f"add it to `imports.add` (e.g. `from ... import {name}`)"
                 )
 
@@ -334,9 +418,13 @@ class Pattern(Step[PatternOptions]):
                 module = merged if merged is not None else add_import(module, mod, imported, asname)
         return module
 
-    def _remove_dead(self, module: cst.Module, before: Mapping[ImportSpecKey, int], ctx: FileContext) -> cst.Module:
+    def _remove_dead(
+        self, module: cst.Module, before: Mapping[ImportSpecKey, int], ctx: FileContext
+    ) -> cst.Module:
         after = _import_refs(module, self.removes)
-        dead = [spec for spec in self.removes if before.get(spec, 0) > 0 and after.get(spec, 0) == 0]
+        dead = [
+            spec for spec in self.removes if before.get(spec, 0) > 0 and after.get(spec, 0) == 0
+        ]
         code = module.code if dead else ""
         dead = [spec for spec in dead if not _in_type_comment(code, binding(spec)[0])]
         if not dead:
@@ -390,7 +478,9 @@ def _check_compiles(original: cst.Module, module: cst.Module, ctx: FileContext, 
         try:
             compile(module.code, ctx.relpath, "exec", dont_inherit=True)
         except SyntaxError as exc:
-            ctx.skip(f"{label}: the rewritten file would not compile ({exc.msg} at line {exc.lineno}); left unchanged")
+            ctx.skip(
+                f"{label}the rewritten file would not compile ({exc.msg} at line {exc.lineno}); left unchanged"
+            )
 
 
 # -- imports -----------------------------------------------------------------------------------
@@ -414,7 +504,11 @@ def _existing(module: cst.Module, spec: ImportSpecKey) -> cst.BaseExpression | N
             joinable = joinable or (spec[1] is not None and base == spec[0])
             for alias in node.names:
                 name = literal_chain(alias.name)
-                local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                local = (
+                    alias.asname.name.value
+                    if alias.asname and isinstance(alias.asname.name, cst.Name)
+                    else name
+                )
                 full = f"{base}.{name}"
                 if local and (qualified == full or qualified.startswith(full + ".")):
                     return _dotted(local + qualified[len(full) :])
@@ -440,24 +534,40 @@ def _merge_into_from(module: cst.Module, spec: ImportSpecKey) -> cst.Module | No
     for node, line, block in iter_imports(module):
         if block is not module or not isinstance(node, cst.ImportFrom) or node.relative:
             continue
-        if node.module is None or literal_chain(node.module) != mod or isinstance(node.names, cst.ImportStar):
+        if (
+            node.module is None
+            or literal_chain(node.module) != mod
+            or isinstance(node.names, cst.ImportStar)
+        ):
             continue
         names = list(node.names)
         keys = [_isort_key(literal_chain(a.name) or "") for a in names]
-        alias = cst.ImportAlias(cst.Name(name), asname=cst.AsName(cst.Name(asname)) if asname else None)
+        alias = cst.ImportAlias(
+            cst.Name(name), asname=cst.AsName(cst.Name(asname)) if asname else None
+        )
         at = len(names)
         if keys == sorted(keys):
             at = next((i for i, k in enumerate(keys) if k > _isort_key(name)), len(names))
         if at < len(names):
-            names.insert(at, alias.with_changes(comma=names[at - 1].comma if at > 0 else names[0].comma))
+            names.insert(
+                at, alias.with_changes(comma=names[at - 1].comma if at > 0 else names[0].comma)
+            )
             if isinstance(names[at].comma, cst.MaybeSentinel):
-                names[at] = names[at].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                names[at] = names[at].with_changes(
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                )
         else:
             last = names[-1]
-            between = names[-2].comma if len(names) > 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            between = (
+                names[-2].comma
+                if len(names) > 1
+                else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
             names[-1] = last.with_changes(comma=between)
             names.append(alias.with_changes(comma=last.comma))
-        new_line = line.with_changes(body=[node.with_changes(names=names) if s is node else s for s in line.body])
+        new_line = line.with_changes(
+            body=[node.with_changes(names=names) if s is node else s for s in line.body]
+        )
         return module.with_changes(body=[new_line if b is line else b for b in module.body])
     return None
 
@@ -485,9 +595,18 @@ def _spellings(
             spell[name] = existing
             continue
         if global_scope is not None and name in global_scope.assignments:
-            return spell, f"`{name}` already means something else in this file; cannot import {qualified} as `{name}`"
+            return (
+                spell,
+                f"`{name}` already means something else in this file; cannot import {qualified} as `{name}`",
+            )
         spell[name] = cst.Name(name)
     return spell, None
+
+
+def _conflicts_for(
+    scopes: Mapping[cst.CSTNode, Any], spell: dict[str, cst.BaseExpression]
+) -> Callable[[cst.CSTNode], Mapping[str, cst.BaseExpression] | str]:
+    return lambda node: _local_conflict(node, scopes, spell)
 
 
 def _local_conflict(

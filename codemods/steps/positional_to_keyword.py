@@ -29,7 +29,9 @@ class PositionalToKeywordOptions(StepOptions):
         description="Dotted qualified names of the callables whose calls are rewritten; "
         "`*.Name` matches the name imported from any module.",
     )
-    position: int = Field(ge=0, description="0-based index of the positional argument, as spelled in the call.")
+    position: int = Field(
+        ge=0, description="0-based index of the positional argument, as spelled in the call."
+    )
     keyword: str = Field(description="The keyword to pass it as.", pattern=r"^[A-Za-z_]\w*$")
 
     @field_validator("callables")
@@ -50,7 +52,11 @@ class PositionalToKeyword(Step[PositionalToKeywordOptions]):
     examples: ClassVar = (
         Example(
             title="the second positional argument becomes a keyword",
-            options={"callables": ["*.UserExecutionContext"], "position": 1, "keyword": "request_id"},
+            options={
+                "callables": ["*.UserExecutionContext"],
+                "position": 1,
+                "keyword": "request_id",
+            },
             before=(
                 "from app.context import UserExecutionContext\n\n"
                 'ctx = UserExecutionContext("u1", "r1", trace=True)\n'
@@ -62,7 +68,11 @@ class PositionalToKeyword(Step[PositionalToKeywordOptions]):
         ),
         Example(
             title="a call that already passes it by keyword is left alone",
-            options={"callables": ["*.UserExecutionContext"], "position": 1, "keyword": "request_id"},
+            options={
+                "callables": ["*.UserExecutionContext"],
+                "position": 1,
+                "keyword": "request_id",
+            },
             before=(
                 "from app.context import UserExecutionContext\n\n"
                 'ctx = UserExecutionContext("u1", request_id="r1")\n'
@@ -97,23 +107,38 @@ class _ToKeyword(cst.CSTTransformer):
         stars = [i for i, a in enumerate(updated.args) if a.star == "*"]
         if len(positional) <= self.opts.position:
             if stars:
-                self._report(original, f"call to {target.text} passes `*args`: which argument is `{kw}` cannot be known; left unchanged")
+                self._report(
+                    original,
+                    f"call to {target.text} passes `*args`: which argument is `{kw}` cannot be known; left unchanged",
+                )
             return updated
         index = positional[self.opts.position]
         if any(s < index for s in stars):
-            self._report(original, f"call to {target.text} passes `*args` before argument {self.opts.position}; left unchanged")
+            self._report(
+                original,
+                f"call to {target.text} passes `*args` before argument {self.opts.position}; left unchanged",
+            )
             return updated
         if keyword_index(updated.args, kw) is not None:
-            self._report(original, f"call to {target.text} passes `{kw}` by position and by keyword; left unchanged")
+            self._report(
+                original,
+                f"call to {target.text} passes `{kw}` by position and by keyword; left unchanged",
+            )
             return updated
         later = [i for i in positional if i > index] + [s for s in stars if s > index]
         if later:
-            self._report(original, f"call to {target.text} has positional arguments after argument {self.opts.position}, which cannot follow `{kw}=`; left unchanged")
+            self._report(
+                original,
+                f"call to {target.text} has positional arguments after argument {self.opts.position}, which cannot follow `{kw}=`; left unchanged",
+            )
             return updated
         args = list(updated.args)
         args[index] = args[index].with_changes(
             keyword=cst.Name(kw),
-            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            ),
         )
         return updated.with_changes(args=args)
 

@@ -17,7 +17,13 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 from pydantic import Field, field_validator
 
-from codemods.analysis.calls import call_target, check_callables, keyword_index, star_dict_key, without_args
+from codemods.analysis.calls import (
+    call_target,
+    check_callables,
+    keyword_index,
+    star_dict_key,
+    without_args,
+)
 from codemods.analysis.names import DottedPattern
 from codemods.analysis.visit import line_col, transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
@@ -95,7 +101,9 @@ class _Remover(cst.CSTTransformer):
         in_dict = [i for i, a in enumerate(updated.args) if star_dict_key(a, name) is not None]
         if index is None and not in_dict:
             return updated
-        target = call_target(self, original, self.patterns, self.ctx.module_name, bare=self.opts.match_bare_name)
+        target = call_target(
+            self, original, self.patterns, self.ctx.module_name, bare=self.opts.match_bare_name
+        )
         if target is None:
             return updated
         args = list(updated.args)
