@@ -134,9 +134,29 @@ LOCAL_MARK = "\0"
 class Resolver:
     """What dotted names in the code being matched refer to (LibCST scopes)."""
 
-    def __init__(self, scopes: Mapping[cst.CSTNode, Any], module_name: str | None) -> None:
+    def __init__(
+        self,
+        scopes: Mapping[cst.CSTNode, Any],
+        module_name: str | None,
+        parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
+    ) -> None:
         self.scopes = scopes
         self.module_name = module_name
+        self.parents = parents or {}
+
+    def is_reference(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` reads a name (not an attribute after a dot, a keyword, a name an
+        import, ``def`` or parameter binds)."""
+        parent = self.parents.get(node)
+        if parent is None:
+            return True
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            return False
+        if isinstance(parent, cst.Arg) and parent.keyword is node:
+            return False
+        if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param) and getattr(parent, "name", None) is node:
+            return False
+        return not isinstance(parent, cst.ImportAlias | cst.AsName | cst.Import | cst.ImportFrom)
 
     def names(self, node: cst.CSTNode) -> tuple[set[str], bool]:
         """(qualified names of ``node``, whether anything in the file binds its root)."""
@@ -163,7 +183,7 @@ class Resolver:
 
     def refers_to(self, node: cst.CSTNode, dotted: str) -> bool:
         spelled = literal_chain(node)
-        if spelled is None:
+        if spelled is None or not self.is_reference(node):
             return False
         names, bound = self.names(node)
         if dotted in names or LOCAL_MARK + dotted in names:

@@ -58,6 +58,7 @@ class ModuleIndex:
         cls, module: cst.Module, scopes: Mapping[cst.CSTNode, Any], module_name: str | None
     ) -> ModuleIndex:
         index = cls(module, Resolver(scopes, module_name))
+        index.resolver.parents = index.parents
         stack: list[cst.CSTNode] = [module]
         while stack:
             node = stack.pop()
