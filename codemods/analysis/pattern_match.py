@@ -154,7 +154,10 @@ class Resolver:
             return False
         if isinstance(parent, cst.Arg) and parent.keyword is node:
             return False
-        if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param) and getattr(parent, "name", None) is node:
+        if (
+            isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param)
+            and getattr(parent, "name", None) is node
+        ):
             return False
         return not isinstance(parent, cst.ImportAlias | cst.AsName | cst.Import | cst.ImportFrom)
 

@@ -60,14 +60,21 @@ def check_extended(old: str, new: str) -> None:
     split = _split(old)
     if split is not None:
         module, name = split
-        if not re.fullmatch(r"[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*", module) or not name.isidentifier():
-            raise ValueError(f"{old!r}: a wildcard path is `pkg.models.**.Name` (`*` one segment, `**` any)")
+        if (
+            not re.fullmatch(r"[A-Za-z_*][\w*]*(\.[A-Za-z_*][\w*]*)*", module)
+            or not name.isidentifier()
+        ):
+            raise ValueError(
+                f"{old!r}: a wildcard path is `pkg.models.**.Name` (`*` one segment, `**` any)"
+            )
         if "*" in new:
-            raise ValueError("`new` must be a concrete path (only `old` may have a wildcard module)")
+            raise ValueError(
+                "`new` must be a concrete path (only `old` may have a wildcard module)"
+            )
         if parse_symbol(new).attr is not None:
             raise ValueError("with a wildcard `old`, `new` must be a module-level name")
         return
-    o, n = parse_symbol(old), parse_symbol(new)
+    n = parse_symbol(new)
     assert n.attr is not None
     if not DOTTED_RE.match(n.module):
         raise ValueError(f"{new!r} must be `pkg.mod:object.attribute`")
@@ -117,7 +124,7 @@ def concrete_modules(module: cst.Module, ctx: FileContext, glob: str, name: str)
 
 
 def extended_transform(step: RenameSymbol, module: cst.Module, ctx: FileContext) -> cst.Module:
-    from codemods.steps.rename_symbol import RenameSymbol, RenameSymbolOptions
+    from codemods.steps.rename_symbol import RenameSymbol
 
     opts = step.options
     split = _split(opts.old)
@@ -134,6 +141,7 @@ def extended_transform(step: RenameSymbol, module: cst.Module, ctx: FileContext)
 
 
 def _attribute_move(old: Symbol, new: Symbol, module: cst.Module, ctx: FileContext) -> cst.Module:
+    from codemods.steps._pattern_options import ImportsModel
     from codemods.steps.pattern import Pattern, PatternOptions
 
     assert new.attr is not None
@@ -141,22 +149,30 @@ def _attribute_move(old: Symbol, new: Symbol, module: cst.Module, ctx: FileConte
     dead = [f"from {old.module} import {old.name}"]
     parent, _, last = old.module.rpartition(".")
     for node, _line, block in iter_imports(module):
-        if block is not module or isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+        if block is not module or (
+            isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar)
+        ):
             continue
         for alias in node.names:  # type: ignore[union-attr]
-            asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+            asname = (
+                alias.asname.name.value
+                if alias.asname and isinstance(alias.asname.name, cst.Name)
+                else None
+            )
             dotted = cst.helpers.get_full_name_for_node(alias.name) or ""
             if isinstance(node, cst.Import) and dotted == old.module and asname:
                 dead.append(f"import {old.module} as {asname}")
             elif isinstance(node, cst.ImportFrom) and parent and dotted == last:
                 source = cst.helpers.get_full_name_for_node(node.module) if node.module else None
                 if source == parent and not node.relative:
-                    dead.append(f"from {parent} import {last}" + (f" as {asname}" if asname else ""))
+                    dead.append(
+                        f"from {parent} import {last}" + (f" as {asname}" if asname else "")
+                    )
     rule = Pattern(
         PatternOptions(
             pattern=f"{old.module}.{old.name}",
             fix=f"{new.name}.{new.attr}",
-            imports={"add": [f"from {new.module} import {new.name}"], "remove_if_unused": dead},
+            imports=ImportsModel(add=[f"from {new.module} import {new.name}"], remove_if_unused=dead),
         )
     )
     module = rule.transform(module, ctx)
@@ -171,5 +187,7 @@ class _PathStrings(cst.CSTTransformer):
         super().__init__()
         self.old, self.new = old, new
 
-    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
+    def leave_SimpleString(
+        self, original: cst.SimpleString, updated: cst.SimpleString
+    ) -> cst.SimpleString:
         return rewrite_path_string(updated, self.old, self.new) or updated
