@@ -19,6 +19,7 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider, Metada
 
 from codemods.analysis.pattern_match import (
     Captures,
+    non_references,
     sequence_placeholder,
     single_placeholder,
 )
@@ -109,7 +110,7 @@ def _loads(nodes: Sequence[cst.CSTNode]) -> set[int]:
             continue
         contexts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
         out.update(id(n) for n, c in contexts.items() if c is ExpressionContext.LOAD)
-    return out
+    return out - non_references(nodes)
 
 
 def _holder(node: cst.CSTNode) -> cst.Module | None:

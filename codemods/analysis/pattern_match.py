@@ -196,6 +196,38 @@ class Resolver:
         return not bound and spelled == dotted
 
 
+def non_references(nodes: Sequence[cst.CSTNode]) -> set[int]:
+    """Ids of the names in ``nodes`` that do not read a variable, though LibCST's expression
+    context may say LOAD: keywords of arguments, attribute names after a dot, names bound by
+    ``def``/``class``/parameters/imports."""
+    out: set[int] = set()
+
+    class _Positions(cst.CSTVisitor):
+        def visit_Arg(self, node: cst.Arg) -> None:
+            if node.keyword is not None:
+                out.add(id(node.keyword))
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            out.add(id(node.attr))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            out.add(id(node.name))
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            out.add(id(node.name))
+
+        def visit_Param(self, node: cst.Param) -> None:
+            out.add(id(node.name))
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> bool:
+            out.add(id(node.name))
+            return False
+
+    for node in nodes:
+        node.visit(_Positions())
+    return out
+
+
 class CompiledPattern:
     """A parsed pattern ready to match: its nodes and which of its names are read (load)."""
 
@@ -206,6 +238,7 @@ class CompiledPattern:
         holder = cst.Module(body=[])
         for node in self.nodes:
             self._collect_loads(node, holder)
+        self.loads -= non_references(self.nodes)
 
     def _collect_loads(self, node: cst.CSTNode, holder: cst.Module) -> None:
         # Wrap the node into a module to learn which names it reads.
