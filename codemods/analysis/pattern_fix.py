@@ -245,6 +245,8 @@ class _Fill(cst.CSTTransformer):
         if not isinstance(result, cst.CSTNode):
             return result
         changes: dict[str, Any] = {}
+        if isinstance(result, cst.SimpleStatementLine) and len(result.body) == 1:
+            return result  # a line that is only `$$$BODY`: the block places whole statements
         for field in dataclasses.fields(result):
             value = getattr(result, field.name)
             if (

@@ -271,6 +271,8 @@ def apply(program: Program, index: ModuleIndex, spell_for: SpellFor) -> PassResu
         try:
             caps = compute_transforms(program.transforms, match.caps, index, program.rewriters)
             new = fill(program.fix, caps, spell)
+            if new and not match.end and len(new) == 1 and _same_code(match.node, new[0], index):
+                continue  # the fix writes what is there already: not an edit
             if new:
                 _keeps_comments(match, new, index)
             _place(match, new, index, replace, splice, runs, program)
@@ -282,6 +284,10 @@ def apply(program: Program, index: ModuleIndex, spell_for: SpellFor) -> PassResu
     module = index.module.visit(_Apply(replace, splice, runs))
     assert isinstance(module, cst.Module)
     return PassResult(module, matches, edits, problems)
+
+
+def _same_code(old: cst.CSTNode, new: cst.CSTNode, index: ModuleIndex) -> bool:
+    return index.text(old) == code_of([new])
 
 
 def _comments(nodes: Sequence[cst.CSTNode]) -> list[str]:

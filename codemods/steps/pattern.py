@@ -374,8 +374,8 @@ safe: false           the fix can change behaviour: runs only with --unsafe
                         col,
                     )
                 return module
-            if not result.edits:
-                break
+            if not result.edits or result.module.code == module.code:
+                break  # nothing matches any more, or every fix wrote what was there
             module = result.module
             changed = True
         else:
