@@ -362,12 +362,7 @@ def _place(
         if type(expr) is type(
             node
         ):  # `f(\n    a, b)` -> `g(\n    a, b)`: the call keeps its layout
-            layout = {
-                f.name: getattr(node, f.name)
-                for f in dataclasses.fields(node)
-                if f.name.startswith("whitespace")
-            }
-            expr = expr.with_changes(**layout)
+            expr = expr.with_changes(**_layout_of(node))
         replace[node] = _keep_parens(node, expr, index)
         return
     # climb from an expression to the element that holds only it (statement, argument, element)
@@ -414,6 +409,15 @@ def _place(
     splice[element] = new
 
 
+def _layout_of(node: cst.CSTNode) -> dict[str, Any]:
+    """The spacing fields of ``node`` (``whitespace_*``), to give a replacement of its type."""
+    return {
+        f.name: getattr(node, f.name)
+        for f in dataclasses.fields(node)
+        if f.name.startswith("whitespace")
+    }
+
+
 def _pattern_has_no_decorators(program: Program) -> bool:
     pattern = program.rule.pattern
     if pattern is None:
@@ -457,6 +461,8 @@ def _keep_layout(
     if not new:
         return new
     first = new[0]
+    if type(first) is type(old):  # `def f(\n    a):` keeps its own spacing
+        first = first.with_changes(**_layout_of(old))
     lead = getattr(old, "leading_lines", ())
     if hasattr(first, "leading_lines"):
         first = first.with_changes(leading_lines=(*lead, *first.leading_lines))
