@@ -1,11 +1,5 @@
-"""A module is gone: move its names to their new homes, report the ones with no known home
-
-When a module is deleted and its names are spread over new modules, every import of it fails
-with ``ModuleNotFoundError``. This step moves each name listed in ``moved`` to its new module
-(every spelling, as ``rename_symbol`` does: partial imports split, ``import old as o`` with
-``o.Name`` uses, relative imports, ``patch("old.Name")`` strings) and reports each import of
-the gone module that is left, at the import, naming the module: the new home of those names
-is not known, and a guess would be worse than a clear message.
+"""The ``gone_module`` step type. Its description is written once, in the docstring of
+:class:`GoneModule` (``codemod explain gone_module`` shows it).
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
-"""Rename a keyword argument and map its value, in calls to given classes or functions
-
-Some migrations change a parameter's name and its meaning together: pydantic's
-``Field(allow_mutation=False)`` became ``Field(frozen=True)``. This step renames the keyword in
-calls that resolve to one of ``callables`` (imports, aliases and module attributes followed)
-and rewrites its value through ``values``: each key is a pattern (Python source with
-metavariables, matched structurally like the ``pattern`` step's) and its value the new value
-(``"False": "True"``, ``"$V": "not $V"``). A value no key matches leaves the call unchanged and
-is reported; so is a call that already passes the new keyword.
+"""The ``map_kwarg`` step type. Its description is written once, in the docstring of
+:class:`MapKwarg` (``codemod explain map_kwarg`` shows it).
 """
 
 from __future__ import annotations

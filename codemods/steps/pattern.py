@@ -1,18 +1,5 @@
-"""Rewrite code that matches a pattern: ast-grep style rules that know what names refer to
-
-A migration outside the built-in step types (a call turned into another call, a keyword
-argument dropped, a decorator replaced, a nested ``class Config`` turned into
-``model_config = ConfigDict(...)``) is written as data: a ``pattern`` of Python source with
-metavariables (``$X`` one node, ``$$$ARGS`` a run of arguments/statements/elements, ``$_``
-anything), optional ``rule`` conditions (``kind``, ``regex``, ``qualified_name``, ``inside``,
-``not_inside``, ``has``, ``all``, ``any``, ``not``), ``constraints`` on metavariables,
-``transform`` (``replace``, ``substring``, ``convert``, ``rewrite`` with ``rewriters``) and a
-``fix`` template (empty: delete the statement or argument, with its comma). Matching is
-structural (layout, comments, quotes and parentheses don't matter) and by qualified name:
-``datetime.datetime.utcnow()`` in a pattern also matches ``dt.utcnow()`` after
-``from datetime import datetime as dt``, never a local variable called ``datetime``. ``imports``
-adds what the fix needs (or spells the fix with the file's existing import) and removes what
-it made dead. Without ``fix``, matches are reported (with ``message``) and nothing changes.
+"""The ``pattern`` step type. Its description is written once, in the docstring of
+:class:`Pattern` (``codemod explain pattern`` shows it).
 """
 
 from __future__ import annotations

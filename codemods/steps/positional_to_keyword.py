@@ -1,12 +1,5 @@
-"""Pass a positional argument by keyword, in calls to given classes or functions
-
-When a parameter becomes keyword-only (or moves in the signature), calls that pass it by
-position break or, worse, bind the value to another parameter. This step rewrites the
-argument at ``position`` (0-based, among the positional arguments the call spells) as
-``keyword=value`` in calls that resolve to one of ``callables``. Calls where that is not
-possible as written are left unchanged and reported: a ``*args`` at or before the position
-(which argument it is cannot be known), a later positional argument (it cannot follow a
-keyword), or the keyword already passed.
+"""The ``positional_to_keyword`` step type. Its description is written once, in the docstring of
+:class:`PositionalToKeyword` (``codemod explain positional_to_keyword`` shows it).
 """
 
 from __future__ import annotations

@@ -1,12 +1,5 @@
-"""Remove a keyword argument from calls to given classes or functions
-
-When a constructor or function drops a parameter, every call that still passes it fails with
-``TypeError: ... got an unexpected keyword argument``. This step removes ``keyword=...`` (and a
-``"keyword"`` key of a literal ``**{...}``) from calls that resolve, through imports, aliases and
-module attributes, to one of ``callables``; the argument goes with its comma and the call keeps
-its layout. A local class that merely shares the name is left alone unless
-``match_bare_name`` is set. The removed value is not evaluated any more: a value with side
-effects (``context=build()``) is reported.
+"""The ``remove_kwarg`` step type. Its description is written once, in the docstring of
+:class:`RemoveKwarg` (``codemod explain remove_kwarg`` shows it).
 """
 
 from __future__ import annotations
