@@ -71,8 +71,8 @@ class GoneModule(Step[GoneModuleOptions]):
                 "result = AgentExecutionResult(request=AgentRequest(), thing=LegacyThing())\n"
             ),
             after=(
-                "from app.schemas.agent_schemas import LegacyThing\n"
                 "from app.schemas.agent_result_types import AgentExecutionResult\n"
+                "from app.schemas.agent_schemas import LegacyThing\n"
                 "from app.schemas.request import AgentRequest\n\n"
                 "result = AgentExecutionResult(request=AgentRequest(), thing=LegacyThing())\n"
             ),
@@ -89,8 +89,7 @@ class GoneModule(Step[GoneModuleOptions]):
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         gone = self.options.module
-        # each move puts its import right after the old one: in reverse, they end up in order
-        for name, target in reversed(self.options.moved.items()):
+        for name, target in self.options.moved.items():
             mover = RenameSymbol(RenameSymbolOptions(old=f"{gone}:{name}", new=f"{target}:{name}"))
             module = mover.transform(module, ctx)
         parent, _, last = gone.rpartition(".")
