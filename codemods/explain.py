@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import yaml
@@ -79,9 +80,14 @@ def _explain_step(step_type: type[Step[Any]], out: Output) -> None:
             if field.is_required()
             else repr(field.get_default(call_default_factory=True))
         )
-        table.add_row(name, annotation.replace("typing.", ""), default, field.description or "")
+        annotation = re.sub(r"\b(?:[a-z_][\w]*\.)+(\w+)", r"\1", annotation)  # pkg.mod.Model -> Model
+        table.add_row(name, annotation, default, field.description or "")
     out.out.print()
     out.out.print(table)
+    syntax = getattr(step_type, "syntax", "")
+    if syntax:  # a step with a language of its own documents it (the `pattern` step)
+        out.out.print(Text("\nSyntax", style="bold"))
+        out.out.print(Text(syntax.strip("\n")))
     for example in step_type.examples:
         opts = yaml.safe_dump({step_type.id: example.options}, sort_keys=False).rstrip()
         _example_diff(

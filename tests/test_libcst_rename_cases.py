@@ -34,7 +34,6 @@ DIFFERS = {
     "test_input_with_colon_sep": COLON,
     "test_input_with_colon_sep_at_the_end": COLON,
     "test_input_with_colon_sep_at_the_front": COLON,
-    "test_rename_single_with_colon": COLON,
     "test_import_parent_module_3": COLON,
     "test_import_parent_module_asname": "`import a.b as alias; alias.c(alias.c.d)` -> ours "
     "`from z import c; c(c.d)` (the moved name itself), LibCST `import z; z.c(z.c.d)`",

@@ -29,6 +29,21 @@ from codemods.recipe import CompiledStep
 from codemods.steps import FileContext, all_steps
 
 OPTIONS: dict[str, dict[str, Any]] = {
+    # the chained test runs these in this order: the await goes before sync_setup_methods looks
+    "pattern": {
+        "pattern": "await $CALL",
+        "constraints": {"CALL": {"kind": "Call", "qualified_name": ["*.connect", "pkg.make"]}},
+        "fix": "$CALL",
+    },
+    "remove_kwarg": {"callables": ["*.connect", "pkg.make"], "keyword": "timeout"},
+    "map_kwarg": {
+        "callables": ["*.connect", "pkg.make"],
+        "old": "timeout",
+        "new": "deadline",
+        "values": {"1": "2", "$V": "($V)"},
+    },
+    "positional_to_keyword": {"callables": ["*.connect", "pkg.make"], "position": 0, "keyword": "x"},
+    "gone_module": {"module": "pkg", "moved": {"make": "pkg.factory"}},
     "rename_kwarg": {"callables": ["*.connect", "pkg.make"], "old": "timeout", "new": "deadline"},
     "rename_symbol": {"old": "pkg.make", "new": "pkg.factory.build"},
     "rename_module": {"old": "pkg", "new": "newpkg.core"},

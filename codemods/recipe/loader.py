@@ -372,6 +372,12 @@ def _one_from_validation(
         message = f"unknown {word} `{name}`{expected}"
         hint = f"did you mean `{close[0]}`?" if close else f"remove `{name}`"
         location = source.location(loc, key=True)
+    elif getattr((err.get("ctx") or {}).get("error"), "line", None) is not None:
+        # an error inside a string value (a code pattern): point at the offending text
+        inner = err["ctx"]["error"]
+        loc = (*loc, *getattr(inner, "field", ()))
+        message = str(inner)
+        location = source.location_in(loc, inner.line, inner.column)
     else:
         got = err.get("input")
         if not isinstance(got, (dict, list)):

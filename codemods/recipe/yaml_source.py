@@ -38,6 +38,29 @@ class YamlSource:
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    #: the style of each string scalar (None plain, "|", ">", "'", '"'), for `location_in`
+    styles: dict[PathKey, str | None] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def location_in(self, path: PathKey, line: int, column: int) -> Location:
+        """Where 1-based ``line``/``column`` *inside the string value* at ``path`` is in the file
+        (for a pattern error in a block scalar, the line and column of the offending text)."""
+        if path not in self.styles or path not in self.positions:
+            return self.location(path)
+        style = self.styles[path]
+        start_line, start_col = self.positions[path]
+        if style in ("|", ">"):
+            first = start_line + 1
+            indent = 0
+            for text in self.lines[start_line:]:
+                if text.strip():
+                    indent = len(text) - len(text.lstrip(" "))
+                    break
+            return Location(self.file, first + line - 1, indent + column)
+        offset = 1 if style in ("'", '"') else 0
+        if line == 1:
+            return Location(self.file, start_line, start_col + offset + column - 1)
+        return Location(self.file, start_line + line - 1, column)
 
     def location(self, path: PathKey, *, key: bool = False) -> Location:
         """The location of ``path`` (of its key, if ``key``), or of its nearest known ancestor."""
@@ -70,7 +93,7 @@ def load_yaml(text: str, file: str) -> YamlSource:
         ) from None
     except yaml.YAMLError as exc:
         raise RecipeError(f"not valid YAML: {exc}", location=Location(file)) from None
-    source = YamlSource(file, None)
+    source = YamlSource(file, None, lines=text.splitlines())
     if node is None:
         return source
     budget = [MAX_NODES]
@@ -137,6 +160,8 @@ def _build(node: yaml.Node, path: PathKey, source: YamlSource, budget: list[int]
         return [_build(item, (*path, i), source, budget) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _bad_tag(node.tag, loc)
+    if node.tag == "tag:yaml.org,2002:str":
+        source.styles.setdefault(path, getattr(node, "style", None))
     try:
         return yaml.SafeLoader(  # construct one scalar with the safe constructor
             ""

@@ -42,6 +42,12 @@ from codemods.analysis.names import (
 )
 from codemods.analysis.visit import transform_with_metadata
 from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.steps._rename_symbol_extras import (
+    check_extended,
+    extended_needles,
+    extended_transform,
+    is_extended,
+)
 
 #: Calls whose first two arguments are an object and an attribute name, like ``patch.object``.
 _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
@@ -51,12 +57,14 @@ class RenameSymbolOptions(StepOptions):
     old: str = Field(
         description="What is renamed: a module-level name `pkg.mod.Name` (write `pkg.mod:Name` "
         "if the module path has a capitalised segment), or a class attribute "
-        "`pkg.mod.Cls.attr` / `*.Cls.attr` (the class imported from any module).",
+        "`pkg.mod.Cls.attr` / `*.Cls.attr` (the class imported from any module). A wildcard module "
+        "(`pkg.models.**.Param`: `*` one segment, `**` any) moves the name from every matching module.",
         examples=["netra_backend.app.core.agent_registry.AgentRegistry"],
     )
     new: str = Field(
         description="Its new dotted path, same form as `old`: the module, the name, or both may "
-        "change; for a class attribute only the attribute name may change.",
+        "change; for a class attribute only the attribute name may change. `pkg.mod:obj.attr` "
+        "makes a module-level name an attribute of an imported object (`airflow.configuration:conf.get`).",
         examples=["netra_backend.app.agents.supervisor.agent_registry.AgentRegistry"],
     )
     alias_old_name: bool = Field(
@@ -73,6 +81,9 @@ class RenameSymbolOptions(StepOptions):
 
     @model_validator(mode="after")
     def _check(self) -> RenameSymbolOptions:
+        if is_extended(self.old, self.new):  # `pkg.**.Name`, or a name becoming `mod:obj.attr`
+            check_extended(self.old, self.new)
+            return self
         old, new = parse_symbol(self.old), parse_symbol(self.new)
         if (old.attr is None and new.attr is not None) or (
             old.attr is not None and new.attr is None
@@ -173,6 +184,8 @@ class RenameSymbol(Step[RenameSymbolOptions]):
     )
 
     def needles(self) -> Needles:
+        if is_extended(self.options.old, self.options.new):
+            return extended_needles(self.options.old)
         old = parse_symbol(self.options.old)
         if old.attr is not None:
             return [[old.name, old.attr]]
@@ -181,6 +194,8 @@ class RenameSymbol(Step[RenameSymbolOptions]):
         return [[last, old.name], ["from .", old.name], *own]  # `own`: its defining module
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        if is_extended(self.options.old, self.options.new):
+            return extended_transform(self, module, ctx)
         old, new = parse_symbol(self.options.old), parse_symbol(self.options.new)
         if old.attr is not None:
             return transform_with_metadata(module, _AttributeRenamer(old, new, ctx))
