@@ -152,6 +152,14 @@ def execute(opts: RunOptions, out: Output) -> int:
     if from_config:  # the configured paths belong to the configuration's project
         roots = (*plan.write_roots, project_root(cfg.base))
         plan = dataclasses.replace(plan, write_roots=tuple(dict.fromkeys(roots)))
+    for directory in plan.unreadable:
+        out.err.print(
+            Text.assemble(
+                (f"{_shown(directory, plan.root)}: ", "bold"),
+                ("skipped", "yellow"),
+                ": cannot read this directory (permission denied): its files were not seen",
+            )
+        )
     if opts.write_files:  # temp files of an earlier run that was killed mid-write
         stale = remove_stale_temp_files(f.path.parent for f in plan.files)
         if stale:
@@ -313,6 +321,13 @@ def _warn_excluded(
                     "not changed (pass --include/--exclude to override)",
                 )
             )
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return str(path)
 
 
 def _allowed(flt: FileFilter, source: SourceFile, base: Path) -> bool:

@@ -200,6 +200,8 @@ def test_an_unreadable_directory_does_not_stop_the_run(
     done = codemod(tmp_path, "preview", RECIPE, ".", "--no-cache")
     assert done.returncode == 0, done.stderr  # used to be "internal error: PermissionError"
     assert b"+++ b/ok/a.py" in done.stdout
+    # ... and says which directory it could not see, instead of passing over it in silence
+    assert b"locked: skipped: cannot read this directory" in done.stderr, done.stderr
 
 
 SECRET = "root:$6$s3cr3thash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"

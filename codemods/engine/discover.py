@@ -143,13 +143,17 @@ def discover(
     extensions: tuple[str, ...] = (".py",),
     respect_gitignore: bool = True,
     generated_marker: str | None = GENERATED_MARKER,
+    unreadable: list[Path] | None = None,
 ) -> Iterator[SourceFile]:
     """Yield each file once (by real path), in a stable order.
+
+    A directory that cannot be listed (no read or search permission) is appended to
+    ``unreadable``, so that the run can say what it did not see, and the walk goes on.
 
     Only ``extensions`` are collected from directories (``.pyi`` stubs only when asked);
     a file named on the command line is always included.
     """
-    found = _discover(paths, root, extensions, respect_gitignore)
+    found = _discover(paths, root, extensions, respect_gitignore, unreadable)
     if generated_marker == GENERATED_MARKER:
         yield from found
     else:
@@ -162,6 +166,7 @@ def _discover(
     root: Path,
     extensions: tuple[str, ...],
     respect_gitignore: bool,
+    unreadable: list[Path] | None = None,
 ) -> Iterator[SourceFile]:
     ignores = _Ignores()
     seen: set[str] = set()  # real paths
@@ -189,6 +194,7 @@ def _discover(
             seen,
             respect_gitignore,
             os.path.realpath(absolute),
+            unreadable,
         )
 
 
@@ -202,6 +208,7 @@ def _walk(
     seen: set[str],
     respect_gitignore: bool,
     real_directory: str,  # os.path.realpath(directory), carried down instead of resolving each file
+    unreadable: list[Path] | None = None,
 ) -> Iterator[SourceFile]:
     chain = [*chain, directory] if respect_gitignore else chain
     # only directories with a .gitignore on the chain can ignore anything
@@ -209,6 +216,8 @@ def _walk(
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
+        if unreadable is not None:
+            unreadable.append(directory)
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):  # never a symlink: its real path is known
@@ -227,6 +236,7 @@ def _walk(
                 seen,
                 respect_gitignore,
                 os.path.join(real_directory, entry.name),
+                unreadable,
             )
         elif entry.name.endswith(extensions) and entry.is_file():
             path = Path(entry.path)

@@ -76,6 +76,8 @@ class Plan:
     scan_roots: tuple[Path, ...]
     #: Writes must land inside one of these after resolving links (see write.project_root).
     write_roots: tuple[Path, ...] = ()
+    #: Directories discovery could not list (no permission): not seen, so not changed.
+    unreadable: tuple[Path, ...] = ()
 
 
 def make_plan(
@@ -89,12 +91,23 @@ def make_plan(
     paths = list(paths) or [Path(".")]
     root = display_root(paths)
     extensions = (".py", ".pyi") if include_stubs else (".py",)
-    files = tuple(discover(paths, root, extensions=extensions, generated_marker=generated_marker))
+    unreadable: list[Path] = []
+    files = tuple(
+        discover(
+            paths,
+            root,
+            extensions=extensions,
+            generated_marker=generated_marker,
+            unreadable=unreadable,
+        )
+    )
     steps = tuple(s for s in recipe.steps if unsafe or s.step.is_safe())
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
     write_roots = tuple(dict.fromkeys(project_root(Path(p)) for p in paths))
-    return Plan(recipe, steps, held_back, files, root, scan_roots, write_roots)
+    return Plan(
+        recipe, steps, held_back, files, root, scan_roots, write_roots, tuple(unreadable)
+    )
 
 
 def process(
