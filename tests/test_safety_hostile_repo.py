@@ -282,11 +282,22 @@ def test_valid_python_libcst_cannot_parse_is_not_called_a_syntax_error(
 ) -> None:
     compile(source, "valid.py", "exec")  # CPython takes it
     (tmp_path / "valid.py").write_text(source)
-    done = codemod(tmp_path, "preview", RECIPE, ".", "--no-cache")
+    # a step that rewrites through LibCST's tree: the file is skipped, and called what it is
+    moves = tmp_path / "moves.yaml"
+    moves.write_text(
+        "title: Move the context\ndescription: It moved.\nsteps:\n"
+        "  - rename_symbol:\n      old: app.context.UserExecutionContext\n"
+        "      new: app.ctx.UserExecutionContext\n"
+    )
+    done = codemod(tmp_path, "preview", str(moves), "valid.py", "--no-cache")
     assert done.returncode == 0, done.stderr
     err = done.stderr.decode()
     assert "syntax error" not in err
     assert "skipped: parser limit: valid Python (CPython compiles it) that LibCST's parser" in err
+    # a step that decides with `ast` and edits the text never needs LibCST: the file is fixed
+    done = codemod(tmp_path, "apply", RECIPE, "valid.py", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "valid.py").read_text() == source.replace("session_id", "request_id")
 
 
 def test_configured_paths_may_write_the_configs_beside_them_outside_git(tmp_path: Path) -> None:
