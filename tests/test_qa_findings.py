@@ -35,3 +35,42 @@ def test_doctor_lists_each_place_once_when_one_import_takes_several_names(tmp_pa
     assert len(proposal["evidence"]) == 7
     recipe = (tmp_path / "fix-cells.yaml").read_text()
     assert "(+1 more)" in recipe, recipe
+
+
+CHANGE = "from app.context import UserExecutionContext\n\nctx = UserExecutionContext(session_id='s')\n"
+
+
+def test_repos_refuses_a_list_that_names_one_repository_twice(tmp_path: Path) -> None:
+    # Two runs at once in one work tree would race on its files; the second line is a mistake.
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / "a.py").write_text(CHANGE)
+    make_repo(repo)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("svc\n./svc/\n")
+    done = codemod(
+        tmp_path, "apply", "session-id-to-request-id", "--repos", str(listing), "--out", "out"
+    )
+    assert done.returncode == 2, done.stderr
+    err = done.stderr.decode()
+    assert "line 2" in err and "line 1" in err, err
+    assert not git(repo, "status", "--porcelain").stdout.strip()  # nothing ran
+
+
+def test_repos_says_why_a_clone_failed(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "a.py").write_text(CHANGE)
+    make_repo(good)
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"good\nfile://{tmp_path}/nowhere/gone.git\n")
+    out = tmp_path / "out"
+    done = codemod(
+        tmp_path, "apply", "session-id-to-request-id", "--repos", str(listing), "--out", str(out)
+    )
+    assert done.returncode == 3, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    gone = next(r for r in summary if r["name"] == "gone")
+    # git's last line is "and the repository exists."; the reason is its first "fatal:" line
+    assert "does not appear to be a git repository" in gone["error"], gone
+    assert git(good, "status", "--porcelain").stdout.strip()  # the good one was still done
