@@ -74,3 +74,25 @@ def test_repos_says_why_a_clone_failed(tmp_path: Path) -> None:
     # git's last line is "and the repository exists."; the reason is its first "fatal:" line
     assert "does not appear to be a git repository" in gone["error"], gone
     assert git(good, "status", "--porcelain").stdout.strip()  # the good one was still done
+
+
+def test_apply_with_an_unwritable_patch_or_partial_path_writes_nothing(tmp_path: Path) -> None:
+    # The files used to be written first and the patch/partial refused after: exit 2 with the
+    # tree changed, and the shard's partial (needed by `codemod finish`) lost.
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / "a.py").write_text(CHANGE)
+    make_repo(repo)
+    recipe = "session-id-to-request-id"
+    for args in (
+        ("--patch", str(tmp_path / "no" / "such" / "x.patch")),
+        ("--shard", "1/1", "--emit-partial", str(tmp_path / "no" / "p.json")),
+        ("--shard", "1/1", "--emit-partial", str(tmp_path)),
+    ):
+        done = codemod(repo, "apply", recipe, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert b"nothing was run or written" in done.stderr, done.stderr
+        assert not git(repo, "status", "--porcelain").stdout.strip(), args
+    done = codemod(repo, "apply", recipe, "--patch", "fix.patch")  # a plain name still works
+    assert done.returncode == 0, done.stderr
+    assert (repo / "fix.patch").read_text().startswith("--- a/a.py")
