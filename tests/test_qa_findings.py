@@ -96,3 +96,31 @@ def test_apply_with_an_unwritable_patch_or_partial_path_writes_nothing(tmp_path:
     done = codemod(repo, "apply", recipe, "--patch", "fix.patch")  # a plain name still works
     assert done.returncode == 0, done.stderr
     assert (repo / "fix.patch").read_text().startswith("--- a/a.py")
+
+
+def test_learn_text_output_shows_how_a_rejected_candidate_differs(tmp_path: Path) -> None:
+    # rich's `from .cells import ...` kept relative in a hand fix: the text said
+    # "its output differs from the hand fix at rich/rule.py:4:" and stopped there.
+    _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/cells.py": "def cell_len(s):\n    return len(s)\n",
+            "pkg/rule.py": "from .cells import cell_len\n",
+            "pkg/console.py": "from pkg.cells import cell_len\n",
+        },
+    )
+    make_repo(tmp_path)
+    git(tmp_path, "mv", "pkg/cells.py", "pkg/text_cells.py")
+    (tmp_path / "pkg/rule.py").write_text("from .text_cells import cell_len\n")
+    (tmp_path / "pkg/console.py").write_text("from pkg.text_cells import cell_len\n")
+    git(tmp_path, "commit", "-qam", "move cells")
+    as_json = codemod(tmp_path, "learn", "--commit", "HEAD", "--format", "json")
+    rejected = json.loads(as_json.stdout)["rejected"]
+    assert rejected, as_json.stdout  # every one of the rejections below must be readable
+    text = codemod(tmp_path, "learn", "--commit", "HEAD").stderr.decode()
+    for r in rejected:
+        first, *rest = r["why"].splitlines()
+        after = text.split(first, 1)[1]  # the lines shown under this rejection
+        shown = [t.strip() for t in after.splitlines()[1 : 1 + len(rest[:6])]]
+        assert shown == [t.strip() for t in rest[:6]], text
