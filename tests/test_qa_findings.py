@@ -37,7 +37,9 @@ def test_doctor_lists_each_place_once_when_one_import_takes_several_names(tmp_pa
     assert "(+1 more)" in recipe, recipe
 
 
-CHANGE = "from app.context import UserExecutionContext\n\nctx = UserExecutionContext(session_id='s')\n"
+CHANGE = (
+    "from app.context import UserExecutionContext\n\nctx = UserExecutionContext(session_id='s')\n"
+)
 
 
 def test_repos_refuses_a_list_that_names_one_repository_twice(tmp_path: Path) -> None:
@@ -99,22 +101,21 @@ def test_apply_with_an_unwritable_patch_or_partial_path_writes_nothing(tmp_path:
 
 
 def test_learn_text_output_shows_how_a_rejected_candidate_differs(tmp_path: Path) -> None:
-    # rich's `from .cells import ...` kept relative in a hand fix: the text said
-    # "its output differs from the hand fix at rich/rule.py:4:" and stopped there.
+    # The text said "its output differs from the hand fix at FILE:LINE:" and stopped there.
+    # Here the hand fix renamed the keyword and also changed the value on the same line.
     _write(
         tmp_path,
         {
             "pkg/__init__.py": "",
-            "pkg/cells.py": "def cell_len(s):\n    return len(s)\n",
-            "pkg/rule.py": "from .cells import cell_len\n",
-            "pkg/console.py": "from pkg.cells import cell_len\n",
+            "pkg/ctx.py": "def make(session_id=None):\n    return session_id\n",
+            "tests/test_a.py": "from pkg.ctx import make\n\nassert make(session_id=1)\n",
         },
     )
     make_repo(tmp_path)
-    git(tmp_path, "mv", "pkg/cells.py", "pkg/text_cells.py")
-    (tmp_path / "pkg/rule.py").write_text("from .text_cells import cell_len\n")
-    (tmp_path / "pkg/console.py").write_text("from pkg.text_cells import cell_len\n")
-    git(tmp_path, "commit", "-qam", "move cells")
+    (tmp_path / "tests/test_a.py").write_text(
+        "from pkg.ctx import make\n\nassert make(request_id=2)\n"
+    )
+    git(tmp_path, "commit", "-qam", "rename the keyword, and another value")
     as_json = codemod(tmp_path, "learn", "--commit", "HEAD", "--format", "json")
     rejected = json.loads(as_json.stdout)["rejected"]
     assert rejected, as_json.stdout  # every one of the rejections below must be readable
