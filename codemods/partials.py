@@ -155,7 +155,7 @@ def _check_together(docs: Sequence[tuple[Path, dict[str, Any]]]) -> int:
         for key in same:
             if doc.get(key) != first.get(key):
                 what = {
-                    "recipe": "recipe or step options",
+                    "recipe": "recipe or step options, or another build of codemod",
                     "unsafe": "--unsafe setting",
                     "mode": "command (preview, apply or --check)",
                     "files": "set of files (another tree, filter or commit)",

@@ -70,6 +70,7 @@ def read_repos(list_file: Path, out_dir: Path) -> list[Repo]:
     base = list_file.resolve().parent
     repos: list[Repo] = []
     names: set[str] = set()
+    seen: dict[str, int] = {}  # each repository once: two runs in one work tree would race
     for number, raw in enumerate(lines, 1):
         line = re.split(r"\s#", raw, maxsplit=1)[0].strip()  # a comment: "#" after a space
         if not line or line.startswith("#"):
@@ -81,10 +82,18 @@ def read_repos(list_file: Path, out_dir: Path) -> list[Repo]:
         while unique in names:
             unique, n = f"{name}-{n}", n + 1
         names.add(unique)
+        path = (base / Path(line).expanduser()).resolve()
+        where = line.rstrip("/") if is_url else str(path)
+        if where in seen:
+            raise CodemodError(
+                f"{list_file}: line {number} names the same repository as line {seen[where]}",
+                hint="list each repository once",
+            )
+        seen[where] = number
         if is_url:
             repos.append(Repo(unique, line, line, out_dir / "checkouts" / unique))
             continue
-        repos.append(Repo(unique, line, None, (base / Path(line).expanduser()).resolve()))
+        repos.append(Repo(unique, line, None, path))
     if not repos:
         raise CodemodError(f"{list_file} lists no repositories", hint="one path or git URL a line")
     return repos
@@ -204,7 +213,9 @@ def _run_one(repo: Repo, command: str, args: list[str], out_dir: Path) -> RepoOu
                 check=False,
             )
             if cloned.returncode != 0:
-                outcome.error = f"git clone failed: {_last_line(cloned.stderr)}"
+                fatal = [x for x in cloned.stderr.splitlines() if x.startswith("fatal: ")]
+                why = fatal[0].removeprefix("fatal: ") if fatal else _last_line(cloned.stderr)
+                outcome.error = f"git clone failed: {why}"
                 log.write_text(cloned.stderr, encoding="utf-8")
                 outcome.log = str(log)
                 return outcome

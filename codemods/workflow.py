@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,9 @@ def execute(opts: RunOptions, out: Output) -> int:
                 hint="give each shard --emit-partial FILE, then run "
                 "`codemod finish --partials FILE...` once every shard is done",
             )
+    # Files are written before the patch and the partial: a bad path must stop the run first.
+    _check_writable(opts.patch, "patch file")
+    _check_writable(opts.emit_partial, "partial file")
     executor = make_executor(opts.executor, address=opts.ray_address, workers=opts.engine.jobs)
     collected: dict[int, list[tuple[str, Any]]] | None = (
         {} if opts.emit_partial is not None else None
@@ -451,6 +455,26 @@ def _review_and_write(
     if declined:
         out.note(f"{declined} file{'s' if declined != 1 else ''} left as they were (declined)")
     return final
+
+
+def _check_writable(target: Path | None, what: str) -> None:
+    """A clear error now for an output file that could not be written after the run."""
+    if target is None:
+        return
+    parent = target.parent if str(target.parent) else Path(".")
+    problem = (
+        "is a directory"
+        if target.is_dir()
+        else "its folder does not exist"
+        if not parent.is_dir()
+        else "it is not writable"
+        if not os.access(target if target.exists() else parent, os.W_OK)
+        else None
+    )
+    if problem is not None:
+        raise CodemodError(
+            f"cannot write the {what} {target}: {problem}", hint="nothing was run or written"
+        )
 
 
 def _write_patch(target: Path, results: list[FileResult], out: Output) -> None:

@@ -86,6 +86,8 @@ class Report:
             if existing.key() == proposal.key():
                 existing.evidence.extend(e for e in proposal.evidence if e not in existing.evidence)
                 return
+        # One import statement naming several missing names is one place, not several.
+        proposal.evidence = list(dict.fromkeys(proposal.evidence))
         self.proposals.append(proposal)
 
     def sort(self) -> None:

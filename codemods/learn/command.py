@@ -108,5 +108,7 @@ def _summary(learned: object) -> list[str]:
     for other in learned.evidence.others or ():
         lines.append(f"  not read: {other}")
     for c, why in learned.selection.rejected:
-        lines.append(f"  rejected {c.describe()}: {why.splitlines()[0]}")
+        first, *rest = why.splitlines() or [""]
+        lines.append(f"  rejected {c.describe()}: {first}")
+        lines += [f"    {t}" for t in rest[:6]]  # the lines the step made differently
     return lines
