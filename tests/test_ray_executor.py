@@ -178,7 +178,11 @@ def test_the_cli_on_ray_writes_the_same_patch(tmp_path: Path) -> None:
     check = subprocess.run(["git", "diff"], cwd=demo, capture_output=True, check=True)
     assert check.stdout.replace(b"diff --git ", b"").count(b"\n+++ b/") >= 5
     again = codemod(demo, "preview", "netra-remediation", "--executor", "ray", "--check")
-    assert again.returncode == 0  # applied once, nothing left to do
+    # applied once, nothing left to do but the half-written file, which --check does not let
+    # pass green (it could match and did not parse): the same answer as the process pool
+    assert again.returncode == 1, again.stderr
+    assert b"0 files would be changed" in again.stderr
+    assert b"1 file the recipe could change did not parse" in again.stderr
 
 
 def test_a_bad_address_is_a_clear_error(tmp_path: Path) -> None:
