@@ -21,6 +21,7 @@ from typing import Any
 
 from codemods.analysis.imports import resolve_module
 from codemods.analysis.project import ProjectIndex
+from codemods.analysis.signatures import dotted
 from codemods.learn.examples import Evidence, Pair, module_name
 from codemods.steps import all_steps
 
@@ -96,21 +97,10 @@ def _parse(data: bytes) -> ast.Module | None:
         return None
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _is_asyncio_mark(node: ast.expr) -> bool:
     if isinstance(node, ast.Call):
         node = node.func
-    text = _dotted(node) or ""
+    text = dotted(node) or ""
     return text.endswith("mark.asyncio")
 
 
@@ -135,12 +125,12 @@ def facts_of(path: str, data: bytes, index: ProjectIndex) -> _Facts | None:
             for alias in node.names:
                 facts.imports.append(_Import(alias.name, alias.asname, node.lineno))
         elif isinstance(node, ast.Call):
-            callee = _dotted(node.func)
+            callee = dotted(node.func)
             if callee is not None:
                 keywords = tuple(k.arg or "**" for k in node.keywords)
                 facts.calls.append((callee, len(node.args), keywords, node.lineno))
         elif isinstance(node, ast.Attribute):
-            owner = _dotted(node.value)
+            owner = dotted(node.value)
             if owner is not None and (owner == "mark" or owner.endswith(".mark")):
                 facts.marks.append((node.attr, node.lineno))
     facts.calls.sort(key=lambda c: c[3])
