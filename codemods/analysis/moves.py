@@ -233,6 +233,22 @@ class MoveTransformer(cst.CSTTransformer):
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return lazy_metadata(self, ParentNodeProvider).get(node)
 
+    def chain_at(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
+        """The attribute around ``node`` spelled ``chain`` or starting with it (``pkg.old``
+        of ``pkg.old.A``), if any."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            name = get_full_name_for_node(current)
+            if name == chain and isinstance(current, cst.Attribute):
+                return current
+            if name is None or not chain.startswith(name + "."):
+                return None
+            parent = self.parent(current)
+            if not isinstance(parent, cst.Attribute) or parent.value is not current:
+                return None
+            current = parent
+        return None
+
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         return self.get_metadata(ScopeProvider, node, None)
 

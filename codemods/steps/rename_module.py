@@ -156,7 +156,7 @@ class _ModuleMover(MoveTransformer):
                 new_chain, needed = self.new, self.new
             attributes = []
             for access in self.references(found, spelled):
-                attribute = self._chain_at(access.node, old_chain)
+                attribute = self.chain_at(access.node, old_chain)
                 if attribute is not None:
                     attributes.append(attribute)
             if not attributes:
@@ -189,22 +189,6 @@ class _ModuleMover(MoveTransformer):
             not (u.chain == chain or u.chain.startswith(chain + "."))
             for u in model.reads(stmt.scope, top)
         )
-
-    def _chain_at(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
-        """The attribute around ``node`` spelled ``chain`` or starting with it (``pkg.old``
-        of ``pkg.old.A``), if any."""
-        current: cst.CSTNode | None = node
-        while current is not None:
-            name = get_full_name_for_node(current)
-            if name == chain and isinstance(current, cst.Attribute):
-                return current
-            if name is None or not chain.startswith(name + "."):
-                return None
-            parent = self.parent(current)
-            if not isinstance(parent, cst.Attribute) or parent.value is not current:
-                return None
-            current = parent
-        return None
 
     def _plan_from(self, found: FoundImport, node: cst.ImportFrom) -> None:
         target = self.moved(found.module)

@@ -644,7 +644,7 @@ class _SymbolMover(MoveTransformer):
         uses = [
             a
             for r in self.references(found, spelled)
-            if (a := self._chain_attribute(r.node, old_chain)) is not None
+            if (a := self.chain_at(r.node, old_chain)) is not None
         ]
         if not uses or any(self._reused_at(a) for a in uses):
             return
@@ -691,20 +691,6 @@ class _SymbolMover(MoveTransformer):
             not (u.chain == chain or u.chain.startswith(chain + "."))
             for u in model.reads(stmt.scope, top)
         )
-
-    def _chain_attribute(self, node: cst.CSTNode, chain: str) -> cst.Attribute | None:
-        current: cst.CSTNode | None = node
-        while current is not None:
-            name = get_full_name_for_node(current)
-            if name == chain and isinstance(current, cst.Attribute):
-                return current
-            if name is None or not chain.startswith(name + "."):
-                return None
-            parent = self.parent(current)
-            if not isinstance(parent, cst.Attribute) or parent.value is not current:
-                return None
-            current = parent
-        return None
 
     def _binds_new(self, node: cst.CSTNode) -> bool | None:
         """Whether the new name, where ``node`` is, is unbound (None), the moved symbol (True:
