@@ -3,6 +3,7 @@
     python bench/oracle_corpus.py                 # build the venv once, run over everything
     python bench/oracle_corpus.py --every 5       # every 5th candidate file
     python bench/oracle_corpus.py --stdlib-only
+    python bench/oracle_corpus.py --venv /tmp/v -j1   # reuse a venv, one process
 
 The packages are installed into a throwaway venv (``--venv``, default a fresh temp dir) with
 the pins below; the composed recipe of :data:`codemods.oracle.COMPOSED` runs over every file
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from codemods.oracle import composed_steps, run_corpus  # noqa: E402
+from codemods.oracle import run_corpus_parallel  # noqa: E402
 
 PINS = ["attrs==24.2.0", "httpx==0.27.2", "requests==2.32.3", "rich==13.9.4", "click==8.1.7"]
 PACKAGES = ["attr", "attrs", "httpx", "httpcore", "requests", "urllib3", "rich", "click", "pip"]
@@ -76,12 +77,21 @@ def corpus(stdlib_only: bool, venv: Path, stdlib_too: bool = True) -> list[tuple
     return files
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its (finished) workers."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=int, default=1, help="every Nth candidate file")
     parser.add_argument("--stdlib-only", action="store_true")
     parser.add_argument("--packages-only", action="store_true")
     parser.add_argument("--venv", type=Path, default=None, help="reuse this venv")
+    parser.add_argument("--jobs", "-j", type=int, default=2, help="worker processes")
     args = parser.parse_args()
     venv = args.venv or Path(tempfile.mkdtemp(prefix="codemod-oracle-")) / "venv"
     files = corpus(args.stdlib_only, venv, stdlib_too=not args.packages_only)
@@ -91,9 +101,9 @@ def main() -> int:
         f"corpus: {len(files)} files, {len(candidates)} candidates, {len(picked)} to check",
         flush=True,
     )
-    start, cpu = time.perf_counter(), time.process_time()
-    report = run_corpus(picked, composed_steps())
-    wall, used = time.perf_counter() - start, time.process_time() - cpu
+    start, cpu = time.perf_counter(), _cpu()
+    report = run_corpus_parallel(picked, jobs=args.jobs)
+    wall, used = time.perf_counter() - start, _cpu() - cpu
     print(report.summary())
     for step, count in sorted(report.per_step.items()):
         print(f"  step {step}: {count} files changed")

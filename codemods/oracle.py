@@ -180,3 +180,39 @@ def run_corpus(
             continue
         check_file(data, steps, rel, report, old)
     return report
+
+
+def _run_chunk(
+    chunk: list[tuple[Path, str]],
+    items: tuple[tuple[str, dict[str, object]], ...],
+    old_paths: tuple[str, ...],
+) -> Report:
+    return run_corpus(chunk, composed_steps(items), old_paths)
+
+
+def run_corpus_parallel(
+    files: Sequence[tuple[Path, str]],
+    items: Sequence[tuple[str, dict[str, object]]] = tuple(COMPOSED),
+    old_paths: Iterable[str] = OLD_PATHS,
+    jobs: int = 2,
+) -> Report:
+    """:func:`run_corpus` over ``jobs`` worker processes (the steps are built in each worker
+    from ``items``); the merged report lists findings and changed paths in ``files`` order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    old, steps_items = tuple(old_paths), tuple(items)
+    if jobs <= 1 or len(files) < 2:
+        return run_corpus(files, composed_steps(steps_items), old)
+    size = max(1, min(50, len(files) // (jobs * 4) or 1))
+    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
+    merged = Report()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for part in pool.map(_run_chunk, chunks, [steps_items] * len(chunks), [old] * len(chunks)):
+            merged.files += part.files
+            merged.changed += part.changed
+            merged.failed += part.failed
+            merged.findings += part.findings
+            merged.by_kind.update(part.by_kind)
+            merged.changed_paths += part.changed_paths
+            merged.per_step.update(part.per_step)
+    return merged

@@ -9,8 +9,9 @@ and after, and the oracle fails on a new undefined name or local, a new redefini
 unused name, an unused import of an old path, a file that stops compiling, a second run that
 changes it again.
 
-The default suite checks a small fixed sample; ``-m slow`` (CI) every 3rd candidate file of
-the whole corpus; ``bench/oracle_corpus.py`` everything, plus a pinned set of packages.
+The default suite checks a small fixed sample; ``-m slow`` (CI) every candidate file of the
+whole corpus (two worker processes); ``bench/oracle_corpus.py`` the stdlib plus a pinned set
+of other packages (attrs, httpx, requests, rich, click) in a throwaway venv.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from codemods.oracle import Report, composed_steps, run_corpus
+from codemods.oracle import Report, composed_steps, run_corpus, run_corpus_parallel
 from tests.conftest import SAFETY_REPORT
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -76,11 +77,27 @@ def test_oracle_sample() -> None:
 
 @pytest.mark.slow
 def test_oracle_corpus(request: pytest.FixtureRequest) -> None:
-    files = candidates()[::3]
-    report = run_corpus(files, composed_steps())
+    files = candidates()
+    report = run_corpus_parallel(files, jobs=2)
     lines = request.config.stash.setdefault(SAFETY_REPORT, [])
-    lines.append(f"oracle (composed recipe, every 3rd candidate): {report.summary()}")
+    lines.append(f"oracle (composed recipe, every candidate file): {report.summary()}")
     lines += [f"  {step}: {n} files changed" for step, n in sorted(report.per_step.items())]
     _assert_clean(report)
     for step_id in ("rename_kwarg", "rename_symbol", "rename_module", "remove_import"):
         assert report.per_step[step_id], f"{step_id} changed nothing"
+
+
+def test_parallel_oracle_reports_what_the_serial_one_does() -> None:
+    """The slow pass runs the oracle in two processes: same files, findings and counts."""
+    files = [f for f in candidates() if f[0].stat().st_size < 6_000][:: 60][:8]
+    files += [f for f in candidates() if f[1] in KNOWN]
+    serial = run_corpus(files, composed_steps())
+    parallel = run_corpus_parallel(files, jobs=2)
+    assert serial.changed, "the sample changed nothing: the comparison compares nothing"
+    assert (parallel.files, parallel.changed, parallel.changed_paths) == (
+        serial.files,
+        serial.changed,
+        serial.changed_paths,
+    )
+    assert [str(f) for f in parallel.findings] == [str(f) for f in serial.findings]
+    assert parallel.per_step == serial.per_step
