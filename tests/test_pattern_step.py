@@ -221,7 +221,9 @@ def test_needles_and_ast_precheck_come_from_the_patterns_literal_names() -> None
         },
     )
     step = compiled.step
-    assert step.needles() == [["utcnow"]]
+    # `utcnow` from the pattern; `datetime` from the constraint: however `$DT` is spelled
+    # (`d.datetime`, `from datetime import datetime as DT`), its last part is in the file
+    assert step.needles() == [["datetime", "utcnow"]]
     ctx = FileContext(path=Path("m.py"), relpath="m.py")
     assert not step.precheck(Source(b"# utcnow() only in a comment\nx = 'utcnow'\n"), ctx)
     assert step.precheck(Source(b"import datetime as d\nx = d.datetime.utcnow()\n"), ctx)
@@ -261,3 +263,27 @@ def test_schema_covers_pattern_rules() -> None:
         "inside"
     )
     assert not check.is_valid(recipe)
+
+
+def test_a_qualified_name_constraint_gives_its_last_segment_as_a_needle() -> None:
+    """`await $CALL` names nothing, but its constraint does: a file without the callee's name
+    is ruled out before any parsing (the drop-await-of-sync recipe ran on every file with an
+    `await`)."""
+    options = {
+        "pattern": "await $CALL",
+        "constraints": {"CALL": {"kind": "Call", "qualified_name": ["*.get_manager", "a.b.c.hub"]}},
+        "fix": "$CALL",
+    }
+    (compiled,) = step_from_options("pattern", options)
+    assert sorted(compiled.step.needles()) == [["get_manager"], ["hub"]]
+    ctx = FileContext(path=Path("m.py"), relpath="m.py")
+    assert not compiled.step.precheck(Source(b"async def f():\n    await other()\n"), ctx)
+    aliased = "from ws import get_manager as g\n\nasync def f():\n    return await g()\n"
+    assert compiled.step.precheck(Source(aliased.encode()), ctx)
+    outcome = _run(options, aliased)
+    assert outcome.status is Status.CHANGED
+    assert outcome.new == aliased.replace("await g()", "g()").encode()
+    (glob,) = step_from_options(
+        "pattern", {**options, "constraints": {"CALL": {"qualified_name": ["ws.get_*"]}}}
+    )
+    assert glob.step.needles() is None  # a wildcard last segment promises no word

@@ -19,7 +19,7 @@ import libcst as cst
 from codemods.analysis.calls import as_new_last
 from codemods.analysis.pattern_fix import FixError, FixTemplate, code_of, fill
 from codemods.analysis.pattern_match import Captures, Matcher, element_value
-from codemods.analysis.pattern_rules import ModuleIndex, Rule, check_constraints, evaluate
+from codemods.analysis.pattern_rules import ModuleIndex, Rule, check_constraints, evaluate, gate
 
 MAX_PASSES = 5
 
@@ -103,10 +103,13 @@ def find(program: Program, index: ModuleIndex) -> list[Match]:
     types = pattern.root_types if pattern is not None else None
     if not rule.kind and pattern is None:
         types = None
+    gates = gate(rule)
     for node in index.order:
         if types is not None and not isinstance(node, types):
             continue
         if types is None and pattern is not None and not isinstance(node, cst.BaseExpression):
+            continue
+        if not all(isinstance(node, g) for g in gates):
             continue
         if any(a in matched for a in index.ancestors(node)):
             continue

@@ -22,6 +22,7 @@ from codemods.analysis.pattern_match import (
     Matcher,
     Resolver,
     literal_chain,
+    single_placeholder,
 )
 
 
@@ -96,11 +97,64 @@ class ModuleIndex:
         return out
 
 
+Gate = tuple[tuple[type[cst.CSTNode], ...], ...]
+_GATES: dict[int, tuple[Rule, Gate]] = {}
+
+
+def gate(rule: Rule) -> Gate:
+    """Node types ``rule`` can only hold at, as a conjunction (``isinstance`` of each tuple):
+    a necessary condition, checked before anything else (ast-grep's "potential kinds"), so a
+    rule whose parts cannot start at a node never walks its ancestors or descendants there."""
+    cached = _GATES.get(id(rule))
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    out: list[tuple[type[cst.CSTNode], ...]] = []
+    if rule.kind:
+        out.append(rule.kind)
+    if rule.pattern is not None:
+        own = _pattern_gate(rule.pattern)
+        if own is not None:
+            out.append(own)
+    for sub in rule.all:
+        out.extend(gate(sub))
+    if rule.any:
+        branches = [gate(sub) for sub in rule.any]
+        if all(branches):
+            out.append(tuple(dict.fromkeys(t for branch in branches for t in branch[0])))
+    result = tuple(out)
+    _GATES[id(rule)] = (rule, result)
+    return result
+
+
+def _pattern_gate(pattern: CompiledPattern) -> tuple[type[cst.CSTNode], ...] | None:
+    """The node types :meth:`Matcher.match` can succeed on (None: any node)."""
+    if len(pattern.nodes) != 1:
+        return None
+    first = pattern.nodes[0]
+    name = single_placeholder(first)
+    if name is not None:
+        if isinstance(first, cst.Name):
+            return None
+        if isinstance(first, cst.Expr):
+            return (cst.BaseSmallStatement,)
+        if isinstance(first, cst.SimpleStatementLine):
+            return (cst.BaseStatement,)
+        return (type(first),)
+    if id(first) in pattern.loads and literal_chain(first) is not None:
+        return (cst.Name, cst.Attribute)
+    if isinstance(first, cst.SimpleString | cst.ConcatenatedString):
+        return (cst.SimpleString, cst.ConcatenatedString)
+    if isinstance(first, cst.BaseSuite):
+        return (cst.BaseSuite,)
+    return (type(first),)
+
+
 def evaluate(rule: Rule, node: cst.CSTNode, index: ModuleIndex) -> Captures | None:
     """The metavariables ``rule`` binds at ``node``, or None when it does not hold there."""
     caps: Captures = {}
-    if rule.kind and not isinstance(node, rule.kind):
-        return None
+    for types in gate(rule):
+        if not isinstance(node, types):
+            return None
     if rule.pattern is not None:
         found = Matcher(rule.pattern, index.resolver).match(node)
         if found is None:

@@ -152,3 +152,30 @@ class OwnScopeOnly:
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
+
+
+class LazyMetadata(Mapping[cst.CSTNode, Any]):
+    """``provider``'s metadata for ``module``, resolved on the first lookup.
+
+    For code that needs it only when something matched (the pattern step's scopes: a file
+    where no rule holds never pays LibCST's scope analysis); resolved through :func:`wrap`,
+    so it is shared with the other steps of the file.
+    """
+
+    def __init__(self, module: cst.Module, provider: type[BaseMetadataProvider[Any]]) -> None:
+        self._module, self._provider = module, provider
+        self._data: Mapping[cst.CSTNode, Any] | None = None
+
+    def _get(self) -> Mapping[cst.CSTNode, Any]:
+        if self._data is None:
+            self._data = wrap(self._module).resolve(self._provider)
+        return self._data
+
+    def __getitem__(self, node: cst.CSTNode) -> Any:
+        return self._get()[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())

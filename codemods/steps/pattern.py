@@ -19,7 +19,7 @@ from codemods.analysis.pattern_match import Matcher, Resolver, literal_chain
 from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, apply
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
 from codemods.analysis.pattern_syntax import PatternError, metavariable_of
-from codemods.analysis.visit import wrap
+from codemods.analysis.visit import LazyMetadata, wrap
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 from codemods.steps._pattern_options import (
     ImportsModel,
@@ -310,7 +310,7 @@ safe: false           the fix can change behaviour: runs only with --unsafe
                 used |= template_names(template)
         self.needed = [spec for spec in self.adds if binding(spec)[0] in used]
         self.fix_names = used - {binding(spec)[0] for spec in self.adds}
-        self._needles = _needles(self.program.rule)
+        self._needles = _needles(self.program.rule, self.program.constraints)
 
     def is_safe(self) -> bool:
         return self.options.safe
@@ -333,9 +333,8 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         changed = False
         warned: set[tuple[int | None, int | None, str]] = set()
         for _ in range(MAX_PASSES):
-            wrapper = wrap(module)
-            scopes = wrapper.resolve(ScopeProvider)
-            index = ModuleIndex.build(module, scopes, ctx.module_name)
+            index = _index_of(module, ctx)
+            scopes = index.resolver.scopes
             spell, problem = _spellings(module, scopes, self.needed)
             if problem:
                 if _has_match(self.program, index):
@@ -423,8 +422,18 @@ safe: false           the fix can change behaviour: runs only with --unsafe
 ImportSpecKey = tuple[str, "str | None", "str | None"]
 
 
+_LAST_INDEX: list[tuple[cst.Module, str | None, ModuleIndex]] = []
+
+
 def _index_of(module: cst.Module, ctx: FileContext) -> ModuleIndex:
-    return ModuleIndex.build(module, wrap(module).resolve(ScopeProvider), ctx.module_name)
+    """The module's node index; shared by the pattern steps that run in a row on a module none
+    of them changed (one slot, as :func:`wrap`). Its scopes are resolved only once a rule asks
+    what a name refers to: a file where nothing matches never pays LibCST's scope analysis."""
+    if _LAST_INDEX and _LAST_INDEX[0][0] is module and _LAST_INDEX[0][1] == ctx.module_name:
+        return _LAST_INDEX[0][2]
+    index = ModuleIndex.build(module, LazyMetadata(module, ScopeProvider), ctx.module_name)
+    _LAST_INDEX[:] = [(module, ctx.module_name, index)]
+    return index
 
 
 def _has_match(program: Program, index: ModuleIndex) -> bool:
@@ -574,7 +583,7 @@ def _spellings(
 ) -> tuple[dict[str, cst.BaseExpression], str | None]:
     """How the fix spells each name it imports, or why this file cannot have the import."""
     spell: dict[str, cst.BaseExpression] = {}
-    global_scope = scopes.get(module)
+    global_scope = scopes.get(module) if needed else None
     for spec in needed:
         name, qualified = binding(spec)
         existing = _existing(module, spec)
@@ -658,26 +667,60 @@ def _in_type_comment(code: str, name: str) -> bool:
 # -- needles -------------------------------------------------------------------------------------
 
 
-def _needles(rule: Rule) -> list[frozenset[str]] | None:
-    """Groups of identifiers a file must contain for ``rule`` to possibly match."""
-    words: set[str] = set()
+Groups = list[frozenset[str]]  # any one group's identifiers all present (None: no condition)
+
+
+def _needles(rule: Rule, constraints: Mapping[str, Rule] | None = None) -> Groups | None:
+    """Groups of identifiers a file must contain for ``rule`` to possibly match: the words of
+    its patterns (and of ``all``/``inside``/``has``), one branch of ``any``, the last segment of
+    a ``qualified_name`` (whatever the import spelling, the name's last part is written in the
+    file), and the same of the ``constraints`` on metavariables the pattern always captures."""
+    out: Groups | None = None
     if rule.pattern is not None:
-        words |= _pattern_words(rule.pattern)
-    for sub in rule.all:
-        inner = _needles(sub)
-        if inner is not None and len(inner) == 1:
-            words |= inner[0]
-    if words:
-        return [frozenset(words)]
+        words = _pattern_words(rule.pattern)
+        out = [frozenset(words)] if words else None
+        for name in _always_captured(rule.pattern) & set(constraints or ()):
+            out = _and(out, _needles(constraints[name]))  # type: ignore[index]
+    for sub in (*rule.all, rule.inside, rule.has):
+        if sub is not None:
+            out = _and(out, _needles(sub))
+    if rule.qualified_name:
+        lasts = [glob.replace("**", "*").rsplit(".", 1)[-1] for glob in rule.qualified_name]
+        if all(last and not any(ch in last for ch in "*?[") for last in lasts):
+            out = _and(out, [frozenset([last]) for last in lasts])
     if rule.any:
-        groups: list[frozenset[str]] = []
+        branches: Groups = []
         for sub in rule.any:
             inner = _needles(sub)
             if inner is None:
-                return None
-            groups.extend(inner)
-        return groups
-    return None
+                break
+            branches.extend(inner)
+        else:
+            out = _and(out, branches)
+    return out
+
+
+def _and(a: Groups | None, b: Groups | None) -> Groups | None:
+    if a is None or b is None:
+        return b if a is None else a
+    both = list(dict.fromkeys(x | y for x in a for y in b))
+    return both if len(both) <= 32 else a  # `a` alone is still a necessary condition
+
+
+def _always_captured(pattern: Any) -> set[str]:
+    """One-node metavariables of a single-node pattern (captured whenever it matches)."""
+    if len(pattern.nodes) != 1:
+        return set()
+    names: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            mv = metavariable_of(node.value)
+            if mv is not None and not mv[1]:
+                names.add(mv[0])
+
+    pattern.nodes[0].visit(_Names())
+    return names
 
 
 def _pattern_words(pattern: Any) -> set[str]:
