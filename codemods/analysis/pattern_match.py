@@ -27,6 +27,7 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.pattern_syntax import MVS_PREFIX, is_capturing, metavariable_of
+from codemods.analysis.unique_bindings import Bindings, unique_bindings
 
 Captures = dict[str, Any]  # name -> node, list of nodes, or str (a transform's result)
 
@@ -143,6 +144,10 @@ class Resolver:
         self.scopes = scopes
         self.module_name = module_name
         self.parents = parents or {}
+        #: The module being matched: names it binds once by an import are resolved from the
+        #: ``ast`` (:mod:`codemods.analysis.unique_bindings`), the rest through ``scopes``.
+        self.module: cst.Module | None = None
+        self._unique: Bindings | bool | None = False  # False: not computed yet
 
     def is_reference(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` reads a name (not an attribute after a dot, a keyword, a name an
@@ -161,8 +166,25 @@ class Resolver:
             return False
         return not isinstance(parent, cst.ImportAlias | cst.AsName | cst.Import | cst.ImportFrom)
 
+    def _read(self, node: cst.CSTNode) -> bool:
+        """A chain that reads a variable (not the module path of an import statement)."""
+        if not self.is_reference(node):
+            return False
+        top = node
+        while isinstance(self.parents.get(top), cst.Attribute):
+            top = self.parents[top]
+        return not isinstance(self.parents.get(top), cst.ImportAlias | cst.ImportFrom)
+
     def names(self, node: cst.CSTNode) -> tuple[set[str], bool]:
         """(qualified names of ``node``, whether anything in the file binds its root)."""
+        if self.module is not None and isinstance(node, cst.Name | cst.Attribute):
+            if self._unique is False:
+                self._unique = unique_bindings(self.module.code)
+            chain = literal_chain(node)
+            if isinstance(self._unique, Bindings) and chain and self._read(node):
+                known = self._unique.resolve(chain)
+                if known is not None:
+                    return known
         scope = self.scopes.get(node)
         if scope is None:
             return set(), False

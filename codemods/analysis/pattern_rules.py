@@ -60,6 +60,7 @@ class ModuleIndex:
     ) -> ModuleIndex:
         index = cls(module, Resolver(scopes, module_name))
         index.resolver.parents = index.parents
+        index.resolver.module = module
         stack: list[cst.CSTNode] = [module]
         while stack:
             node = stack.pop()
