@@ -14,6 +14,7 @@ from typing import Any
 from codemods.analysis.project import ProjectIndex
 from codemods.learn.examples import EMBED_MAX_LINES, Evidence, Hunk
 from codemods.learn.infer import Candidate, candidates, facts_of
+from codemods.learn.patterns import pattern_candidates
 from codemods.learn.render import ExampleText, StepText, comment, places, recipe_text
 from codemods.learn.select import Checker, Evaluation, Selection, select
 
@@ -78,6 +79,13 @@ def learn(evidence: Evidence, root: Path) -> Learned:
     found = candidates(evidence, project)
     checker = Checker(readable, root, project)
     selection = select(found, checker)
+    evaluation = selection.evaluation
+    assert evaluation is not None
+    # what no other step explains: try pattern rules read off those changes
+    left = [h for f in evaluation.files for h in f.unexplained]
+    rules = pattern_candidates(readable, left, project) if left else []
+    if rules:
+        selection = select([*found, *rules], checker)
     evaluation = selection.evaluation
     assert evaluation is not None
     unexplained = [h for f in evaluation.files for h in f.unexplained]

@@ -197,6 +197,9 @@ def _select(candidates: Sequence[Candidate], checker: Checker) -> Selection:
             first = exc.errors()[0]
             rejected.append((candidate, f"not valid options: {first['msg']}"))
             continue
+        except ValueError as exc:  # a learned pattern the pattern step cannot compile
+            rejected.append((candidate, f"not valid options: {exc}"))
+            continue
         chosen.append(candidate)
     current = checker.evaluate(chosen)
     while chosen and not current.ok:
