@@ -101,7 +101,8 @@ def test_a_move_fixed_in_place_is_learned_up_to_import_order(tmp_path: Path) -> 
     assert done.returncode == 0, err
     assert "learned 1 step(s)" in err and "4 of 4 hunks explained exactly" in err
     assert (
-        "reproduced up to import order (the recipe puts moved imports where isort would): "
+        "reproduced up to import order (the recipe writes imports in isort's order, the hand "
+        "fix did not): "
         "tests/test_a.py, tests/test_c.py" in err
     )
     text = (root / "learned.yaml").read_text()
@@ -191,3 +192,31 @@ def test_the_header_names_the_files_it_did_not_embed_and_why(tmp_path: Path) -> 
         recipe
     )
     assert [e["path"] for e in yaml.safe_load(recipe)["examples"]] == ["tests/test_a.py"]
+
+
+def test_the_order_of_names_in_one_from_import_is_import_order(tmp_path: Path) -> None:
+    # the hand fix appended `build` to the import; the pattern step writes `build, make`
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/ctx.py": "def make(*a):\n    pass\n\n\ndef build(a):\n    pass\n",
+            "old.py": "from shop.ctx import make\n\nmake(a, a)\nmake(b, b)\nmake(c, d)\n",
+            "new.py": "from shop.ctx import make, build\n\nbuild(a)\nbuild(b)\nmake(c, d)\n",
+        },
+    )
+    done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert [(s["step"], s["options"]["pattern"], s["options"]["fix"]) for s in report["steps"]] == [
+        ("pattern", "shop.ctx.make($A, $A)", "build($A)")
+    ]
+    assert report["reproduced_up_to_import_order"] == ["new.py"]
+    (case,) = yaml.safe_load(report["recipe"])["examples"]
+    assert case["after"].startswith("from shop.ctx import build, make\n")
+    # a statement that differs in more than the order of its names is still a difference
+    (tmp_path / "new.py").write_text(
+        "from shop.ctx import make, build  # both\n\nbuild(a)\nbuild(b)\nmake(c, d)\n"
+    )
+    done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "--format", "json")
+    assert json.loads(done.stdout)["steps"] == []

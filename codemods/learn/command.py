@@ -104,7 +104,8 @@ def _summary(learned: object) -> list[str]:
     ]
     if evaluation.reordered:
         lines.append(
-            f"  reproduced up to import order (the recipe puts moved imports where isort would): "
+            f"  reproduced up to import order (the recipe writes imports in isort's order, the hand "
+            f"fix did not): "
             f"{', '.join(evaluation.reordered)}"
         )
     for h in learned.unexplained:

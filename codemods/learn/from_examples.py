@@ -154,9 +154,8 @@ def _render(learned: Learned, checker: Checker) -> str:
         f"Checked before writing: on its {len(evaluation.files)} example file(s) the recipe makes "
         f"{explained} of the {total} hunks of the hand fix exactly"
         + (
-            f" ({len(reordered)} file(s) reproduced up to import order: the recipe puts the "
-            f"moved imports where isort would, the hand fix edited them in place: "
-            f"{', '.join(reordered)})"
+            f" ({len(reordered)} file(s) reproduced up to import order: the recipe writes "
+            f"imports in isort's order, the hand fix did not: {', '.join(reordered)})"
             if reordered
             else ""
         )

@@ -3,9 +3,9 @@
 A step that moves an import (``rename_module``, ``rename_symbol``) puts the new import where
 isort would, while a person usually edits the line where it was. Both are the same fix: the
 self-check compares the two files' first top-level run of import statements as multisets of
-statements (matched with runs of whitespace collapsed, then compared as written; comment
-lines between the imports are items of their own; blank lines are not compared) and
-everything else byte for byte.
+statements (matched with runs of whitespace collapsed, then compared as written; the names
+of a one-line ``from m import b, a`` in any order; comment lines between the imports are
+items of their own; blank lines are not compared) and everything else byte for byte.
 
 >>> hand = b"import sys\\nfrom app.new import X\\nimport os\\n\\nX()\\n"
 >>> tool = b"import os\\nimport sys\\n\\nfrom app.new import X\\n\\nX()\\n"
@@ -58,7 +58,17 @@ def _block(data: bytes) -> _Block | None:
 
 
 def _normal(lines: list[bytes]) -> bytes:
-    return b"\n".join(b" ".join(line.split()) for line in lines)
+    text = b"\n".join(b" ".join(line.split()) for line in lines)
+    head, sep, names = text.partition(b" import ")
+    if sep and head.startswith(b"from ") and not any(c in text for c in b"\n#()\\;"):
+        # `from m import b, a` is `from m import a, b`: the order of the names is import order
+        return head + sep + b", ".join(sorted(n.strip() for n in names.split(b",")))
+    return text
+
+
+def _loose(key: bytes) -> bool:
+    """A one-line ``from m import a, b``: its text is its key up to the order of the names."""
+    return key.startswith(b"from ") and b"\n" not in key and b"#" not in key
 
 
 def canonical(output: bytes, expected: bytes) -> bytes | None:
@@ -84,7 +94,8 @@ def canonical(output: bytes, expected: bytes) -> bytes | None:
         if not key:
             block += raw  # a blank line: blank lines are not compared
         elif spare.get(key):
-            block += spare[key].pop(0)
+            mine_raw = spare[key].pop(0)
+            block += raw if _loose(key) else mine_raw  # otherwise compared as written
     for left in spare.values():
         for raw in left:
             block += raw

@@ -107,14 +107,19 @@ def _statements(
 
 
 def _holes(before: ast.expr, after: ast.expr) -> list[ast.expr]:
-    """The largest parts of ``before`` that reappear in ``after``, in source order."""
+    """The largest parts of ``before`` that reappear in ``after``, in source order (a part
+    that occurs twice is one hole: ``f($A, $A)``)."""
     wanted = {ast.dump(n) for n in ast.walk(after) if isinstance(n, ast.expr)}
     out: list[ast.expr] = []
+    seen: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr) and ast.dump(child) in wanted:
-                out.append(child)
+            key = ast.dump(child) if isinstance(child, ast.expr) else ""
+            if isinstance(child, ast.expr) and key in wanted:
+                if key not in seen:
+                    seen.add(key)
+                    out.append(child)
             else:
                 visit(child)
 
