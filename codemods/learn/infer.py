@@ -2,7 +2,8 @@
 
 Each candidate is read off the two versions of a file with the stdlib ``ast``: imports that
 changed module or name (a symbol moved or renamed, partial from-imports and aliases too), an
-``import m`` that became ``import m2`` or a module file git saw renamed (a module moved), an
+``import m`` that became ``import m2``, a module file git saw renamed, or every name imported
+from a module the change deleted now coming from one other module (a module moved), an
 import that disappeared (removed), a keyword that changed name in calls matched in order, a
 ``mark.<name>`` that changed name, an ``asyncio`` mark that appeared on an async test, and an
 ``async def setup_method`` (or another xunit hook) that became ``def``.
