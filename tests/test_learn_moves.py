@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -107,3 +108,33 @@ def test_names_moving_out_of_a_module_that_stays_are_one_step_each(tmp_path: Pat
     )
     keep = (root / "tests/test_keep.py").read_text()
     assert "from shop.old import keep\n" in keep and "from shop.new import X\n" in keep
+
+
+def test_file_pairs_ask_the_project_whether_the_old_module_is_gone(tmp_path: Path) -> None:
+    # no history: `shop.old` is not in the project and `shop.new` is, so the module moved
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/util.py": "z = 1\n",
+            "shop/new.py": NEW_MODULE,
+            "old/test_paren.py": CALLERS["test_paren.py"],
+            "tests/test_paren.py": CALLERS["test_paren.py"].replace("shop.old", "shop.new"),
+        },
+    )
+    done = codemod(
+        tmp_path, "learn", "--pair", "old/test_paren.py:tests/test_paren.py", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    (step,) = json.loads(done.stdout)["steps"]
+    assert (step["step"], step["options"]) == (
+        "rename_module",
+        {"old": "shop.old", "new": "shop.new"},
+    )
+    assert step["reason"].endswith("and the project has no module `shop.old`")
+    # while the old module is still there, nothing says it moved as a whole
+    write(tmp_path, {"shop/old.py": "def keep():\n    pass\n"})
+    done = codemod(
+        tmp_path, "learn", "--pair", "old/test_paren.py:tests/test_paren.py", "--format", "json"
+    )
+    assert all(s["step"] != "rename_module" for s in json.loads(done.stdout)["steps"])

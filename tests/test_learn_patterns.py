@@ -14,7 +14,7 @@ HTTP = (
     "class Client:\n    def fetch_all(self, url, retries=0):\n        return [url]\n\n\n"
     "def fetch(client, url, retries=0):\n    return [url]\n"
 )
-#: name -> (before, after as a person fixes it); the first three are fixed in the commit
+#: name -> (before, after as a person fixes it)
 FETCH: dict[str, tuple[str, str]] = {
     "test_1.py": (
         'from app.http import Client\n\n\ndef test_one():\n    client = Client()\n    assert client.fetch_all("a") == ["a"]\n',
@@ -28,14 +28,11 @@ FETCH: dict[str, tuple[str, str]] = {
         'from app.http import Client\n\n\nclass TestThree:\n    def test_three(self):\n        self.api = Client()\n        assert self.api.fetch_all("x" * 2)\n\n    def test_other(self):\n        assert {}.get("k") is None\n',
         'from app.http import Client, fetch\n\n\nclass TestThree:\n    def test_three(self):\n        self.api = Client()\n        assert fetch(self.api, "x" * 2)\n\n    def test_other(self):\n        assert {}.get("k") is None\n',
     ),
-    "test_4.py": (
-        'from app.http import Client\n\n\ndef test_four():\n    web = Client()\n    assert web.fetch_all("b")\n    assert Client().fetch_all(\n        "c",  # twice\n    )\n',
-        'from app.http import Client, fetch\n\n\ndef test_four():\n    web = Client()\n    assert fetch(web, "b")\n    assert fetch(Client(), "c")\n',
-    ),
-    "test_5.py": (
-        "import app.http\n\n\ndef test_five():\n    assert app.http.Client().fetch_all([5])\n",
-        "import app.http\nfrom app.http import fetch\n\n\ndef test_five():\n    assert fetch(app.http.Client(), [5])\n",
-    ),
+}
+#: callers nobody fixed by hand: the learned recipe's business
+UNFIXED = {
+    "test_4.py": 'from app.http import Client\n\n\ndef test_four():\n    web = Client()\n    assert web.fetch_all("b")\n    assert Client().fetch_all(\n        "c",  # twice\n    )\n',
+    "test_5.py": "import app.http\n\n\ndef test_five():\n    assert app.http.Client().fetch_all([5])\n",
 }
 
 
@@ -54,6 +51,7 @@ def fetch_repo(tmp_path: Path, fixed: dict[str, str]) -> Path:
             "app/__init__.py": "",
             "app/http.py": HTTP,
             **{f"tests/{n}": before for n, (before, _) in FETCH.items()},
+            **{f"tests/{n}": before for n, before in UNFIXED.items()},
         },
     )
     make_repo(root)
