@@ -209,3 +209,104 @@ def test_a_function_replaced_is_matched_by_what_it_refers_to(tmp_path: Path) -> 
     )
     assert "u.new_func('a')" in (root / "tests/test_alias.py").read_text()
     assert "old_func(1, True)" in (root / "tests/test_local.py").read_text()
+
+
+WS = "def get_websocket_manager(user):\n    return user\n\n\nasync def connect(user):\n    return user\n"
+
+
+def awaiting(n: int, spelling: str = "get_websocket_manager") -> str:
+    return (
+        f"from app.ws import connect, get_websocket_manager\n\n\nasync def test_{n}(user):\n"
+        f"    manager = await {spelling}(user)\n    assert await connect(manager)\n"
+    )
+
+
+def test_an_await_removed_from_a_call_keeps_the_callee_as_the_anchor(tmp_path: Path) -> None:
+    # BREAKAGES "await removed": `await get_websocket_manager(...)` once it became synchronous
+    root = tmp_path / "proj"
+    write(
+        root,
+        {
+            "app/__init__.py": "",
+            "app/ws.py": WS,
+            **{f"tests/test_{n}.py": awaiting(n) for n in range(1, 5)},
+            "tests/test_alias.py": "import app.ws as ws\n\n\nasync def test_a(user):\n"
+            "    assert await ws.get_websocket_manager(user)\n    assert await ws.connect(user)\n",
+        },
+    )
+    make_repo(root)
+    write(
+        root,
+        {
+            f"tests/test_{n}.py": awaiting(n).replace(
+                "await get_websocket_manager", "get_websocket_manager"
+            )
+            for n in range(1, 4)
+        },
+    )
+    git(root, "add", "-A")
+    assert git(root, "commit", "-qm", "get_websocket_manager is sync").returncode == 0
+    done = codemod(root, "learn", "--commit", "HEAD", "-o", "learned.yaml")
+    assert done.returncode == 0, done.stderr.decode()
+    assert yaml.safe_load((root / "learned.yaml").read_text())["steps"] == [
+        {
+            "pattern": {
+                "id": "learned-1",
+                # not `await $A`: the callee is the same everywhere, so it is the anchor
+                "pattern": "await app.ws.get_websocket_manager($A)",
+                "fix": "get_websocket_manager($A)",
+                "imports": {"add": ["from app.ws import get_websocket_manager"]},
+            }
+        }
+    ]
+    shutil.move(root / "learned.yaml", tmp_path / "learned.yaml")
+    applied = codemod(root, "apply", str(tmp_path / "learned.yaml"), "tests")
+    assert applied.returncode == 0, applied.stderr.decode()
+    assert (root / "tests/test_4.py").read_text() == awaiting(4).replace(
+        "await get_websocket_manager", "get_websocket_manager"
+    )
+    assert (root / "tests/test_alias.py").read_text() == (
+        "import app.ws as ws\n\n\nasync def test_a(user):\n"
+        "    assert ws.get_websocket_manager(user)\n    assert await ws.connect(user)\n"
+    )
+
+
+def test_a_method_of_an_imported_class_gets_a_qualified_name_constraint(tmp_path: Path) -> None:
+    # `datetime.utcnow()` -> `datetime.now(datetime.UTC)` through two spellings of the class
+    write(
+        tmp_path,
+        {
+            "old.py": "import datetime\nfrom datetime import datetime as dt\n\n"
+            "A = datetime.datetime.utcnow()\nB = dt.utcnow()\n",
+            "new.py": "import datetime\nfrom datetime import datetime as dt\n\n"
+            "A = datetime.datetime.now(datetime.UTC)\nB = dt.now(datetime.UTC)\n",
+        },
+    )
+    done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "-o", "learned.yaml")
+    assert done.returncode == 0, done.stderr.decode()
+    assert yaml.safe_load((tmp_path / "learned.yaml").read_text())["steps"] == [
+        {
+            "pattern": {
+                "id": "learned-1",
+                "pattern": "$A.utcnow()",
+                "fix": "$A.now(datetime.UTC)",
+                "constraints": {"A": {"qualified_name": "datetime.datetime"}},
+                "imports": {"add": ["import datetime"]},
+            }
+        }
+    ]
+    write(
+        tmp_path,
+        {
+            "other.py": "import datetime\n\n\nclass Clock:\n    def utcnow(self):\n        pass\n\n\n"
+            "T = datetime.datetime.utcnow()\nC = Clock().utcnow()\n",
+            # `datetime` is the class here: the fix's `datetime.UTC` cannot be spelled, so the
+            # file is skipped with the reason rather than rewritten wrongly
+            "clash.py": "from datetime import datetime\n\nX = datetime.utcnow()\n",
+        },
+    )
+    preview = codemod(tmp_path, "preview", "learned.yaml", "other.py", "clash.py")
+    out, err = preview.stdout.decode(), preview.stderr.decode()
+    assert "+T = datetime.datetime.now(datetime.UTC)" in out
+    assert "-C = Clock().utcnow()" not in out  # not the class the constraint names
+    assert "clash.py: skipped" in err and "`datetime` already means something else" in err

@@ -110,6 +110,10 @@ def _holes(before: ast.expr, after: ast.expr) -> list[ast.expr]:
     """The largest parts of ``before`` that reappear in ``after``, in source order (a part
     that occurs twice is one hole: ``f($A, $A)``)."""
     wanted = {ast.dump(n) for n in ast.walk(after) if isinstance(n, ast.expr)}
+    if isinstance(after, ast.Call):
+        # `await f(x)` -> `f(x)`: the call is not one hole (`await $A` would match every
+        # await) but its callee and arguments are
+        wanted.discard(ast.dump(after))
     out: list[ast.expr] = []
     seen: set[str] = set()
 
@@ -175,8 +179,9 @@ def _fix_text(site: _Site, names: dict[str, str], literal: set[str]) -> str | No
             else:
                 visit(child)
 
-    if ast.dump(site.after) in names:
-        return None  # the whole "after" is one hole: nothing to rewrite
+    whole = ast.dump(site.after)
+    if whole in names:  # `$A.result()` -> `$A`
+        return None if whole in literal else names[whole]
     visit(site.after)
     out = text
     for s, e, name in sorted(cuts, reverse=True):
@@ -292,13 +297,18 @@ def pattern_candidates(
 
 def _rule(members: list[tuple[_Site, list[ast.expr]]], number: int) -> Candidate | None:
     first, first_holes = members[0]
-    letters = [f"${string.ascii_uppercase[i]}" for i in range(len(first_holes))]
     literal_slots: set[int] = set()
-    constraints: dict[str, dict[str, str]] = {}
-    for slot, letter in enumerate(letters):
+    qualified_at: dict[int, str] = {}
+    for slot in range(len(first_holes)):
         nodes = [holes[slot] for _, holes in members]
         texts = {ast.dump(n) for n in nodes}
-        if len(texts) == 1 and isinstance(nodes[0], ast.Constant):
+        callee = all(
+            _is_callee(site.before, n) for (site, _), n in zip(members, nodes, strict=True)
+        )
+        if len(texts) == 1 and (
+            isinstance(nodes[0], ast.Constant) or (callee and _chain(nodes[0]) is not None)
+        ):
+            # the same constant, or the same called name, everywhere: part of the anchor
             literal_slots.add(slot)
             continue
         resolved = set()
@@ -308,8 +318,14 @@ def _rule(members: list[tuple[_Site, list[ast.expr]]], number: int) -> Candidate
         if len(resolved) == 1 and None not in resolved:
             (qualified,) = resolved
             assert qualified is not None
-            constraints[letter[1:]] = {"qualified_name": qualified}
-    names = {ast.dump(h): letters[i] for i, h in enumerate(first_holes)}
+            qualified_at[slot] = qualified
+    free_slots = [i for i in range(len(first_holes)) if i not in literal_slots]
+    letter_of = {slot: f"${string.ascii_uppercase[n]}" for n, slot in enumerate(free_slots)}
+    letters = list(letter_of.values())
+    constraints = {letter_of[i][1:]: {"qualified_name": q} for i, q in qualified_at.items()}
+    names = {
+        ast.dump(h): letter_of.get(i, f"$_{i}") for i, h in enumerate(first_holes)
+    }  # literal holes keep a key (they are left as written) but never show up in a rule
     literal = {ast.dump(first_holes[i]) for i in literal_slots}
     if isinstance(first.before, ast.Name | ast.Constant) or ast.dump(first.before) in names:
         return None
@@ -325,11 +341,13 @@ def _rule(members: list[tuple[_Site, list[ast.expr]]], number: int) -> Candidate
     add: list[str] = []
     remove: list[str] = []
     for site, holes in members:
-        keys = {ast.dump(h) for h in holes}
+        keys = {ast.dump(h) for h in holes} - literal  # literal holes are spelled in the fix
         before_names = set(_free_names(site.before, keys))
         for name in sorted(set(_free_names(site.after, keys))):
+            # every imported name the fix spells, even one the example had already: in
+            # another file that name may be unbound or mean something else
             spec = _import_spec(name, site.facts_after)
-            if spec and spec != _import_spec(name, site.facts_before) and spec not in add:
+            if spec and spec not in add:
                 add.append(spec)
         for name in sorted(before_names):
             spec = _import_spec(name, site.facts_before)
@@ -355,6 +373,10 @@ def _rule(members: list[tuple[_Site, list[ast.expr]]], number: int) -> Candidate
         + (f" ({len(members)} places, the same shape)" if len(members) > 1 else ""),
         where,
     )
+
+
+def _is_callee(tree: ast.expr, node: ast.expr) -> bool:
+    return any(isinstance(n, ast.Call) and n.func is node for n in ast.walk(tree))
 
 
 def _shown(data: bytes, node: ast.expr) -> str:
