@@ -310,3 +310,28 @@ def test_a_method_of_an_imported_class_gets_a_qualified_name_constraint(tmp_path
     assert "+T = datetime.datetime.now(datetime.UTC)" in out
     assert "-C = Clock().utcnow()" not in out  # not the class the constraint names
     assert "clash.py: skipped" in err and "`datetime` already means something else" in err
+
+
+def test_a_rewritten_statement_next_to_an_added_one_is_still_a_site(tmp_path: Path) -> None:
+    # the hand fix rewrote the call AND added a statement after it: the statements are paired
+    # by likeness, so the rewrite is learned and the added line is listed as not explained
+    before = (
+        "from app.http import Client\n\n\ndef test_it():\n    c = Client()\n"
+        "    x = c.fetch_all(1)\n    # note\n    # more\n    y = c.fetch_all(2)\n    assert x and y\n"
+    )
+    after = (
+        "from app.http import Client, fetch\n\n\ndef test_it():\n    c = Client()\n"
+        "    x = fetch(c, 1)\n    # note\n    print('added')\n    # more\n    y = fetch(c, 2)\n"
+        "    assert x and y\n"
+    )
+    write(
+        tmp_path,
+        {"app/__init__.py": "", "app/http.py": HTTP, "old.py": before, "new.py": after},
+    )
+    done = codemod(tmp_path, "learn", "--pair", "old.py:new.py", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert [
+        (s["options"]["id"], s["options"]["pattern"], s["options"]["fix"]) for s in report["steps"]
+    ] == [("learned-1", "$A.fetch_all($B)", "fetch($A, $B)")]
+    assert [(u["line"], u["diff"]) for u in report["unexplained"]] == [(8, "+    print('added')")]

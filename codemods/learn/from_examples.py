@@ -88,6 +88,9 @@ def learn(evidence: Evidence, root: Path) -> Learned:
         selection = select([*found, *rules], checker)
     evaluation = selection.evaluation
     assert evaluation is not None
+    kept_rules = [c for c in selection.kept if c.step == "pattern"]
+    for number, rule in enumerate(kept_rules, 1):
+        rule.options["id"] = f"learned-{number}"  # a name for messages; numbered as kept
     unexplained = [h for f in evaluation.files for h in f.unexplained]
     learned = Learned(evidence, selection, unexplained, None)
     if selection.kept:

@@ -100,10 +100,34 @@ def _statements(
     out: list[tuple[ast.expr, ast.expr]] = []
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "replace" and i2 - i1 == j2 - j1:
-            for x, y in zip(before[i1:i2], after[j1:j2], strict=True):
+        if tag == "replace":
+            for x, y in _similar(before[i1:i2], after[j1:j2]):
                 out += _sites(x, y) or []
     return out
+
+
+def _similar(before: Sequence[ast.AST], after: Sequence[ast.AST]) -> list[tuple[ast.AST, ast.AST]]:
+    """Pair the changed statements of a run in order, most alike first (as ``difflib.ndiff``
+    pairs changed lines): an added or removed statement among them pairs with nothing."""
+    if len(before) == len(after):
+        return list(zip(before, after, strict=True))
+    if not before or not after:
+        return []
+    texts_b, texts_a = [ast.unparse(s) for s in before], [ast.unparse(s) for s in after]
+    best, where = 0.6, None  # below this, two statements are not one statement changed
+    for i, tb in enumerate(texts_b):
+        for j, ta in enumerate(texts_a):
+            ratio = difflib.SequenceMatcher(None, tb, ta, autojunk=False).ratio()
+            if ratio > best:
+                best, where = ratio, (i, j)
+    if where is None:
+        return []
+    i, j = where
+    return [
+        *_similar(before[:i], after[:j]),
+        (before[i], after[j]),
+        *_similar(before[i + 1 :], after[j + 1 :]),
+    ]
 
 
 def _holes(before: ast.expr, after: ast.expr) -> list[ast.expr]:
