@@ -1,8 +1,8 @@
 """``pattern`` step candidates for the changes no other step explains (anti-unification).
 
-Each example pair is walked in parallel with the stdlib ``ast`` (statements aligned, import
-statements left to the import steps); where the two trees first differ inside an expression,
-that expression is a *site*: ``client.fetch_all(url)`` became ``fetch(client, url)``. The
+Each example pair is walked in parallel with the stdlib ``ast`` (:mod:`codemods.learn.sites`:
+statements aligned, import statements left to the import steps); where the two trees first
+differ inside an expression, that expression is a *site*: ``client.fetch_all(url)`` became ``fetch(client, url)``. The
 parts of the "before" expression that reappear in the "after" one are holes: they become
 metavariables, the rest is the rule's literal anchor. Sites whose before/after shapes agree
 up to their holes are one rule::
