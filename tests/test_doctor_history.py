@@ -184,3 +184,86 @@ def test_history_names_a_moved_module_and_a_moved_name(tmp_path: Path) -> None:
         )
     )
     assert pytest_passes(root)
+
+
+def test_moves_doctor_found_itself_carry_the_commit_that_made_them(tmp_path: Path) -> None:
+    # every name is defined in exactly one other module: doctor proposes both steps on its own,
+    # and the history of the old files backs each with the commit that moved it
+    root = tmp_path / "proj"
+    write(
+        root,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/agents/__init__.py": "",
+            "app/core/registry.py": "class AgentRegistry:\n    pass\n\n\ndef get_registry():\n    pass\n",
+            "app/enums.py": "class Status:\n    OK = 1\n\n\nclass Color:\n    RED = 1\n",
+            "tests/test_a.py": (
+                "from app.core.registry import AgentRegistry, get_registry\n"
+                "from app.enums import Color, Status\n\n\n"
+                "def test_a():\n    assert AgentRegistry and get_registry and Status.OK and Color.RED\n"
+            ),
+        },
+    )
+    make_repo(root)
+    git(root, "mv", "app/core/registry.py", "app/agents/registry.py")
+    commit(root, "Move the registry")
+    (root / "app/enums.py").write_text("class Color:\n    RED = 1\n")
+    (root / "app/schemas.py").write_text("class Status:\n    OK = 1\n")
+    commit(root, "Status lives in schemas")
+    done = codemod(root, "doctor", "--write-recipe", "fixes.yaml", "--format", "json")
+    assert done.returncode == 1, done.stderr.decode()
+    import json
+
+    proposals = {p["step"]: p["reason"] for p in json.loads(done.stdout)["proposals"]}
+    moved = _short(root, "Move the registry")
+    assert proposals["rename_module"] == (
+        "module `app.core.registry` does not exist; everything imported from it "
+        "(AgentRegistry, get_registry) is defined in `app.agents.registry`; history: commit "
+        f"{moved} (Move the registry) moved it to `app.agents.registry` (app/agents/registry.py)"
+    )
+    status = _short(root, "Status lives")
+    assert proposals["rename_symbol"] == (
+        "`app.enums` does not define `Status`; `Status` is defined only in `app.schemas`; "
+        f"history: commit {status} (Status lives in schemas) moved it to `app.schemas.Status` "
+        "(app/schemas.py:1)"
+    )
+    flat = " ".join(line.lstrip("# ") for line in (root / "fixes.yaml").read_text().splitlines())
+    assert f"commit {moved} (Move the registry)" in flat
+    assert f"commit {status} (Status lives in schemas)" in flat
+
+
+def test_history_that_disagrees_with_doctor_is_said(tmp_path: Path) -> None:
+    # git saw app/core/registry.py renamed to app/mid/registry.py; a later commit moved the
+    # class on to a new file: doctor follows the definition, the history names the rename
+    root = tmp_path / "proj"
+    write(
+        root,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/mid/__init__.py": "",
+            "app/agents/__init__.py": "",
+            "app/core/registry.py": "class AgentRegistry:\n    pass\n\n\ndef helper():\n    pass\n",
+            "tests/test_a.py": "from app.core.registry import AgentRegistry\n\n\n"
+            "def test_a():\n    assert AgentRegistry\n",
+        },
+    )
+    make_repo(root)
+    git(root, "mv", "app/core/registry.py", "app/mid/registry.py")
+    commit(root, "Move the registry to mid")
+    (root / "app/mid/registry.py").write_text("def helper():\n    pass\n")
+    (root / "app/agents/registry.py").write_text("class AgentRegistry:\n    pass\n")
+    commit(root, "AgentRegistry lives in agents")
+    done = codemod(root, "doctor", "--format", "json")
+    import json
+
+    (proposal,) = json.loads(done.stdout)["proposals"]
+    assert proposal["step"] == "rename_module"
+    assert proposal["options"] == {"old": "app.core.registry", "new": "app.agents.registry"}
+    assert proposal["reason"].endswith(
+        f"; but history: commit {_short(root, 'Move the registry to mid')} (Move the registry to "
+        "mid) moved it to `app.mid.registry` (app/mid/registry.py): check which one is right"
+    )

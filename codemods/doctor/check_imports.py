@@ -260,6 +260,7 @@ def _propose(
                     f"module `{module}` does not exist; everything imported from it "
                     f"({', '.join(names)}) is defined in `{new}`",
                     evidence + bare.pop(module, []),
+                    subject=("module", module),
                 )
             )
             for n in names:
@@ -275,6 +276,7 @@ def _propose(
                 {"old": f"{module}.{name}", "new": f"{new_module}.{name}"},
                 f"`{module}` {why}; `{name}` is defined only in `{new_module}`",
                 need.evidence,
+                subject=("module", module) if need.module_missing else ("name", module, name),
             )
         )
     for module, evidence in sorted(bare.items()):

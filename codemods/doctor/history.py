@@ -5,7 +5,9 @@ replacement, a module that does not exist, a name a module no longer defines) le
 proposal with a ``subject`` saying what it looked for. :func:`consult` asks
 :mod:`codemods.learn.history` (bounded: the last few hundred commits of that one file) and,
 when the history shows the rename or move, replaces the comment with the step, its reason
-naming the commit. A step doctor proposed on its own gets the commit as evidence too.
+naming the commit. A step doctor proposed on its own (a keyword rename, a module move, a
+name defined in one other module) gets the commit as evidence too, or a warning when the
+history says otherwise.
 
     # `pkg.ctx.UserContext` does not accept `session_id`; history: commit 1a2b3c4 (Rename
     # session_id) renamed the parameter to `request_id` (pkg/ctx.py:8)
@@ -80,7 +82,7 @@ def _consulted(proposal: Proposal, index: ProjectIndex, top: Path, limit: int) -
             f"`{target}` does not accept `{old}`; {note}",
             proposal.evidence,
         )
-    if kind == "module" and proposal.step is None:
+    if kind == "module":
         module = subject[1]
         moved = history.moved_module(top, module, limit=limit)
         hops = 0
@@ -88,14 +90,20 @@ def _consulted(proposal: Proposal, index: ProjectIndex, top: Path, limit: int) -
             moved, hops = history.moved_module(top, moved.new, limit=limit), hops + 1
         if moved is None or index.module_file(moved.new) is None:
             return proposal
+        note = f"history: {moved.evidence()} moved it to `{moved.new}` ({moved.where})"
+        if proposal.step is not None:  # doctor's own rename_module or rename_symbol
+            new = str(proposal.options.get("new", ""))
+            agrees = new == moved.new or (
+                proposal.step == "rename_symbol" and new.rpartition(".")[0] == moved.new
+            )
+            return _backed(proposal, note, agrees)
         return Proposal(
             "rename_module",
             {"old": module, "new": moved.new},
-            f"module `{module}` does not exist; history: {moved.evidence()} moved it to "
-            f"`{moved.new}` ({moved.where})",
+            f"module `{module}` does not exist; {note}",
             proposal.evidence,
         )
-    if kind == "name" and proposal.step is None:
+    if kind == "name":
         module, name = subject[1], subject[2]
         path = index.module_file(module)
         if path is None:
@@ -110,12 +118,23 @@ def _consulted(proposal: Proposal, index: ProjectIndex, top: Path, limit: int) -
         new_module, _, new_name = found.new.rpartition(".")
         if not index.defines(new_module, new_name):
             return proposal
+        note = (
+            f"history: {found.evidence()} "
+            + ("moved" if new_name == name else "renamed")
+            + f" it to `{found.new}` ({found.where})"
+        )
+        if proposal.step is not None:
+            return _backed(proposal, note, proposal.options.get("new") == found.new)
         return Proposal(
             "rename_symbol",
             {"old": f"{module}.{name}", "new": found.new},
-            f"`{module}` does not define `{name}`; history: {found.evidence()} "
-            + ("moved" if new_name == name else "renamed")
-            + f" it to `{found.new}` ({found.where})",
+            f"`{module}` does not define `{name}`; {note}",
             proposal.evidence,
         )
+    return proposal
+
+
+def _backed(proposal: Proposal, note: str, agrees: bool) -> Proposal:
+    """A step doctor proposed on its own, with what the history says about it."""
+    proposal.reason += f"; {note}" if agrees else f"; but {note}: check which one is right"
     return proposal

@@ -102,6 +102,12 @@ def _summary(learned: object) -> list[str]:
         f"{len(evaluation.explained)} of {total} hunks explained exactly, "
         f"{len(learned.unexplained)} not explained"
     ]
+    if evaluation.reordered:
+        lines.append(
+            f"  reproduced up to import order (the recipe writes imports in isort's order, the hand "
+            f"fix did not): "
+            f"{', '.join(evaluation.reordered)}"
+        )
     for h in learned.unexplained:
         lines.append(f"  not explained: {h.location()}")
         lines += [f"    {t}" for t in h.text().splitlines()[:6]]

@@ -74,6 +74,7 @@ class Evidence:
     commit: str | None = None
     others: list[str] | None = None  # changes learn does not read: "docs/x.md (modified)"
     renamed_modules: list[tuple[str, str]] | None = None  # (old file, new file) pairs
+    deleted: list[str] | None = None  # Python files the change deleted (a module gone)
 
 
 def module_name(index: ProjectIndex, path: str) -> str | None:
@@ -90,6 +91,7 @@ def from_git(root: Path, spec: str, paths: Sequence[str] = ()) -> Evidence:
     pairs: list[Pair] = []
     others: list[str] = []
     renamed: list[tuple[str, str]] = []
+    deleted: list[str] = []
     for change in git.changed_files(root, old, new, paths):
         path = change.new_path or change.old_path or ""
         if not path.endswith(".py"):
@@ -97,6 +99,8 @@ def from_git(root: Path, spec: str, paths: Sequence[str] = ()) -> Evidence:
             continue
         if change.status == "A" or change.status == "D":
             others.append(f"{path} ({_STATUS[change.status]})")
+            if change.status == "D":
+                deleted.append(path)
             continue
         assert change.old_path is not None and change.new_path is not None
         before = git.blob(root, old, change.old_path)
@@ -114,7 +118,7 @@ def from_git(root: Path, spec: str, paths: Sequence[str] = ()) -> Evidence:
     else:
         description = f"commit {git.short(root, new)} ({git.subject(root, new)})"
         commit = new
-    return Evidence(description, pairs, commit, others, renamed)
+    return Evidence(description, pairs, commit, others, renamed, deleted)
 
 
 _STATUS = {"A": "added", "D": "deleted", "M": "modified", "R": "renamed", "T": "type changed"}

@@ -14,8 +14,9 @@ from typing import Any
 from codemods.analysis.project import ProjectIndex
 from codemods.learn.examples import EMBED_MAX_LINES, Evidence, Hunk
 from codemods.learn.infer import Candidate, candidates, facts_of
+from codemods.learn.patterns import pattern_candidates
 from codemods.learn.render import ExampleText, StepText, comment, places, recipe_text
-from codemods.learn.select import Checker, Selection, select
+from codemods.learn.select import Checker, Evaluation, Selection, select
 
 MAX_EXAMPLES = 5
 
@@ -38,6 +39,9 @@ class Learned:
             "source": self.evidence.description,
             "commit": self.evidence.commit,
             "examples": len(self.evidence.pairs),
+            "reproduced_up_to_import_order": (
+                sel.evaluation.reordered if sel.evaluation is not None else []
+            ),
             "steps": [
                 {
                     "step": c.step,
@@ -77,11 +81,56 @@ def learn(evidence: Evidence, root: Path) -> Learned:
     selection = select(found, checker)
     evaluation = selection.evaluation
     assert evaluation is not None
+    # what no other step explains: try pattern rules read off those changes
+    left = [h for f in evaluation.files for h in f.unexplained]
+    rules = pattern_candidates(readable, left, project) if left else []
+    if rules:
+        selection = select([*found, *rules], checker)
+    evaluation = selection.evaluation
+    assert evaluation is not None
+    kept_rules = [c for c in selection.kept if c.step == "pattern"]
+    for number, rule in enumerate(kept_rules, 1):
+        rule.options["id"] = f"learned-{number}"  # a name for messages; numbered as kept
     unexplained = [h for f in evaluation.files for h in f.unexplained]
     learned = Learned(evidence, selection, unexplained, None)
     if selection.kept:
         learned.recipe = _render(learned, checker)
     return learned
+
+
+def _examples(evaluation: Evaluation) -> tuple[list[ExampleText], list[tuple[str, str]]]:
+    """The example files embedded as the recipe's cases, and the others with the reason.
+
+    A case's ``after`` is the recipe's own output, so ``codemod test`` passes on it: the hand
+    fix's file, or the same up to the order of its import block (the title says so).
+    """
+    examples: list[ExampleText] = []
+    left_out: list[tuple[str, str]] = []
+    for f in evaluation.files:
+        path = f.pair.path
+        if f.problem:
+            left_out.append((path, f"the recipe fails on it: {f.problem}"))
+            continue
+        if not f.reproduced:
+            left_out.append((path, "the recipe does not reproduce all of its hand fix"))
+            continue
+        try:
+            before, after = f.pair.before.decode("utf-8"), f.output.decode("utf-8")
+        except UnicodeDecodeError:
+            left_out.append((path, "not UTF-8"))
+            continue
+        if "\r" in before + after:
+            left_out.append((path, "CR line endings, which a YAML case cannot hold"))
+        elif before.count("\n") > EMBED_MAX_LINES:
+            left_out.append((path, f"longer than {EMBED_MAX_LINES} lines"))
+        elif len(examples) >= MAX_EXAMPLES:
+            left_out.append((path, f"the recipe embeds at most {MAX_EXAMPLES} cases"))
+        else:
+            title = f"{path} as fixed by hand" + (
+                " (its imports in the order the recipe writes them)" if f.reordered else ""
+            )
+            examples.append(ExampleText(title, path, before, after))
+    return examples, left_out
 
 
 def _render(learned: Learned, checker: Checker) -> str:
@@ -101,21 +150,22 @@ def _render(learned: Learned, checker: Checker) -> str:
         if not explains:
             lines.append("no hand-fixed example to check it against: review it")
         steps.append(StepText(c.step, c.options, lines))
-    examples: list[ExampleText] = []
-    for f in evaluation.files:
-        if len(examples) >= MAX_EXAMPLES or f.output != f.pair.after or f.problem:
-            continue
-        try:
-            before, after = f.pair.before.decode("utf-8"), f.pair.after.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if before.count("\n") > EMBED_MAX_LINES or "\r" in before + after:
-            continue
-        examples.append(ExampleText(f"{f.pair.path} as fixed by hand", f.pair.path, before, after))
+    examples, left_out = _examples(evaluation)
+    reordered = evaluation.reordered
     header = [
         f"Written by `codemod learn` from {evidence.description}",
         f"Checked before writing: on its {len(evaluation.files)} example file(s) the recipe makes "
-        f"{explained} of the {total} hunks of the hand fix exactly, and no other change.",
+        f"{explained} of the {total} hunks of the hand fix exactly"
+        + (
+            f" ({len(reordered)} file(s) reproduced up to import order: the recipe writes "
+            f"imports in isort's order, the hand fix did not: {', '.join(reordered)})"
+            if reordered
+            else ""
+        )
+        + ", and no other change.",
+        f"Embedded below as cases: {len(examples)} of the {len(evaluation.files)} file(s)"
+        + (":" if left_out else "."),
+        *[f"- not embedded: {path} ({why})" for path, why in left_out],
         "Review, then: codemod test <this file>; codemod preview <this file> <project>",
     ]
     footer: list[str] = []

@@ -2,7 +2,8 @@
 
 Each candidate is read off the two versions of a file with the stdlib ``ast``: imports that
 changed module or name (a symbol moved or renamed, partial from-imports and aliases too), an
-``import m`` that became ``import m2`` or a module file git saw renamed (a module moved), an
+``import m`` that became ``import m2``, a module file git saw renamed, or every name imported
+from a module the change deleted now coming from one other module (a module moved), an
 import that disappeared (removed), a keyword that changed name in calls matched in order, a
 ``mark.<name>`` that changed name, an ``asyncio`` mark that appeared on an async test, and an
 ``async def setup_method`` (or another xunit hook) that became ``def``.
@@ -174,6 +175,9 @@ _UNION = {"sync_setup_methods": (), "remove_import": ("module",), "rename_kwarg"
 class _Collector:
     def __init__(self) -> None:
         self.found: dict[tuple[str, str], Candidate] = {}
+        #: old module -> new module -> names the examples' from-imports moved (same name)
+        self.moved_names: dict[str, dict[str, set[str]]] = {}
+        self.moved_at: dict[str, list[str]] = {}  # old module -> where
 
     def add(self, step: str, options: dict[str, Any], reason: str, where: str, **kw: Any) -> None:
         candidate = Candidate(step, options, reason, [where] if where else [], **kw)
@@ -214,6 +218,7 @@ def candidates(evidence: Evidence, index: ProjectIndex) -> list[Candidate]:
         _keywords(pair, before, after, out)
         _markers(pair, before, after, out)
         _pytest(pair, before, after, out)
+    _whole_module_moves(evidence, index, module_moves, out)
     found = list(out.found.values())
     for c in found:
         if c.step == "rename_kwarg":
@@ -229,6 +234,64 @@ def candidates(evidence: Evidence, index: ProjectIndex) -> list[Candidate]:
             hooks = [*c.options["methods"], *c.options["module_functions"]]
             c.reason = f"`async def` {', '.join(f'`{h}`' for h in hooks)} became `def`"
     return sorted(found, key=lambda c: step_rank(c.step))
+
+
+def _gone(module: str, new: str, evidence: Evidence, index: ProjectIndex) -> str | None:
+    """How we know ``module`` no longer exists after the fix (or ``None``: it may)."""
+    for path in evidence.deleted or ():
+        if module_name(index, path) == module:
+            return f"the change deletes {path}"
+    if (
+        evidence.deleted is None  # file pairs, no history: ask the project as it is
+        and index.module_file(module) is None
+        and index.module_file(new) is not None
+    ):
+        return f"the project has no module `{module}`"
+    for pair in evidence.pairs:
+        if module_name(index, pair.old_path or pair.path) != module:
+            continue
+        before, after = _parse(pair.before), _parse(pair.after)
+        if before is None or after is None:
+            return None
+        was, now = _definitions(before), _definitions(after)
+        if was and not was & now:
+            return f"{pair.path} no longer defines any of {', '.join(sorted(was))}"
+    return None
+
+
+def _definitions(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _whole_module_moves(
+    evidence: Evidence, index: ProjectIndex, module_moves: dict[str, str], out: _Collector
+) -> None:
+    """``from a import X, Y`` -> ``from b import X, Y`` in every example, and ``a`` is gone (or
+    keeps none of its definitions): the module moved, so one ``rename_module`` (which keeps
+    each statement where it is) instead of a ``rename_symbol`` per name."""
+    for old, targets in out.moved_names.items():
+        if len(targets) != 1 or "" in targets or old in module_moves:
+            continue
+        ((new, names),) = targets.items()
+        why = _gone(old, new, evidence, index)
+        if why is None:
+            continue
+        shown = ", ".join(f"`{n}`" for n in sorted(names))
+        for where in dict.fromkeys(out.moved_at[old]):
+            out.add(
+                "rename_module",
+                {"old": old, "new": new},
+                f"every name the examples import from `{old}` ({shown}) comes from `{new}` "
+                f"after the fix, and {why}",
+                where,
+            )
 
 
 def _module_renames(evidence: Evidence, index: ProjectIndex) -> dict[str, str]:
@@ -260,6 +323,9 @@ def _imports(
         dotted = f"{r.module}.{r.name}"
         if dotted in module_moves or (r.name == a.name and module_moves.get(r.module) == a.module):
             return  # the module's own rename explains it
+        targets = out.moved_names.setdefault(r.module, {})
+        targets.setdefault(a.module if r.name == a.name else "", set()).add(r.name)
+        out.moved_at.setdefault(r.module, []).append(where)
         out.add(
             "rename_symbol",
             {"old": _symbol(r.module, r.name), "new": _symbol(a.module, a.name)},

@@ -3,7 +3,9 @@
 The recipe of the kept steps is run with the engine (``transform_source``, as ``codemod test``
 does) on every "before" file. Its output's hunks are compared with the hand fix's: a hunk the
 recipe makes that the hand fix did not make (or made differently) is *wrong*; a hand-fix hunk
-the recipe makes exactly is *explained*; the rest are *unexplained*. Starting from every
+the recipe makes exactly is *explained*; the rest are *unexplained*. "Exactly" is up to the
+order of the top-level import block (a step puts a moved import where isort would, a person
+edits it in place; :mod:`codemods.learn.order`), byte for byte everywhere else. Starting from every
 candidate, the candidate whose removal helps most is dropped until nothing is wrong, no file
 fails and a second run changes nothing; then steps that explain nothing are dropped
 (a module rename git saw is kept: it is evidence of its own).
@@ -23,6 +25,7 @@ from codemods.engine.results import Status
 from codemods.engine.transform import transform_source
 from codemods.learn.examples import Hunk, Pair, hunks, module_name
 from codemods.learn.infer import Candidate
+from codemods.learn.order import canonical
 from codemods.recipe import CompiledStep
 from codemods.steps import FileContext, all_steps
 
@@ -34,6 +37,14 @@ class Checked:
     expected: list[Hunk]
     actual: list[Hunk]
     problem: str | None = None
+    #: The output's import block was put in the hand fix's order before comparing
+    #: (:mod:`codemods.learn.order`): reproduced up to import order.
+    reordered: bool = False
+
+    @property
+    def reproduced(self) -> bool:
+        """The whole file came out as the hand fix made it (up to import order)."""
+        return self.problem is None and not self.wrong and not self.unexplained
 
     @property
     def wrong(self) -> list[Hunk]:
@@ -59,6 +70,11 @@ class Evaluation:
     @property
     def explained(self) -> list[Hunk]:
         return [h for f in self.files for h in f.explained]
+
+    @property
+    def reordered(self) -> list[str]:
+        """Files whose explained hunks hold only up to the order of their import block."""
+        return [f.pair.path for f in self.files if f.reordered and f.explained]
 
     @property
     def problems(self) -> list[str]:
@@ -147,8 +163,14 @@ class Checker:
                 again, problem = self.run_one(steps, pair.path, out)
                 if problem is None and again != out:
                     problem = "a second run changes the output again (not idempotent)"
+            compared = canonical(out, pair.after)
             self._files[key] = Checked(
-                pair, out, expected, hunks(pair.path, pair.before, out), problem
+                pair,
+                out,
+                expected,
+                hunks(pair.path, pair.before, out if compared is None else compared),
+                problem,
+                reordered=compared is not None,
             )
         return self._files[key]
 
@@ -174,6 +196,9 @@ def _select(candidates: Sequence[Candidate], checker: Checker) -> Selection:
         except ValidationError as exc:
             first = exc.errors()[0]
             rejected.append((candidate, f"not valid options: {first['msg']}"))
+            continue
+        except ValueError as exc:  # a learned pattern the pattern step cannot compile
+            rejected.append((candidate, f"not valid options: {exc}"))
             continue
         chosen.append(candidate)
     current = checker.evaluate(chosen)
