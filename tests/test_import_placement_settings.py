@@ -150,3 +150,27 @@ def test_defaults_keep_as_names_apart(tmp_path: Path) -> None:
     out = (tmp_path / "mod.py").read_text()
     assert "from vendored.new import Beta as B\nfrom vendored.new import Gamma as G\n" in out
     assert _ruff_clean(tmp_path, "mod.py"), out
+
+
+def test_the_closest_ruff_config_is_read_as_ruff_reads_it(tmp_path: Path) -> None:
+    """ruff uses the config closest to the file: ``sub/ruff.toml`` (extending the root's
+    ``pyproject.toml`` and adding force-single-line) governs ``sub/mod.py``; ``other/`` has a
+    ``pyproject.toml`` without ``[tool.ruff]``, which ruff skips, so the root's governs it."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n' + RUFF)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ruff.toml").write_text(
+        'extend = "../pyproject.toml"\n\n[lint.isort]\nforce-single-line = true\n'
+    )
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    for name in ("mod.py", "sub/mod.py", "other/mod.py"):
+        (tmp_path / name).write_text(BEFORE)
+        assert _ruff_clean(tmp_path, name), name
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    make_repo(tmp_path)
+    done = codemod(tmp_path, "apply", "r.yaml", ".", real=True)
+    assert done.returncode == 0, done.stderr
+    expected = {"mod.py": RUFF_AFTER, "sub/mod.py": SINGLE_AFTER, "other/mod.py": RUFF_AFTER}
+    assert {name: (tmp_path / name).read_text() for name in expected} == expected
+    for name in expected:
+        assert _ruff_clean(tmp_path, name), name
