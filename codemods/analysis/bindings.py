@@ -24,7 +24,7 @@ import ast
 import builtins
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codemods.analysis.imports import resolve_module
@@ -45,6 +45,9 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
+    #: Start and end positions of the statements directly in the scope's body (not inside an
+    #: ``if``/``for``/``try``/``with``...): a binding made there always happens, in order.
+    direct: set[tuple[int, int]] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} {getattr(self.node, 'name', '')}>"
@@ -212,6 +215,65 @@ class BindingModel:
             return bindings[-1] if bindings else None
         before = [b for b in bindings if (b.line, b.col) <= (line, col)]
         return before[-1] if before else None
+
+    def sees(
+        self,
+        use_scope: Scope,
+        name: str,
+        line: int,
+        col: int,
+        ours: Callable[[Binding], bool],
+        extra: Iterable[Binding] = (),
+    ) -> bool | None:
+        """Whether a read of ``name`` at (line, col) in ``use_scope`` sees a binding ``ours``
+        accepts (True), another binding or none (False), or cannot be known (None).
+
+        Straight-line order decides: the last binding before the read in the scope the name
+        resolves to, when that binding is a statement directly in the scope's body (it always
+        happens); after a conditional one (in an ``if``/``for``/``try`` body, a walrus, a
+        ``global`` in a function) only if every binding back to the last direct one agrees. A read in a function
+        body below the binding scope runs after the scope's statements: it sees the last one.
+        ``extra`` bindings (of any name) count as ours, at their place: an import a rewrite
+        will make where another one stands.
+        """
+        extras = list(extra)
+        scope = self.scope_of_name(use_scope, name)
+        chain: list[Scope] = []
+        current: Scope | None = use_scope
+        while current is not None and current is not scope:
+            chain.append(current)
+            current = current.parent
+        for index, candidate in enumerate(chain):  # an extra binding in a nearer scope wins
+            if any(b.scope is candidate for b in extras) and (
+                index == 0 or candidate.kind != "class"
+            ):
+                scope = candidate
+                chain = chain[:index]
+                break
+        if scope is None:
+            return False  # unbound (or a builtin) where the read is
+        deferred = any(s.kind in ("function", "lambda") for s in chain)
+        found = [(b.line, b.col, ours(b), b) for b in scope.bindings.get(name, [])]
+        found += [(b.line, b.col, True, b) for b in extras if b.scope is scope]
+        found.sort(key=lambda t: (t[0], t[1]))
+        before = found if deferred else [t for t in found if (t[0], t[1]) < (line, col)]
+        if not before:
+            return False
+        verdicts = set()
+        for where_line, where_col, verdict, _binding in reversed(before):
+            verdicts.add(verdict)
+            if (where_line, where_col) in scope.direct:
+                break  # it always happens: nothing before it is seen
+        return verdicts.pop() if len(verdicts) == 1 else None
+
+    def use_at(self, scope: Scope, name: str, line: int, col: int) -> Use | None:
+        """The read of ``name`` resolving to ``scope`` at ``line`` (at ``col``, or the only
+        one on that line: LibCST counts columns in characters, ``ast`` in bytes)."""
+        on_line = [u for u in self.reads(scope, name) if u.line == line and u.where == "code"]
+        exact = [u for u in on_line if u.col == col]
+        if exact:
+            return exact[0]
+        return on_line[0] if len(on_line) == 1 else None
 
     def binds(self, scope: Scope, name: str) -> bool:
         """Whether ``name`` read in ``scope`` refers to anything but a builtin."""
@@ -416,6 +478,7 @@ class _Builder:
 
     # statements ----------------------------------------------------------------------------
     def module(self, tree: ast.Module) -> None:
+        _note_direct(tree.body, self.m.module_scope)
         self._declarations(tree.body, self.m.module_scope)
         self.block(tree.body, self.m.module_scope)
         while self.m._pending:  # function bodies run after the module's own statements
@@ -467,6 +530,7 @@ class _Builder:
             for kw in node.keywords:
                 self.expr(kw.value, scope)
             inner = self.new_scope("class", node, scope)
+            _note_direct(node.body, inner)
             self._declarations(node.body, inner)
             self.block(node.body, inner)
             self.bind(scope, node.name, "class", node, at=node)
@@ -617,6 +681,7 @@ class _Builder:
     def function_body(self, node: ast.AST, scope: Scope) -> None:
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         inner = self.new_scope("function", node, scope)
+        _note_direct(node.body, inner)
         self._declarations(node.body, inner)
         self.arguments_inner(node.args, inner)
         self.block(node.body, inner)
@@ -747,6 +812,19 @@ class _Builder:
             self.expr(node.value, inner)
         else:
             self.expr(node.elt, inner)  # type: ignore[attr-defined]
+
+
+def _note_direct(body: list[ast.stmt], scope: Scope) -> None:
+    """Where bindings made by ``body``'s own statements sit (an assignment's end, a def's or
+    class's end, an import's start); a compound statement's end is also the end of the last
+    statement inside it, so only simple statements and defs give their end."""
+    for stmt in body:
+        scope.direct.add((stmt.lineno, stmt.col_offset))
+        simple = not hasattr(stmt, "body") or isinstance(
+            stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        )
+        if simple:
+            scope.direct.add((stmt.end_lineno or 0, stmt.end_col_offset or 0))
 
 
 def _root(node: ast.AST) -> ast.AST:
