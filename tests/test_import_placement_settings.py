@@ -209,7 +209,9 @@ def test_a_multi_name_move_merges_into_the_existing_statement(
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
     names = existing.split(" import ", 1)[1].strip("()\n").replace("\n", "").replace(" ", "")
     used = ", ".join(["Alpha", "Beta", *[n for n in names.split(",") if n]])
-    source = f"import json\n\n{existing}from vendored.old import Alpha, Beta\n\nprint(json, {used})\n"
+    source = (
+        f"import json\n\n{existing}from vendored.old import Alpha, Beta\n\nprint(json, {used})\n"
+    )
     (tmp_path / "mod.py").write_text(source)
     (tmp_path / "r.yaml").write_text(MOVE_MODULE)
     make_repo(tmp_path)
