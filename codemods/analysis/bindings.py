@@ -204,6 +204,34 @@ class BindingModel:
                 out.append(use)
         return out
 
+    def may_see(self, use: Use) -> list[Binding]:
+        """The bindings ``use`` may see (the rule of :meth:`uses_of`, for one read): every
+        binding of the name for a read in a function body or of a name bound once; else the
+        last one before it in source order, with its alternatives (the other branch of a
+        ``try/except ImportError``)."""
+        scope = self.scope_of_name(use.scope, use.name)
+        if scope is None:
+            return []
+        bindings = scope.bindings.get(use.name, [])
+        if use.deferred or use.where == "all" or len(bindings) == 1:
+            return list(bindings)
+        before = sorted(
+            (b for b in bindings if (b.line, b.col) < (use.line, use.col)),
+            key=lambda b: (b.line, b.col),
+        )
+        if not before:
+            return []
+        last = before[-1]
+        group = last.stmt.alternative.group if last.stmt and last.stmt.alternative else None
+        if group is None:
+            return [last]
+        return [
+            b
+            for b in before
+            if b is last
+            or (b.stmt is not None and b.stmt.alternative and b.stmt.alternative.group == group)
+        ]
+
     def binding_seen(
         self, scope: Scope, name: str, line: int, col: int, deferred: bool
     ) -> Binding | None:

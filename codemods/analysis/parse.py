@@ -87,30 +87,6 @@ def _strings(node: ast.expr) -> list[str] | None:
     return None
 
 
-def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
-    args = node.args
-    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    declared: set[str] = set()
-    stack: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
-    while stack:
-        child = stack.pop()
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-            names.add(child.id)
-        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(child.name)
-            stack.extend(child.decorator_list)
-            continue
-        elif isinstance(child, ast.Lambda):
-            continue
-        elif isinstance(child, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in child.names}
-        elif isinstance(child, ast.Global | ast.Nonlocal):
-            declared |= set(child.names)
-        stack.extend(ast.iter_child_nodes(child))
-    return names - declared
-
-
 def _import_refs(model: BindingModel) -> tuple[list[ImportRef], dict[int, ImportRef]]:
     """One :class:`ImportRef` per name each import statement binds (stars included), in source
     order, and the ref of each import :class:`Binding` (by ``id``): the binding model decides
@@ -168,6 +144,12 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         self.model = model
         facts.imports, self._ref_of = _import_refs(model)
         self._stmt_of = {id(s.node): s for s in model.imports}
+        #: the names each function or lambda binds, as the binding model scoped them
+        self._locals = {
+            id(sc.node): set(sc.bindings)
+            for sc in model.scopes
+            if sc.kind in ("function", "lambda")
+        }
         self._uses: dict[tuple[int, int, str], Use] = {
             (u.line, u.col, u.name): u for u in model.uses if u.where == "code"
         }
@@ -277,9 +259,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         scope = self.model.scope_of_name(use.scope, name)
         if scope is None:
             return False, None  # a builtin or an unbound name: nothing to resolve
-        seen: list[Binding] = [
-            b for b in scope.bindings.get(name, []) if any(u is use for u in self.model.uses_of(b))
-        ]
+        seen: list[Binding] = self.model.may_see(use)
         refs = [self._ref_of.get(id(b)) for b in seen]
         first = refs[0] if refs else None
         if (
@@ -304,7 +284,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
             if node.name == "__getattr__":
                 self.f.has_getattr = True
         self._pytest_function(node)
-        self.scopes.append(_function_locals(node))
+        self.scopes.append(self._locals.get(id(node), set()))
         for stmt in node.body:
             self.visit(stmt)
         self.scopes.pop()
@@ -312,7 +292,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.scopes.append(_function_locals(node))
+        self.scopes.append(self._locals.get(id(node), set()))
         self.visit(node.body)
         self.scopes.pop()
 
