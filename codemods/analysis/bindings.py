@@ -35,6 +35,23 @@ _ALT_TESTS = ("version_info", "TYPE_CHECKING", "PY2", "PY3", "PY37", "PY38", "PY
 _TYPE_COMMENT = re.compile(r"#\s*type:\s*(?!ignore\b)(.+)$")
 
 
+#: Statements whose bindings always happen when the statement runs (a ``for`` target, an
+#: ``except ... as`` name or a match capture may not).
+_UNCONDITIONAL = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.With,
+    ast.AsyncWith,
+    *((ast.TypeAlias,) if hasattr(ast, "TypeAlias") else ()),
+)
+
+
 @dataclass(eq=False)
 class Scope:
     """One scope: ``kind`` is module, class, function, lambda or comprehension."""
@@ -45,9 +62,9 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
-    #: Start and end positions of the statements directly in the scope's body (not inside an
-    #: ``if``/``for``/``try``/``with``...): a binding made there always happens, in order.
-    direct: set[tuple[int, int]] = field(default_factory=set)
+    #: ``id`` of the statements directly in the scope's body (not inside an ``if``/``for``/
+    #: ``try``/``with``...): a binding one of them makes always happens, in order.
+    direct: set[int] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} {getattr(self.node, 'name', '')}>"
@@ -70,6 +87,8 @@ class Binding:
     module: str | None = None
     stmt: ImportStmt | None = None
     alias: ast.alias | None = None
+    #: Made by a statement directly in its scope's body (see :attr:`Scope.direct`).
+    direct: bool = False
 
     def __repr__(self) -> str:
         return f"<Binding {self.name}={self.target or self.kind} @{self.line}>"
@@ -137,7 +156,7 @@ class BindingModel:
             self._type_comment_lines(source)
         self._by_name: dict[tuple[int, str], list[Use]] = {}
         for use in self.uses:
-            resolved = self.scope_of_name(use.scope, use.name)
+            resolved = self.scope_read(use.scope, use.name, use.line, use.col)
             self._by_name.setdefault((id(resolved), use.name), []).append(use)
 
     @classmethod
@@ -167,6 +186,23 @@ class BindingModel:
                     out.append(binding)
                     break
         return out
+
+    def scope_read(self, scope: Scope, name: str, line: int, col: int) -> Scope | None:
+        """The scope a read of ``name`` at (line, col) in ``scope`` resolves to: as
+        :meth:`scope_of_name`, except that a class body reads its own binding only once it
+        was made (``mock = mock.Mock()`` in a class body reads the module's ``mock``)."""
+        resolved = self.scope_of_name(scope, name)
+        if (
+            resolved is scope
+            and scope.kind == "class"
+            and scope.parent is not None
+            and not any((b.line, b.col) < (line, col) for b in scope.bindings.get(name, []))
+        ):
+            outer: Scope | None = scope.parent
+            while outer is not None and outer.kind == "class":
+                outer = outer.parent
+            return self.scope_of_name(outer, name) if outer is not None else None
+        return resolved
 
     def scope_of_name(self, scope: Scope, name: str) -> Scope | None:
         """The scope a read of ``name`` in ``scope`` resolves to (None: a builtin or unbound)."""
@@ -209,7 +245,7 @@ class BindingModel:
         binding of the name for a read in a function body or of a name bound once; else the
         last one before it in source order, with its alternatives (the other branch of a
         ``try/except ImportError``)."""
-        scope = self.scope_of_name(use.scope, use.name)
+        scope = self.scope_read(use.scope, use.name, use.line, use.col)
         if scope is None:
             return []
         bindings = scope.bindings.get(use.name, [])
@@ -265,7 +301,7 @@ class BindingModel:
         will make where another one stands.
         """
         extras = list(extra)
-        scope = self.scope_of_name(use_scope, name)
+        scope = self.scope_read(use_scope, name, line, col)
         chain: list[Scope] = []
         current: Scope | None = use_scope
         while current is not None and current is not scope:
@@ -288,9 +324,9 @@ class BindingModel:
         if not before:
             return False
         verdicts = set()
-        for where_line, where_col, verdict, _binding in reversed(before):
+        for _line, _col, verdict, binding in reversed(before):
             verdicts.add(verdict)
-            if (where_line, where_col) in scope.direct:
+            if binding.direct:
                 break  # it always happens: nothing before it is seen
         return verdicts.pop() if len(verdicts) == 1 else None
 
@@ -439,6 +475,7 @@ class _Builder:
     def __init__(self, model: BindingModel) -> None:
         self.m = model
         self._statement: ast.stmt | None = None
+        self._stmts: list[ast.stmt] = []  # the statements being walked, innermost last
 
     # scopes --------------------------------------------------------------------------------
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
@@ -479,6 +516,12 @@ class _Builder:
             where[0],
             where[1],
             **extra,  # type: ignore[arg-type]
+        )
+        current = self._stmts[-1] if self._stmts else None
+        binding.direct = (
+            target_scope is scope
+            and isinstance(current, _UNCONDITIONAL)
+            and id(current) in scope.direct
         )
         target_scope.bindings.setdefault(name, []).append(binding)
         return binding
@@ -535,6 +578,13 @@ class _Builder:
             self.m._alt.pop()
 
     def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self._stmts.append(node)
+        try:
+            self._stmt(node, scope)
+        finally:
+            self._stmts.pop()
+
+    def _stmt(self, node: ast.stmt, scope: Scope) -> None:
         self._statement = (
             node if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
         )
@@ -809,7 +859,8 @@ class _Builder:
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:
                     target_scope = target_scope.parent
-                self.bind(target_scope, child.target.id, "assign", child.target)
+                walrus = self.bind(target_scope, child.target.id, "assign", child.target)
+                walrus.direct = False  # `a and (x := f())`: it may not happen
                 continue
             if isinstance(child, ast.Call) and (_chain(child.func) or "").endswith("cast"):
                 first = child.args[0] if child.args else None
@@ -843,16 +894,7 @@ class _Builder:
 
 
 def _note_direct(body: list[ast.stmt], scope: Scope) -> None:
-    """Where bindings made by ``body``'s own statements sit (an assignment's end, a def's or
-    class's end, an import's start); a compound statement's end is also the end of the last
-    statement inside it, so only simple statements and defs give their end."""
-    for stmt in body:
-        scope.direct.add((stmt.lineno, stmt.col_offset))
-        simple = not hasattr(stmt, "body") or isinstance(
-            stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-        )
-        if simple:
-            scope.direct.add((stmt.end_lineno or 0, stmt.end_col_offset or 0))
+    scope.direct.update(id(stmt) for stmt in body)
 
 
 def _root(node: ast.AST) -> ast.AST:

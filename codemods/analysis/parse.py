@@ -256,7 +256,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         use = self._uses.get((node.lineno, node.col_offset, name))
         if use is None:
             return any(name in scope for scope in self.scopes), None
-        scope = self.model.scope_of_name(use.scope, name)
+        scope = self.model.scope_read(use.scope, name, use.line, use.col)
         if scope is None:
             return False, None  # a builtin or an unbound name: nothing to resolve
         seen: list[Binding] = self.model.may_see(use)

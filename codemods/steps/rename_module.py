@@ -302,7 +302,7 @@ class _ModuleMover(MoveTransformer):
             if seen is None:
                 self.ctx.warn(
                     f"`{use.chain}` may read `{top}` imported at line {binding.line} or a "
-                    "rebinding of it in a branch; this module is not moved in this file",
+                    "binding of it that may run first; this module is not moved in this file",
                     line,
                 )
                 return None
