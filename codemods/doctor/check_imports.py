@@ -72,19 +72,22 @@ def _resolves(project: ProjectIndex, ref: ImportRef) -> bool:
 def _left_alone(project: ProjectIndex, facts: ModuleFacts, ref: ImportRef) -> str | None:
     """Why the move steps leave ``ref`` alone as an alternative import (the binding model's
     branches), or None: a fallback branch (``except ImportError:``, the ``else:`` of
-    ``if sys.version_info`` / ``TYPE_CHECKING``), or a primary branch whose sibling branch
-    imports the same name from a module that has it (what a move would point it to)."""
+    ``if sys.version_info`` / ``TYPE_CHECKING``), or a branch whose sibling branch imports the
+    same name from the one module that defines it (where a proposed move would point it: the
+    step then leaves it alone as "already imports the new path")."""
     if ref.alternative is None:
         return None
     group, branch, kind = ref.alternative
     kind_text = "try/except ImportError" if kind == "try" else "if/else"
-    if any(
+    definers = [d for d in project.definers(ref.name) if d != ref.module] if ref.name else []
+    new = definers[0] if len(definers) == 1 else None  # where a proposal would point it
+    if new is not None and any(
         other.alternative is not None
         and other.alternative[0] == group
         and other.alternative[1] != branch
         and other.local == ref.local
         and other.module is not None
-        and project.in_project(other.module)
+        and (other.module == new or other.module.startswith(new + "."))
         and _resolves(project, other)
         for other in facts.imports
     ):
