@@ -89,6 +89,8 @@ class Binding:
     alias: ast.alias | None = None
     #: Made by a statement directly in its scope's body (see :attr:`Scope.direct`).
     direct: bool = False
+    #: A ``for`` loop's target (pyflakes reports one shadowing an import of an outer scope).
+    loop: bool = False
 
     def __repr__(self) -> str:
         return f"<Binding {self.name}={self.target or self.kind} @{self.line}>"
@@ -668,7 +670,12 @@ class _Builder:
                 self.expr(node.target, scope)
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.expr(node.iter, scope)
+            before = {id(b) for bs in scope.bindings.values() for b in bs}
             self.target(node.target, scope)
+            for bindings in scope.bindings.values():
+                for binding in bindings:
+                    if id(binding) not in before:
+                        binding.loop = True
             if node.type_comment:
                 self.type_comment(node.type_comment, node, scope)
             self.block(node.body, scope)

@@ -236,17 +236,21 @@ class _ModuleMover(MoveTransformer):
             if uses is None:
                 self.stop = True
                 return
+            attributes = sorted({attr for _node, attr in uses if attr})
+            parent = self._still_read(found, dotted, target) if alias.asname is None else None
+            needed = parent is not None or self._needs_module(found, index, uses)
+            if attributes and needed and self._loop_shadows(found, target):
+                self.stop = True
+                return
             changed = True
             names[index] = alias.with_changes(name=dotted_expr(target))
             self.verify_target(found, target, [])
             if alias.asname is not None:
                 continue
-            parent = self._still_read(found, dotted, target)
             if parent is not None:
                 names[index] = alias.with_changes(name=dotted_expr(parent))
                 keep.append(target)
             self.type_comment_renames[dotted] = target
-            attributes = sorted({attr for _node, attr in uses if attr})
             for access_node, attr in uses:
                 if attr is None:  # `old.A` -> `new.A`
                     self.replace_node(access_node, dotted_expr(target))
@@ -254,7 +258,7 @@ class _ModuleMover(MoveTransformer):
                     self.replace_node(access_node, cst.Name(attr))
             for attr in attributes:
                 self.insert_after(found, import_from_stmt(target, attr))
-            if attributes and parent is None and not self._needs_module(found, index, uses):
+            if attributes and not needed:
                 names[index] = None  # every use is spelled through `from new import A`
         if changed:
             kept = [a for a in names if a is not None]
@@ -345,6 +349,24 @@ class _ModuleMover(MoveTransformer):
         if any(u.name == attr for u in model.uses):
             return None
         return attr
+
+    def _loop_shadows(self, found: FoundImport, target: str) -> bool:
+        """Whether a ``for`` loop variable spelled like the new module's first name would
+        shadow the rewritten ``import new`` (pyflakes: "import shadowed by loop variable");
+        then the file is left unchanged, with a warning."""
+        model, new_top = self.model, target.split(".")[0]
+        if model is None:
+            return False
+        for scope in model.scopes:
+            for binding in scope.bindings.get(new_top, []):
+                if binding.loop:
+                    self.ctx.warn(
+                        f"`{new_top}` is a loop variable at line {binding.line}: it would shadow "
+                        f"`import {target}`; this module is not moved in this file",
+                        binding.line,
+                    )
+                    return True
+        return False
 
     def _needs_module(
         self, found: FoundImport, index: int, uses: list[tuple[cst.CSTNode, str | None]]
