@@ -150,3 +150,76 @@ def test_defaults_keep_as_names_apart(tmp_path: Path) -> None:
     out = (tmp_path / "mod.py").read_text()
     assert "from vendored.new import Beta as B\nfrom vendored.new import Gamma as G\n" in out
     assert _ruff_clean(tmp_path, "mod.py"), out
+
+
+def test_the_closest_ruff_config_is_read_as_ruff_reads_it(tmp_path: Path) -> None:
+    """ruff uses the config closest to the file: ``sub/ruff.toml`` (extending the root's
+    ``pyproject.toml`` and adding force-single-line) governs ``sub/mod.py``; ``other/`` has a
+    ``pyproject.toml`` without ``[tool.ruff]``, which ruff skips, so the root's governs it."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n' + RUFF)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ruff.toml").write_text(
+        'extend = "../pyproject.toml"\n\n[lint.isort]\nforce-single-line = true\n'
+    )
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    for name in ("mod.py", "sub/mod.py", "other/mod.py"):
+        (tmp_path / name).write_text(BEFORE)
+        assert _ruff_clean(tmp_path, name), name
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    make_repo(tmp_path)
+    done = codemod(tmp_path, "apply", "r.yaml", ".", real=True)
+    assert done.returncode == 0, done.stderr
+    expected = {"mod.py": RUFF_AFTER, "sub/mod.py": SINGLE_AFTER, "other/mod.py": RUFF_AFTER}
+    assert {name: (tmp_path / name).read_text() for name in expected} == expected
+    for name in expected:
+        assert _ruff_clean(tmp_path, name), name
+
+
+MOVE_MODULE = """title: Move a module
+description: Moves every name of vendored.old to vendored.new.
+steps:
+  - rename_module:
+      old: vendored.old
+      new: vendored.new
+"""
+
+
+@pytest.mark.parametrize(
+    ("existing", "merged"),
+    [
+        ("from vendored.new import Zeta\n", "from vendored.new import Alpha, Beta, Zeta\n"),
+        (
+            "from vendored.new import (\n    Zeta,\n)\n",
+            "from vendored.new import (\n    Alpha,\n    Beta,\n    Zeta,\n)\n",
+        ),
+        (
+            "from vendored.new import Zeta_with_a_rather_long_name, Zeta_with_another_long_name\n",
+            "from vendored.new import (\n    Alpha,\n    Beta,\n    Zeta_with_a_rather_long_name,\n"
+            "    Zeta_with_another_long_name,\n)\n",
+        ),
+    ],
+    ids=["one-line", "one-per-line", "wrapped-at-line-length"],
+)
+def test_a_multi_name_move_merges_into_the_existing_statement(
+    tmp_path: Path, existing: str, merged: str
+) -> None:
+    """``from vendored.old import Alpha, Beta`` moving to a module the file already imports
+    from: one statement, in its layout, as ruff's I rule wants (ruff checks before and after)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    names = existing.split(" import ", 1)[1].strip("()\n").replace("\n", "").replace(" ", "")
+    used = ", ".join(["Alpha", "Beta", *[n for n in names.split(",") if n]])
+    source = (
+        f"import json\n\n{existing}from vendored.old import Alpha, Beta\n\nprint(json, {used})\n"
+    )
+    (tmp_path / "mod.py").write_text(source)
+    (tmp_path / "r.yaml").write_text(MOVE_MODULE)
+    make_repo(tmp_path)
+    assert _ruff_clean(tmp_path, "mod.py"), source
+    done = codemod(tmp_path, "apply", "r.yaml", "mod.py", real=True)
+    assert done.returncode == 0, done.stderr
+    out = (tmp_path / "mod.py").read_text()
+    assert out == f"import json\n\n{merged}\nprint(json, {used})\n"
+    assert _ruff_clean(tmp_path, "mod.py"), out
+    counts = pyflakes_counts(out.encode())
+    assert counts is not None and not [k for k in counts if k[0] == "UndefinedName"]

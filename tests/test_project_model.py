@@ -17,6 +17,7 @@ import pytest
 
 from codemods.analysis.project import ProjectIndex, find_root
 from codemods.doctor import diagnose
+from codemods.doctor.recipe import write_recipe
 from codemods.engine.run import make_plan, run
 from codemods.recipe import RecipeLoader
 from codemods.testing import case_context
@@ -200,3 +201,53 @@ def test_a_worker_gets_the_index_without_its_caches(project: Path) -> None:
     assert copy.lookup("shop", "Order") == index.lookup("shop", "Order")
     listed = ProjectIndex(project, files=sorted(project.rglob("*.py")))
     assert pickle.loads(pickle.dumps(listed)).module_of(project / "src/shop/api.py") == "shop.api"
+
+
+#: ``tests/fixtures/doctor/agreement/tests/<file>``: (doctor's verdict, the steps' verdict).
+#: Doctor: "proposal" (a step is proposed from this file), "mention" (an alternative import
+#: listed, not counted, no step), "none". Steps (running doctor's own recipe): "rewrite",
+#: "left alone" (the step's "alternative import left alone" mention), "unchanged".
+AGREEMENT = {
+    "test_plain.py": ("proposal", "rewrite"),
+    "test_version_fallback.py": ("mention", "left alone"),  # else: of `if sys.version_info`
+    "test_version_primary.py": ("mention", "left alone"),  # the sibling imports the new path
+    "test_try_fallback.py": ("mention", "left alone"),  # except ImportError: fallback
+    "test_type_checking_primary.py": ("proposal", "rewrite"),  # no sibling import: primary
+    "test_local_keyword.py": ("proposal", "rewrite"),  # callee imported inside the function
+    "test_local_shadow.py": ("none", "unchanged"),  # a local rebinds the imported callee
+}
+
+
+def test_doctor_and_the_steps_agree_on_alternative_imports_and_local_callees(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "agreement"
+    shutil.copytree(FIXTURES / "doctor" / "agreement", root)
+    report = diagnose([root])
+    doctor: dict[str, str] = {name: "none" for name in AGREEMENT}
+    why: dict[tuple[str, int], str] = {}
+    for mention in report.mentions:
+        doctor[Path(mention.file).name] = "mention"
+        why[(Path(mention.file).name, mention.line or 0)] = mention.fix or ""
+    for proposal in report.proposals:
+        assert proposal.step is not None, proposal.reason
+        for place in proposal.evidence:
+            doctor[Path(place.split(":")[0]).name] = "proposal"
+    assert not [m for m in report.mentions if m in report.findings]
+    recipe = root / "doctor.yaml"
+    assert write_recipe(report, recipe)
+    plan = make_plan(RecipeLoader().load(str(recipe)), [root / "tests"])
+    steps: dict[str, str] = {}
+    said: dict[tuple[str, int], str] = {}
+    for result in run(plan, jobs=1):
+        name = Path(result.relpath).name
+        if name not in AGREEMENT:
+            continue
+        left = [d for d in result.diagnostics if "alternative import left alone" in d.message]
+        for d in left:
+            said[(name, d.line or 0)] = d.message
+        steps[name] = "rewrite" if result.new is not None else "left alone" if left else "unchanged"
+        if result.new is not None:
+            compile(result.new, name, "exec")
+    assert {n: (doctor[n], steps.get(n, "unchanged")) for n in AGREEMENT} == AGREEMENT
+    assert said == why  # the same places, the same words

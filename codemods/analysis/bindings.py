@@ -24,7 +24,7 @@ import ast
 import builtins
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codemods.analysis.imports import resolve_module
@@ -33,6 +33,23 @@ BUILTINS = frozenset(dir(builtins))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _ALT_TESTS = ("version_info", "TYPE_CHECKING", "PY2", "PY3", "PY37", "PY38", "PY39", "PYPY")
 _TYPE_COMMENT = re.compile(r"#\s*type:\s*(?!ignore\b)(.+)$")
+
+
+#: Statements whose bindings always happen when the statement runs (a ``for`` target, an
+#: ``except ... as`` name or a match capture may not).
+_UNCONDITIONAL = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.With,
+    ast.AsyncWith,
+    *((ast.TypeAlias,) if hasattr(ast, "TypeAlias") else ()),
+)
 
 
 @dataclass(eq=False)
@@ -45,6 +62,9 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
+    #: ``id`` of the statements directly in the scope's body (not inside an ``if``/``for``/
+    #: ``try``/``with``...): a binding one of them makes always happens, in order.
+    direct: set[int] = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} {getattr(self.node, 'name', '')}>"
@@ -67,6 +87,10 @@ class Binding:
     module: str | None = None
     stmt: ImportStmt | None = None
     alias: ast.alias | None = None
+    #: Made by a statement directly in its scope's body (see :attr:`Scope.direct`).
+    direct: bool = False
+    #: A ``for`` loop's target (pyflakes reports one shadowing an import of an outer scope).
+    loop: bool = False
 
     def __repr__(self) -> str:
         return f"<Binding {self.name}={self.target or self.kind} @{self.line}>"
@@ -134,7 +158,7 @@ class BindingModel:
             self._type_comment_lines(source)
         self._by_name: dict[tuple[int, str], list[Use]] = {}
         for use in self.uses:
-            resolved = self.scope_of_name(use.scope, use.name)
+            resolved = self.scope_read(use.scope, use.name, use.line, use.col)
             self._by_name.setdefault((id(resolved), use.name), []).append(use)
 
     @classmethod
@@ -164,6 +188,23 @@ class BindingModel:
                     out.append(binding)
                     break
         return out
+
+    def scope_read(self, scope: Scope, name: str, line: int, col: int) -> Scope | None:
+        """The scope a read of ``name`` at (line, col) in ``scope`` resolves to: as
+        :meth:`scope_of_name`, except that a class body reads its own binding only once it
+        was made (``mock = mock.Mock()`` in a class body reads the module's ``mock``)."""
+        resolved = self.scope_of_name(scope, name)
+        if (
+            resolved is scope
+            and scope.kind == "class"
+            and scope.parent is not None
+            and not any((b.line, b.col) < (line, col) for b in scope.bindings.get(name, []))
+        ):
+            outer: Scope | None = scope.parent
+            while outer is not None and outer.kind == "class":
+                outer = outer.parent
+            return self.scope_of_name(outer, name) if outer is not None else None
+        return resolved
 
     def scope_of_name(self, scope: Scope, name: str) -> Scope | None:
         """The scope a read of ``name`` in ``scope`` resolves to (None: a builtin or unbound)."""
@@ -201,6 +242,34 @@ class BindingModel:
                 out.append(use)
         return out
 
+    def may_see(self, use: Use) -> list[Binding]:
+        """The bindings ``use`` may see (the rule of :meth:`uses_of`, for one read): every
+        binding of the name for a read in a function body or of a name bound once; else the
+        last one before it in source order, with its alternatives (the other branch of a
+        ``try/except ImportError``)."""
+        scope = self.scope_read(use.scope, use.name, use.line, use.col)
+        if scope is None:
+            return []
+        bindings = scope.bindings.get(use.name, [])
+        if use.deferred or use.where == "all" or len(bindings) == 1:
+            return list(bindings)
+        before = sorted(
+            (b for b in bindings if (b.line, b.col) < (use.line, use.col)),
+            key=lambda b: (b.line, b.col),
+        )
+        if not before:
+            return []
+        last = before[-1]
+        group = last.stmt.alternative.group if last.stmt and last.stmt.alternative else None
+        if group is None:
+            return [last]
+        return [
+            b
+            for b in before
+            if b is last
+            or (b.stmt is not None and b.stmt.alternative and b.stmt.alternative.group == group)
+        ]
+
     def binding_seen(
         self, scope: Scope, name: str, line: int, col: int, deferred: bool
     ) -> Binding | None:
@@ -212,6 +281,65 @@ class BindingModel:
             return bindings[-1] if bindings else None
         before = [b for b in bindings if (b.line, b.col) <= (line, col)]
         return before[-1] if before else None
+
+    def sees(
+        self,
+        use_scope: Scope,
+        name: str,
+        line: int,
+        col: int,
+        ours: Callable[[Binding], bool],
+        extra: Iterable[Binding] = (),
+    ) -> bool | None:
+        """Whether a read of ``name`` at (line, col) in ``use_scope`` sees a binding ``ours``
+        accepts (True), another binding or none (False), or cannot be known (None).
+
+        Straight-line order decides: the last binding before the read in the scope the name
+        resolves to, when that binding is a statement directly in the scope's body (it always
+        happens); after a conditional one (in an ``if``/``for``/``try`` body, a walrus, a
+        ``global`` in a function) only if every binding back to the last direct one agrees. A read in a function
+        body below the binding scope runs after the scope's statements: it sees the last one.
+        ``extra`` bindings (of any name) count as ours, at their place: an import a rewrite
+        will make where another one stands.
+        """
+        extras = list(extra)
+        scope = self.scope_read(use_scope, name, line, col)
+        chain: list[Scope] = []
+        current: Scope | None = use_scope
+        while current is not None and current is not scope:
+            chain.append(current)
+            current = current.parent
+        for index, candidate in enumerate(chain):  # an extra binding in a nearer scope wins
+            if any(b.scope is candidate for b in extras) and (
+                index == 0 or candidate.kind != "class"
+            ):
+                scope = candidate
+                chain = chain[:index]
+                break
+        if scope is None:
+            return False  # unbound (or a builtin) where the read is
+        deferred = any(s.kind in ("function", "lambda") for s in chain)
+        found = [(b.line, b.col, ours(b), b) for b in scope.bindings.get(name, [])]
+        found += [(b.line, b.col, True, b) for b in extras if b.scope is scope]
+        found.sort(key=lambda t: (t[0], t[1]))
+        before = found if deferred else [t for t in found if (t[0], t[1]) < (line, col)]
+        if not before:
+            return False
+        verdicts = set()
+        for _line, _col, verdict, binding in reversed(before):
+            verdicts.add(verdict)
+            if binding.direct:
+                break  # it always happens: nothing before it is seen
+        return verdicts.pop() if len(verdicts) == 1 else None
+
+    def use_at(self, scope: Scope, name: str, line: int, col: int) -> Use | None:
+        """The read of ``name`` resolving to ``scope`` at ``line`` (at ``col``, or the only
+        one on that line: LibCST counts columns in characters, ``ast`` in bytes)."""
+        on_line = [u for u in self.reads(scope, name) if u.line == line and u.where == "code"]
+        exact = [u for u in on_line if u.col == col]
+        if exact:
+            return exact[0]
+        return on_line[0] if len(on_line) == 1 else None
 
     def binds(self, scope: Scope, name: str) -> bool:
         """Whether ``name`` read in ``scope`` refers to anything but a builtin."""
@@ -349,6 +477,7 @@ class _Builder:
     def __init__(self, model: BindingModel) -> None:
         self.m = model
         self._statement: ast.stmt | None = None
+        self._stmts: list[ast.stmt] = []  # the statements being walked, innermost last
 
     # scopes --------------------------------------------------------------------------------
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
@@ -390,6 +519,12 @@ class _Builder:
             where[1],
             **extra,  # type: ignore[arg-type]
         )
+        current = self._stmts[-1] if self._stmts else None
+        binding.direct = (
+            target_scope is scope
+            and isinstance(current, _UNCONDITIONAL)
+            and id(current) in scope.direct
+        )
         target_scope.bindings.setdefault(name, []).append(binding)
         return binding
 
@@ -416,6 +551,7 @@ class _Builder:
 
     # statements ----------------------------------------------------------------------------
     def module(self, tree: ast.Module) -> None:
+        _note_direct(tree.body, self.m.module_scope)
         self._declarations(tree.body, self.m.module_scope)
         self.block(tree.body, self.m.module_scope)
         while self.m._pending:  # function bodies run after the module's own statements
@@ -444,6 +580,13 @@ class _Builder:
             self.m._alt.pop()
 
     def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self._stmts.append(node)
+        try:
+            self._stmt(node, scope)
+        finally:
+            self._stmts.pop()
+
+    def _stmt(self, node: ast.stmt, scope: Scope) -> None:
         self._statement = (
             node if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) else None
         )
@@ -467,6 +610,7 @@ class _Builder:
             for kw in node.keywords:
                 self.expr(kw.value, scope)
             inner = self.new_scope("class", node, scope)
+            _note_direct(node.body, inner)
             self._declarations(node.body, inner)
             self.block(node.body, inner)
             self.bind(scope, node.name, "class", node, at=node)
@@ -526,7 +670,12 @@ class _Builder:
                 self.expr(node.target, scope)
         elif isinstance(node, ast.For | ast.AsyncFor):
             self.expr(node.iter, scope)
+            before = {id(b) for bs in scope.bindings.values() for b in bs}
             self.target(node.target, scope)
+            for bindings in scope.bindings.values():
+                for binding in bindings:
+                    if id(binding) not in before:
+                        binding.loop = True
             if node.type_comment:
                 self.type_comment(node.type_comment, node, scope)
             self.block(node.body, scope)
@@ -617,6 +766,7 @@ class _Builder:
     def function_body(self, node: ast.AST, scope: Scope) -> None:
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         inner = self.new_scope("function", node, scope)
+        _note_direct(node.body, inner)
         self._declarations(node.body, inner)
         self.arguments_inner(node.args, inner)
         self.block(node.body, inner)
@@ -716,7 +866,8 @@ class _Builder:
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:
                     target_scope = target_scope.parent
-                self.bind(target_scope, child.target.id, "assign", child.target)
+                walrus = self.bind(target_scope, child.target.id, "assign", child.target)
+                walrus.direct = False  # `a and (x := f())`: it may not happen
                 continue
             if isinstance(child, ast.Call) and (_chain(child.func) or "").endswith("cast"):
                 first = child.args[0] if child.args else None
@@ -747,6 +898,10 @@ class _Builder:
             self.expr(node.value, inner)
         else:
             self.expr(node.elt, inner)  # type: ignore[attr-defined]
+
+
+def _note_direct(body: list[ast.stmt], scope: Scope) -> None:
+    scope.direct.update(id(stmt) for stmt in body)
 
 
 def _root(node: ast.AST) -> ast.AST:

@@ -28,6 +28,10 @@ class ImportRef:
     star: bool = False
     binds_leaf: bool = False
     module_level: bool = True
+    #: The binding model's :class:`~codemods.analysis.bindings.Alternative` as
+    #: ``(group, branch, kind)``: a branch of ``try/except ImportError``, of
+    #: ``if sys.version_info ...`` or ``if TYPE_CHECKING: ... else:`` (branch 0: the primary).
+    alternative: tuple[int, int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,10 @@ class CallSite:
     positional: int
     star_args: bool
     star_kwargs: bool
-    shadowed: bool  # the chain's root name is a local of an enclosing function
+    shadowed: bool  # the chain's root is bound by something doctor cannot follow (a local)
+    #: The import the chain's root refers to, as the binding model says (a function-local
+    #: ``from x import C`` too); None: a module-level def/class, or resolved from the facts.
+    via: ImportRef | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class AwaitSite:
     column: int
     callee: str
     shadowed: bool
+    via: ImportRef | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,8 @@ class ModuleFacts:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     calls: list[CallSite] = field(default_factory=list)
     awaits: list[AwaitSite] = field(default_factory=list)
-    chains: list[tuple[str, int, int]] = field(default_factory=list)  # a.b.c uses of imports
+    #: ``a.b.c`` uses whose root refers to an import (the binding model says which one)
+    chains: list[tuple[str, int, int, ImportRef]] = field(default_factory=list)
     #: dotted strings given to patch()/patch.dict()/patch.multiple()/monkeypatch.setattr()
     path_strings: list[tuple[str, int, int]] = field(default_factory=list)
     tests: list[TestFunction] = field(default_factory=list)

@@ -219,25 +219,31 @@ def _from_signature(node: cst.ImportFrom) -> tuple[int, str] | None:
 
 
 def _merged_text(
-    target: cst.ImportFrom, added: cst.ImportAlias, settings: IsortSettings, indent: str | None
+    target: cst.ImportFrom,
+    added: Sequence[cst.ImportAlias],
+    settings: IsortSettings,
+    indent: str | None,
 ) -> str | None:
-    """The text of ``target`` with ``added`` among its names, in ``target``'s layout; None
-    when that layout is not one we can extend exactly."""
+    """The text of ``target`` with the names ``added`` among its names, in ``target``'s
+    layout; None when that layout is not one we can extend exactly."""
     names = list(target.names)  # type: ignore[arg-type]
     assert all(isinstance(a, cst.ImportAlias) for a in names)
-    if any(
-        a.evaluated_name == added.evaluated_name and a.evaluated_alias == added.evaluated_alias
-        for a in names
-    ):
+    have = {(a.evaluated_name, a.evaluated_alias) for a in names}
+    fresh = [a for a in added if (a.evaluated_name, a.evaluated_alias) not in have]
+    if not fresh:
         return ""  # already there: the new statement is simply dropped
     keys = [_member_key(a, settings) for a in names]
     codes = [_alias_code(a) for a in names]
-    new_key, new_code = _member_key(added, settings), _alias_code(added)
-    if keys == sorted(keys):
-        at = next((i for i, k in enumerate(keys) if k > new_key), len(keys))
-    else:
-        at = len(keys)
-    codes.insert(at, new_code)
+    in_order = keys == sorted(keys)
+    for alias in fresh:
+        new_key, new_code = _member_key(alias, settings), _alias_code(alias)
+        at = (
+            next((i for i, k in enumerate(keys) if k > new_key), len(keys))
+            if in_order
+            else len(keys)
+        )
+        keys.insert(at, new_key)
+        codes.insert(at, new_code)
     head = cst.Module(body=[]).code_for_node(
         target.with_changes(names=[names[0]], lpar=None, rpar=None)
     )
@@ -304,19 +310,22 @@ def _merge_one(
     """Merge the new statement ``body[index]`` into one of the statements ``run`` of ``body``."""
     node = _import_line(body[index])
     assert isinstance(node, cst.ImportFrom)
-    added = _aliases(node)[0]
+    added = _aliases(node)
     signature = _from_signature(node)
     for other in run:
         into = _merge_target(body[other], before, signature) if other != index else None
         if into is None:
             continue
         assert isinstance(into, cst.ImportFrom)
-        aliases = [*_aliases(into), added]
+        aliases = [*_aliases(into), *added]
         if not settings.combine_as_imports and any(a.asname is not None for a in aliases):
             continue
         low, high = sorted((other, index))
-        local = added.evaluated_alias or added.evaluated_name.split(".")[0]
-        if any(_binds(body[k], local) for k in range(low + 1, high)):
+        if any(
+            _binds(body[k], a.evaluated_alias or a.evaluated_name.split(".")[0])
+            for a in added
+            for k in range(low + 1, high)
+        ):
             continue
         text = _merged_text(into, added, settings, indent)
         if text is None:
@@ -335,10 +344,10 @@ def _merge_one(
 def merge_from_imports(
     original: BlockT, updated: BlockT, settings: IsortSettings = DEFAULT, indent: str | None = ""
 ) -> BlockT:
-    """Merge every new single-name ``from X import name`` (a statement of ``updated`` that
-    ``original`` did not have) into an ``from X import ...`` of the same module that was there
-    before, in the same run of import lines, in that statement's layout (one line, one
-    parenthesised line, or one name per line) and at its sorted place among the names.
+    """Merge every new ``from X import a[, b, ...]`` (a statement of ``updated`` that
+    ``original`` did not have, in any layout) into an ``from X import ...`` of the same module
+    that was there before, in the same run of import lines, in that statement's layout (one
+    line, one parenthesised line, or one name per line) with each name at its sorted place.
 
     Not merged: with ``force-single-line``; an ``as`` name (on either side) unless
     ``combine-as-imports``; a statement with comments; a run where another import between the
@@ -358,9 +367,7 @@ def merge_from_imports(
             not isinstance(node, cst.ImportFrom)
             or code in before
             or isinstance(node.names, cst.ImportStar)
-            or len(node.names) != 1
             or "#" in code
-            or node.lpar is not None
         ):
             index += 1
             continue

@@ -1,8 +1,9 @@
 """The project's import-sorting settings, read the way ruff's ``I`` rule and isort read them.
 
-The first table found wins: ``[tool.ruff.lint.isort]``, then ``[tool.ruff.isort]`` of
-``pyproject.toml``, then ``[lint.isort]`` / ``[isort]`` of ``ruff.toml`` / ``.ruff.toml``, then
-``[tool.isort]`` of ``pyproject.toml``. Only the settings that change where or how a *new*
+The ruff configuration closest to the file wins, as ruff picks it (:func:`settings_for`:
+the nearest folder up to the project root with a ``.ruff.toml``, ``ruff.toml`` or a
+``pyproject.toml`` with ``[tool.ruff]``; ``extend`` followed): its ``[lint.isort]`` /
+``[isort]`` table; without one, isort's ``[tool.isort]`` of the closest ``pyproject.toml``. Only the settings that change where or how a *new*
 import goes are read (both ``kebab-case`` and isort's ``snake_case`` spellings):
 
 - sections: ``known-first-party``, ``known-third-party``, ``known-local-folder``,
@@ -22,8 +23,11 @@ ignored: a new import is placed with these, the rest of the file is never reform
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -79,36 +83,125 @@ def _load(text: str | None) -> dict[str, Any]:
         return {}
 
 
+_RUFF_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")  # ruff's order within a folder
+
+
+def _ruff_config(name: str, text: str | None) -> dict[str, Any] | None:
+    """The ruff settings of one file: ``ruff.toml`` / ``.ruff.toml`` whole, ``pyproject.toml``'s
+    ``[tool.ruff]`` (a ``pyproject.toml`` without it is not a ruff config, as ruff decides)."""
+    if text is None:
+        return None
+    data = _load(text)
+    if name == "pyproject.toml":
+        return _table(data, "tool", "ruff")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over``'s settings win, table by table (ruff's ``extend``)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def parse_settings(pyproject: str | None, ruff_files: dict[str, str | None]) -> IsortSettings:
-    """The settings from the text of ``pyproject.toml`` and of ``ruff.toml`` / ``.ruff.toml``."""
-    data = _load(pyproject)
-    ruff_length: Any = _table(data, "tool", "ruff") or {}
-    ruff_length = ruff_length.get("line-length")
-    found: tuple[str, dict[str, Any], Any] | None = None
-    for path, label in (
-        (("tool", "ruff", "lint", "isort"), "[tool.ruff.lint.isort]"),
-        (("tool", "ruff", "isort"), "[tool.ruff.isort]"),
-    ):
-        table = _table(data, *path)
-        if table is not None:
-            found = (label, table, ruff_length)
+    """The settings from the text of one folder's ``pyproject.toml`` and ``ruff.toml`` /
+    ``.ruff.toml`` (ruff's order: ``.ruff.toml``, ``ruff.toml``, then ``[tool.ruff]``)."""
+    texts = {**ruff_files, "pyproject.toml": pyproject}
+    found = None
+    for name in _RUFF_NAMES:
+        config = _ruff_config(name, texts.get(name))
+        if config is not None:
+            found = (name, config)
             break
-    if found is None:
-        for name in ("ruff.toml", ".ruff.toml"):
-            ruff = _load(ruff_files.get(name))
-            for keys in (("lint", "isort"), ("isort",)):
-                table = _table(ruff, *keys)
-                if table is not None:
-                    found = (f"{name} [{'.'.join(keys)}]", table, ruff.get("line-length"))
-                    break
-            if found is not None:
+    return from_config(found, _table(_load(pyproject), "tool", "isort"))
+
+
+def settings_for(
+    directory: Path, root: Path, read_text: Callable[[Path], str | None]
+) -> IsortSettings:
+    """The settings for a file in ``directory``, found as ruff finds them: the closest folder
+    from ``directory`` up to the project ``root`` with a ``.ruff.toml``, ``ruff.toml`` or a
+    ``pyproject.toml`` that has ``[tool.ruff]``; its ``extend = "..."`` is followed (inside the
+    project only). Without a ruff isort table, the closest ``[tool.isort]`` (isort's own)."""
+    root = Path(root)
+    try:
+        Path(directory).relative_to(root)
+    except ValueError:
+        directory = root
+    found: tuple[str, dict[str, Any]] | None = None
+    isort_table: dict[str, Any] | None = None
+    current = Path(directory)
+    while True:
+        for name in _RUFF_NAMES:
+            if found is not None and name != "pyproject.toml":
+                continue
+            text = read_text(current / name)
+            if found is None:
+                config = _ruff_config(name, text)
+                if config is not None:
+                    label = name if current == root else f"{(current / name).relative_to(root)}"
+                    found = (label, _extended(config, current, root, read_text, 0))
+            if name == "pyproject.toml" and isort_table is None:
+                isort_table = _table(_load(text), "tool", "isort")
+        if (found is not None and isort_table is not None) or current == root:
+            break
+        if current.parent == current:
+            break
+        current = current.parent
+    return from_config(found, isort_table)
+
+
+def _extended(
+    config: dict[str, Any],
+    folder: Path,
+    root: Path,
+    read_text: Callable[[Path], str | None],
+    depth: int,
+) -> dict[str, Any]:
+    """``config`` over the file its ``extend`` names (relative to its folder), recursively."""
+    extend = config.get("extend")
+    if not isinstance(extend, str) or depth > 10:
+        return config
+    target = Path(os.path.normpath(folder / os.path.expanduser(extend)))
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return config  # outside the project: never read
+    base = _ruff_config(target.name, read_text(target))
+    if base is None:
+        return config
+    return _merge(_extended(base, target.parent, root, read_text, depth + 1), config)
+
+
+def from_config(
+    ruff: tuple[str, dict[str, Any]] | None, isort_table: dict[str, Any] | None
+) -> IsortSettings:
+    """Settings from a ruff config (``(label, settings)``) or, without a ruff isort table in
+    it, from isort's ``[tool.isort]`` table."""
+    found: tuple[str, dict[str, Any], Any] | None = None
+    ruff_length: Any = None
+    if ruff is not None:
+        name, config = ruff
+        ruff_length = config.get("line-length")
+        pyproject = name.endswith("pyproject.toml")
+        for keys in (("lint", "isort"), ("isort",)):
+            table = _table(config, *keys)
+            if table is not None:
+                dotted = ".".join(keys)
+                label = f"[tool.ruff.{dotted}]" if pyproject else f"{name} [{dotted}]"
+                if pyproject and name != "pyproject.toml":
+                    label = f"{name} {label}"
+                found = (label, table, ruff_length)
                 break
-    if found is None:
-        table = _table(data, "tool", "isort")
-        if table is not None:
-            black = table.get("profile") == "black"
-            length = table.get("line_length", table.get("line-length", 88 if black else 79))
-            found = ("[tool.isort]", table, length)
+    if found is None and isort_table is not None:
+        black = isort_table.get("profile") == "black"
+        length = isort_table.get("line_length", isort_table.get("line-length", 88 if black else 79))
+        found = ("[tool.isort]", isort_table, length)
     if found is None:
         if isinstance(ruff_length, int):
             return IsortSettings(line_length=ruff_length, source="[tool.ruff]")

@@ -13,9 +13,11 @@ as ``mention`` diagnostics (they are text, not code, so they are never rewritten
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -41,7 +43,7 @@ from codemods.analysis.imports import (
     rewrite_path_string,
 )
 from codemods.analysis.isort_settings import DEFAULT as DEFAULT_ISORT
-from codemods.analysis.isort_settings import IsortSettings, parse_settings
+from codemods.analysis.isort_settings import IsortSettings, settings_for
 from codemods.analysis.modules import importable_here
 from codemods.analysis.visit import lazy_metadata, line_col
 
@@ -425,15 +427,12 @@ class MoveTransformer(cst.CSTTransformer):
         project = self.ctx.project
         if project is None:
             return DEFAULT_ISORT
-        root = project.root
+        folder = Path(os.path.realpath(self.ctx.path)).parent
 
         def read() -> IsortSettings:
-            return parse_settings(
-                project.read_text(root / "pyproject.toml"),
-                {n: project.read_text(root / n) for n in ("ruff.toml", ".ruff.toml")},
-            )
+            return settings_for(folder, Path(project.root), project.read_text)
 
-        return project.memo("isort-settings", read)
+        return project.memo(f"isort-settings:{folder}", read)
 
     def _first_party(self, top: str) -> bool:
         project = self.ctx.project

@@ -11,6 +11,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from codemods.analysis.bindings import Binding, BindingModel, Use
 from codemods.analysis.facts import (
     AwaitSite,
     CallSite,
@@ -18,11 +19,8 @@ from codemods.analysis.facts import (
     MarkUse,
     ModuleFacts,
 )
-from codemods.analysis.modules import resolve_module
 from codemods.analysis.parse_pytest import PytestFacts
 from codemods.analysis.signatures import class_facts, dotted, function_signature
-
-_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
 def parse_file(
@@ -51,7 +49,12 @@ def parse_file(
     except (ValueError, RecursionError) as exc:  # NUL bytes, absurd nesting
         facts.syntax_error = (None, None, str(exc) or type(exc).__name__)
         return facts
-    collector = _Collector(facts, module, is_package)
+    try:
+        model = BindingModel(tree, module, is_package=is_package)
+    except RecursionError as exc:
+        facts.syntax_error = (None, None, str(exc) or type(exc).__name__)
+        return facts
+    collector = _Collector(facts, module, is_package, model)
     collector.python_functions, collector.python_classes = python_functions, python_classes
     collector.visit(tree)
     try:  # errors the parser accepts but the compiler does not ('await' outside async, ...)
@@ -64,13 +67,6 @@ def parse_file(
     except (ValueError, RecursionError):
         pass
     return facts
-
-
-def _handler_guards(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((dotted(t) or "").rsplit(".", 1)[-1] in _GUARDS for t in types)
 
 
 def _target_names(target: ast.expr) -> list[str]:
@@ -91,44 +87,79 @@ def _strings(node: ast.expr) -> list[str] | None:
     return None
 
 
-def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
-    args = node.args
-    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    declared: set[str] = set()
-    stack: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
-    while stack:
-        child = stack.pop()
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-            names.add(child.id)
-        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(child.name)
-            stack.extend(child.decorator_list)
-            continue
-        elif isinstance(child, ast.Lambda):
-            continue
-        elif isinstance(child, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in child.names}
-        elif isinstance(child, ast.Global | ast.Nonlocal):
-            declared |= set(child.names)
-        stack.extend(ast.iter_child_nodes(child))
-    return names - declared
+def _import_refs(model: BindingModel) -> tuple[list[ImportRef], dict[int, ImportRef]]:
+    """One :class:`ImportRef` per name each import statement binds (stars included), in source
+    order, and the ref of each import :class:`Binding` (by ``id``): the binding model decides
+    what a statement binds, resolves relative imports and knows alternative branches."""
+    refs: list[ImportRef] = []
+    of_binding: dict[int, ImportRef] = {}
+    for stmt in model.imports:
+        node = stmt.node
+        alt = stmt.alternative
+        alternative = (alt.group, alt.branch, alt.kind) if alt is not None else None
+        common = {
+            "guarded": alt is not None and alt.kind == "try" and alt.branch == 0,
+            "module_level": stmt.scope is model.module_scope,
+            "alternative": alternative,
+        }
+        by_alias = {id(b.alias): b for b in stmt.bindings}
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                ref = ImportRef(
+                    node.lineno,
+                    node.col_offset + 1,
+                    alias.name,
+                    None,
+                    alias.asname or alias.name.split(".")[0],
+                    alias.name,
+                    binds_leaf=alias.asname is not None,
+                    **common,  # type: ignore[arg-type]
+                )
+            else:
+                ref = ImportRef(
+                    node.lineno,
+                    node.col_offset + 1,
+                    stmt.module,
+                    alias.name,
+                    alias.asname or alias.name,
+                    "." * node.level + (node.module or ""),
+                    star=alias.name == "*",
+                    **common,  # type: ignore[arg-type]
+                )
+            refs.append(ref)
+            binding = by_alias.get(id(alias))
+            if binding is not None:
+                of_binding[id(binding)] = ref
+    refs.sort(key=lambda r: (r.line, r.column))
+    return refs, of_binding
 
 
 class _Collector(PytestFacts, ast.NodeVisitor):
-    def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
+    def __init__(
+        self, facts: ModuleFacts, module: str, is_package: bool, model: BindingModel
+    ) -> None:
         self.f = facts
         self.module = module
         self.is_package = is_package
+        self.model = model
+        facts.imports, self._ref_of = _import_refs(model)
+        self._stmt_of = {id(s.node): s for s in model.imports}
+        #: the names each function or lambda binds, as the binding model scoped them
+        self._locals = {
+            id(sc.node): set(sc.bindings)
+            for sc in model.scopes
+            if sc.kind in ("function", "lambda")
+        }
+        self._uses: dict[tuple[int, int, str], Use] = {
+            (u.line, u.col, u.name): u for u in model.uses if u.where == "code"
+        }
         self.python_functions: object = None
         self.python_classes: object = None
-        self.scopes: list[set[str]] = []  # function locals, innermost last
+        self.scopes: list[set[str]] = []  # function locals, innermost last (pytest facts)
         self.classes: list[tuple[str, frozenset[str]]] = []  # (name, marks)
-        self.guard = 0
         self.pytest_names: set[str] = set()  # local names of `pytest`
         self.mark_names: set[str] = set()  # local names of `pytest.mark`
         self.module_marks: frozenset[str] = frozenset()
-        self.chains: list[tuple[str, int, int]] = []
 
     # -- bindings --------------------------------------------------------------------------
     @property
@@ -201,61 +232,44 @@ class _Collector(PytestFacts, ast.NodeVisitor):
             self.f.bindings[name] = self.f.bindings.get(name, 0) + 1
             self.f.defined.add(name)
 
-    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
-        guarded = any(_handler_guards(h) for h in node.handlers)
-        self.guard += guarded
-        for stmt in node.body:
-            self.visit(stmt)
-        self.guard -= guarded
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
-            self.visit(part)
-
-    visit_TryStar = visit_Try
-
-    # -- imports ---------------------------------------------------------------------------
-    def _add_import(self, ref: ImportRef) -> None:
-        self.f.imports.append(ref)
-        if not ref.star:
-            self.bind(ref.local, defined=False)
-
+    # -- imports (the refs themselves come from the binding model) ---------------------------
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name == "pytest":
                 self.pytest_names.add(alias.asname or "pytest")
-            local = alias.asname or alias.name.split(".")[0]
-            self._add_import(
-                ImportRef(
-                    node.lineno,
-                    node.col_offset + 1,
-                    alias.name,
-                    None,
-                    local,
-                    alias.name,
-                    guarded=self.guard > 0,
-                    binds_leaf=alias.asname is not None,
-                    module_level=self.module_scope,
-                )
-            )
+            self.bind(alias.asname or alias.name.split(".")[0], defined=False)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        spelled = "." * node.level + (node.module or "")
-        module = resolve_module(spelled, self.module, is_package=self.is_package)
+        module = self._stmt_of[id(node)].module
         for alias in node.names:
             if module == "pytest" and alias.name == "mark":
                 self.mark_names.add(alias.asname or "mark")
-            self._add_import(
-                ImportRef(
-                    node.lineno,
-                    node.col_offset + 1,
-                    module,
-                    alias.name,
-                    alias.asname or alias.name,
-                    spelled,
-                    guarded=self.guard > 0,
-                    star=alias.name == "*",
-                    module_level=self.module_scope,
-                )
-            )
+            if alias.name != "*":
+                self.bind(alias.asname or alias.name, defined=False)
+
+    # -- what a use refers to (asked of the binding model) -----------------------------------
+    def _root_of(self, node: ast.expr, name: str) -> tuple[bool, ImportRef | None]:
+        """``(shadowed, via)`` for the root name of the chain ``node`` starts with: ``via`` is
+        the import every binding the read may see makes (same target), in any scope;
+        ``shadowed`` when the read sees something else inside a function or class (a local
+        doctor cannot follow). A module-level def/class gives ``(False, None)``."""
+        use = self._uses.get((node.lineno, node.col_offset, name))
+        if use is None:
+            return any(name in scope for scope in self.scopes), None
+        scope = self.model.scope_read(use.scope, name, use.line, use.col)
+        if scope is None:
+            return False, None  # a builtin or an unbound name: nothing to resolve
+        seen: list[Binding] = self.model.may_see(use)
+        refs = [self._ref_of.get(id(b)) for b in seen]
+        first = refs[0] if refs else None
+        if (
+            first is not None
+            and all(r is not None for r in refs)
+            and len({b.target for b in seen}) == 1
+            and seen[0].target is not None
+        ):
+            return False, first  # `import a.b` and `import a.c` both bind `a` to package a
+        return scope is not self.model.module_scope, None
 
     # -- definitions -----------------------------------------------------------------------
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -270,7 +284,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
             if node.name == "__getattr__":
                 self.f.has_getattr = True
         self._pytest_function(node)
-        self.scopes.append(_function_locals(node))
+        self.scopes.append(self._locals.get(id(node), set()))
         for stmt in node.body:
             self.visit(stmt)
         self.scopes.pop()
@@ -278,7 +292,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.scopes.append(_function_locals(node))
+        self.scopes.append(self._locals.get(id(node), set()))
         self.visit(node.body)
         self.scopes.pop()
 
@@ -306,7 +320,7 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         named = tuple(kw.arg for kw in node.keywords if kw.arg is not None)
         callee = dotted(node.func) if named else None
         if callee is not None:
-            root = callee.split(".")[0]
+            shadowed, via = self._root_of(node.func, callee.split(".")[0])
             self.f.calls.append(
                 CallSite(
                     node.lineno,
@@ -316,7 +330,8 @@ class _Collector(PytestFacts, ast.NodeVisitor):
                     sum(not isinstance(a, ast.Starred) for a in node.args),
                     any(isinstance(a, ast.Starred) for a in node.args),
                     any(kw.arg is None for kw in node.keywords),
-                    shadowed=any(root in scope for scope in self.scopes),
+                    shadowed=shadowed,
+                    via=via,
                 )
             )
         called = dotted(node.func) or ""
@@ -347,13 +362,9 @@ class _Collector(PytestFacts, ast.NodeVisitor):
         if isinstance(node.value, ast.Call):
             callee = dotted(node.value.func)
             if callee is not None:
+                shadowed, via = self._root_of(node.value.func, callee.split(".")[0])
                 self.f.awaits.append(
-                    AwaitSite(
-                        node.lineno,
-                        node.col_offset + 1,
-                        callee,
-                        shadowed=any(callee.split(".")[0] in scope for scope in self.scopes),
-                    )
+                    AwaitSite(node.lineno, node.col_offset + 1, callee, shadowed, via)
                 )
         self.generic_visit(node)
 
@@ -363,17 +374,17 @@ class _Collector(PytestFacts, ast.NodeVisitor):
             self.generic_visit(node)
             return
         parts = chain.split(".")
-        if any(parts[0] in scope for scope in self.scopes):
+        shadowed, via = self._root_of(node, parts[0])
+        if via is not None:
+            self.f.chains.append((chain, node.lineno, node.col_offset + 1, via))
+        if shadowed:
             return
-        self.chains.append((chain, node.lineno, node.col_offset + 1))
         mark = self._mark_name(parts)
         if mark is not None:
             self.f.marks.append(MarkUse(mark, node.lineno, node.col_offset + 1))
 
     def visit_Module(self, node: ast.Module) -> None:
         self.generic_visit(node)
-        roots = {r.local for r in self.f.imports if not r.star}
-        self.f.chains = [c for c in self.chains if c[0].split(".")[0] in roots]
         if self.module_marks:  # `pytestmark` may be assigned below the tests it covers
             self.f.tests = [replace(t, marks=t.marks | self.module_marks) for t in self.f.tests]
 

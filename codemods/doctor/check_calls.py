@@ -40,7 +40,7 @@ def check_calls(project: ProjectIndex, paths: Iterable[Path], report: Report) ->
         for call in facts.calls:
             if call.shadowed:
                 continue
-            resolved = resolver.callee(facts, module, call.callee)
+            resolved = resolver.callee(facts, module, call.callee, call.via)
             if resolved is None:
                 continue
             target, pattern, sig, drop_first = resolved

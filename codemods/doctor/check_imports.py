@@ -35,9 +35,13 @@ def check_imports(project: ProjectIndex, paths: Iterable[Path], report: Report) 
             continue
         missing: dict[tuple[int, int, str], list[str]] = {}  # one finding per statement
         for ref in facts.imports:
-            if ref.guarded or (ref.star and ref.module is not None and project.exists(ref.module)):
+            if ref.star and ref.module is not None and project.exists(ref.module):
                 continue
-            _check_ref(project, facts, ref, report, needs, bare_modules, missing)
+            why = _left_alone(project, facts, ref)
+            if why is not None:
+                _mention(project, facts, ref, why, report)
+            elif not ref.guarded:
+                _check_ref(project, facts, ref, report, needs, bare_modules, missing)
         for target, line, column in facts.path_strings:
             _check_path_string(project, facts, target, line, column, report, needs)
         for (line, column, module), names in missing.items():
@@ -52,6 +56,71 @@ def check_imports(project: ProjectIndex, paths: Iterable[Path], report: Report) 
                 )
             )
     _propose(project, needs, bare_modules, report)
+
+
+def _resolves(project: ProjectIndex, ref: ImportRef) -> bool:
+    """Whether ``ref`` imports something that exists (in the project, or outside it)."""
+    if ref.module is None:
+        return False
+    if not ref.spelled.startswith(".") and not project.in_project(ref.module):
+        return True  # not ours to judge: an installed package or the stdlib
+    if not project.exists(ref.module):
+        return False
+    return ref.name is None or ref.star or project.lookup(ref.module, ref.name).kind != "missing"
+
+
+def _left_alone(project: ProjectIndex, facts: ModuleFacts, ref: ImportRef) -> str | None:
+    """Why the move steps leave ``ref`` alone as an alternative import (the binding model's
+    branches), or None: a fallback branch (``except ImportError:``, the ``else:`` of
+    ``if sys.version_info`` / ``TYPE_CHECKING``), or a branch whose sibling branch imports the
+    same name from the one module that defines it (where a proposed move would point it: the
+    step then leaves it alone as "already imports the new path")."""
+    if ref.alternative is None:
+        return None
+    group, branch, kind = ref.alternative
+    kind_text = "try/except ImportError" if kind == "try" else "if/else"
+    definers = [d for d in project.definers(ref.name) if d != ref.module] if ref.name else []
+    new = definers[0] if len(definers) == 1 else None  # where a proposal would point it
+    if new is not None and any(
+        other.alternative is not None
+        and other.alternative[0] == group
+        and other.alternative[1] != branch
+        and other.local == ref.local
+        and other.module is not None
+        and (other.module == new or other.module.startswith(new + "."))
+        and _resolves(project, other)
+        for other in facts.imports
+    ):
+        return f"another branch of this {kind_text} already imports the new path"
+    return f"the fallback branch of a {kind_text}" if branch > 0 else None
+
+
+def _mention(
+    project: ProjectIndex, facts: ModuleFacts, ref: ImportRef, why: str, report: Report
+) -> None:
+    """What ``_check_ref`` would find for ``ref``, listed as mentions (not problems, no step)."""
+    scratch = Report(report.root)
+    missing: dict[tuple[int, int, str], list[str]] = {}
+    _check_ref(project, facts, ref, scratch, {}, {}, missing)
+    found = list(scratch.findings)
+    for (line, column, module), names in missing.items():
+        what = f" (importing {', '.join(f'`{n}`' for n in names)})" if names else ""
+        found.append(
+            Finding(
+                "missing-module", facts.relpath, line, column, f"No module named '{module}'{what}"
+            )
+        )
+    for finding in found:
+        report.add_mention(
+            Finding(
+                finding.kind,
+                finding.file,
+                finding.line,
+                finding.column,
+                finding.message,
+                fix=f"alternative import left alone ({why})",
+            )
+        )
 
 
 def _missing_prefix(project: ProjectIndex, module: str) -> str:
@@ -102,11 +171,11 @@ def _check_ref(
     if ref.star:
         return
     if ref.name is None:  # `import pkg.mod as m` ... `m.Gone`: an AttributeError when used
-        _check_attributes(project, facts, ref.module, _prefix(ref), report, needs)
+        _check_attributes(project, facts, ref, ref.module, _prefix(ref), report, needs)
         return
     target = project.lookup(ref.module, ref.name)
     if target.kind == "module":  # `from pkg import mod` ... `mod.Gone`
-        _check_attributes(project, facts, target.module, f"{ref.local}.", report, needs)
+        _check_attributes(project, facts, ref, target.module, f"{ref.local}.", report, needs)
     if target.kind != "missing":
         return
     report.findings.append(
@@ -124,12 +193,13 @@ def _check_ref(
 def _check_attributes(
     project: ProjectIndex,
     facts: ModuleFacts,
+    ref: ImportRef,
     module: str,
     prefix: str,
     report: Report,
     needs: dict[tuple[str, str], _Need],
 ) -> None:
-    for name, line, column in _attribute_uses(facts, prefix):
+    for name, line, column in _attribute_uses(facts, ref, prefix):
         if project.lookup(module, name).kind != "missing":
             continue
         report.findings.append(
@@ -196,13 +266,27 @@ def _check_path_string(
     need.evidence.append(where)
 
 
-def _attribute_uses(facts: ModuleFacts, prefix: str) -> list[tuple[str, int, int]]:
-    """``(name, line, column)`` of each ``<prefix>name`` use in the file."""
+def _attribute_uses(facts: ModuleFacts, ref: ImportRef, prefix: str) -> list[tuple[str, int, int]]:
+    """``(name, line, column)`` of each ``<prefix>name`` use in the file whose root refers to
+    the binding ``ref`` makes (the binding model's answer)."""
     return [
         (chain[len(prefix) :].split(".")[0], line, column)
-        for chain, line, column in facts.chains
-        if chain.startswith(prefix)
+        for chain, line, column, via in facts.chains
+        if chain.startswith(prefix) and _same_binding(via, ref)
     ]
+
+
+def _same_binding(via: ImportRef, ref: ImportRef) -> bool:
+    if via == ref:
+        return True
+    # `import a.b` and `import a.c` both bind `a` to the package `a`
+    return (
+        via.name is None
+        and ref.name is None
+        and not via.binds_leaf
+        and not ref.binds_leaf
+        and via.local == ref.local
+    )
 
 
 def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
@@ -211,7 +295,7 @@ def _names_used(facts: ModuleFacts, ref: ImportRef) -> list[str]:
         return []
     if ref.name is not None:
         return [ref.name]
-    return list(dict.fromkeys(name for name, _l, _c in _attribute_uses(facts, _prefix(ref))))
+    return list(dict.fromkeys(name for name, _l, _c in _attribute_uses(facts, ref, _prefix(ref))))
 
 
 def _propose(

@@ -57,10 +57,10 @@ def check_runtime(project: ProjectIndex, paths: Iterable[Path], report: Report) 
 
 def _class_attributes(resolver: Resolver, facts: ModuleFacts, module: str, report: Report) -> None:
     reported: set[tuple[str, int]] = set()
-    for chain, line, column in facts.chains:
+    for chain, line, column, via in facts.chains:
         parts = chain.split(".")
         for k in range(1, len(parts)):
-            found = resolver.resolve(facts, module, ".".join(parts[:k]))
+            found = resolver.resolve(facts, module, ".".join(parts[:k]), via)
             if found is None or found[0].kind not in ("module", "def"):
                 break
             target = found[0]
@@ -106,7 +106,7 @@ def _awaits(resolver: Resolver, facts: ModuleFacts, module: str, report: Report)
     for site in facts.awaits:
         if site.shadowed:
             continue
-        found = resolver.resolve(facts, module, site.callee)
+        found = resolver.resolve(facts, module, site.callee, site.via)
         if found is None:
             continue
         target = found[0]

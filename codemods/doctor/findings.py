@@ -79,6 +79,14 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What would be a problem but is an alternative import the steps leave alone (the
+    #: fallback branch of ``try/except ImportError``, ``if sys.version_info``, ...): listed,
+    #: never counted, never a proposal; ``fix`` says why (the steps' mention, word for word).
+    mentions: list[Finding] = field(default_factory=list)
+
+    def add_mention(self, mention: Finding) -> None:
+        if mention not in self.mentions:
+            self.mentions.append(mention)
 
     def add_proposal(self, proposal: Proposal) -> None:
         """Merge proposals for the same step and options (their evidence adds up)."""
@@ -94,6 +102,7 @@ class Report:
         """Findings by kind then place; steps in recipe order, then the comments."""
         kinds = list(KINDS)
         self.findings.sort(key=lambda f: (kinds.index(f.kind), f.file, f.line or 0, f.column or 0))
+        self.mentions.sort(key=lambda f: (f.file, f.line or 0, f.column or 0))
         rank = {step: i for i, step in enumerate(step_order())}
         self.proposals.sort(key=lambda p: rank.get(p.step, len(rank)) if p.step else len(rank) + 1)
 
@@ -130,4 +139,5 @@ class Report:
                 for p in self.proposals
             ],
             "notes": self.notes,
+            "mentions": [m.as_json() for m in self.mentions],
         }

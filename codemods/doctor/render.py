@@ -81,6 +81,19 @@ def render_text(report: Report, out: Output) -> None:
                 )
             )
         out.out.print()
+    if report.mentions:
+        out.out.print(Text("alternative imports left alone (not counted)", style="bold"))
+        for mention in report.mentions:
+            out.out.print(
+                Text.assemble(
+                    "  ",
+                    (mention.location(), "bold"),
+                    "  ",
+                    mention.message,
+                    (f"  [{mention.fix}]", "dim"),
+                )
+            )
+        out.out.print()
     if manual:
         out.out.print(Text("left for a person (doctor does not guess)", style="bold"))
         for proposal in manual:

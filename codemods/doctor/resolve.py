@@ -50,9 +50,16 @@ class Resolver:
             return None
         return self.project.lookup(ref.module, ref.name), spelled
 
-    def resolve(self, facts: ModuleFacts, module: str, dotted: str) -> tuple[Target, str] | None:
+    def resolve(
+        self, facts: ModuleFacts, module: str, dotted: str, via: ImportRef | None = None
+    ) -> tuple[Target, str] | None:
+        """``via``: the import the binding model says the root refers to (any scope)."""
         parts = dotted.split(".")
-        found = self._root(facts, module, parts[0])
+        found = (
+            self._import_root(via, parts[0])
+            if via is not None
+            else self._root(facts, module, parts[0])
+        )
         if found is None:
             return None
         target, spelled = found
@@ -67,9 +74,9 @@ class Resolver:
         return target, spelled
 
     def callee(
-        self, facts: ModuleFacts, module: str, dotted: str
+        self, facts: ModuleFacts, module: str, dotted: str, via: ImportRef | None = None
     ) -> tuple[str, str, Signature, bool] | None:
-        found = self.resolve(facts, module, dotted)
+        found = self.resolve(facts, module, dotted, via)
         if found is None:
             return None
         target, spelled = found

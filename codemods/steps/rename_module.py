@@ -4,16 +4,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from pydantic import Field, model_validator
 
+from codemods.analysis.bindings import BUILTINS, Binding, BindingModel
 from codemods.analysis.imports import (
     DOTTED_RE,
     binding_of,
     dotted_expr,
+    import_from_stmt,
     import_module_stmt,
     import_stmt,
     with_asname,
@@ -221,15 +224,22 @@ class _ModuleMover(MoveTransformer):
             return
 
     def _plan_import(self, found: FoundImport, node: cst.Import) -> None:
-        names = list(node.names)
+        names: list[cst.ImportAlias | None] = list(node.names)
         changed = False
         keep: list[str] = []  # parent packages the file still reads through the old binding
-        for index, alias in enumerate(names):
+        for index, alias in enumerate(node.names):
             dotted = alias.evaluated_name
             target = self.moved(dotted)
             if target is None:
                 continue
-            if alias.asname is None and not self._can_rebind(found, dotted, target):
+            uses = self._uses(found, index, dotted, target) if alias.asname is None else []
+            if uses is None:
+                self.stop = True
+                return
+            attributes = sorted({attr for _node, attr in uses if attr})
+            parent = self._still_read(found, dotted, target) if alias.asname is None else None
+            needed = parent is not None or self._needs_module(found, index, uses)
+            if attributes and needed and self._loop_shadows(found, target):
                 self.stop = True
                 return
             changed = True
@@ -237,18 +247,139 @@ class _ModuleMover(MoveTransformer):
             self.verify_target(found, target, [])
             if alias.asname is not None:
                 continue
-            parent = self._still_read(found, dotted, target)
             if parent is not None:
                 names[index] = alias.with_changes(name=dotted_expr(parent))
                 keep.append(target)
             self.type_comment_renames[dotted] = target
-            for access in self.references(found, dotted):  # `old.A` -> `new.A`
-                if get_full_name_for_node(access.node) == dotted:
-                    self.replace_node(access.node, dotted_expr(target))
+            for access_node, attr in uses:
+                if attr is None:  # `old.A` -> `new.A`
+                    self.replace_node(access_node, dotted_expr(target))
+                else:  # `old.A` -> `A`, from `from new import A`: `new`'s name is a local here
+                    self.replace_node(access_node, cst.Name(attr))
+            for attr in attributes:
+                self.insert_after(found, import_from_stmt(target, attr))
+            if attributes and not needed:
+                names[index] = None  # every use is spelled through `from new import A`
         if changed:
-            self.replace_import(found, node.with_changes(names=names))
+            kept = [a for a in names if a is not None]
+            if kept:
+                last = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                self.replace_import(found, node.with_changes(names=[*kept[:-1], last]))
+            else:
+                self.replace_import(found, None)
             for target in keep:
                 self.insert_after(found, import_stmt(target))
+
+    def _uses(
+        self, found: FoundImport, index: int, dotted: str, target: str
+    ) -> list[tuple[cst.CSTNode, str | None]] | None:
+        """The uses of ``import dotted`` to rewrite, as ``(node, None)`` (spell it ``target``)
+        or ``(attribute node, name)`` (spell it ``name``, imported ``from target``), asking the
+        binding model which binding each read sees: a read of a later rebinding of the name
+        (``mock = mock.Mock()`` at module level, then ``mock.x`` in a function) keeps the
+        local's meaning and is left alone; where the new path's first name is another thing
+        (``mock = unittest.mock.Mock()`` in a function), ``unittest.mock.Mock`` becomes
+        ``Mock`` with ``from mock import Mock`` when nothing in the file uses that name. None
+        (with a warning): a read whose binding cannot be known, or no spelling left."""
+        refs = [
+            a for a in self.references(found, dotted) if get_full_name_for_node(a.node) == dotted
+        ]
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return [(a.node, None) for a in refs]
+        binding = stmt.bindings[index]
+        top, new_top = dotted.split(".")[0], target.split(".")[0]
+        out: list[tuple[cst.CSTNode, str | None]] = []
+        for access in refs:
+            line, col = self._start(access.node)
+            use = model.use_at(stmt.scope, top, line, col)
+            if use is None:
+                self.ctx.warn(
+                    f"cannot tell which binding of `{top}` line {line} reads; "
+                    "this module is not moved in this file",
+                    line,
+                )
+                return None
+            seen = model.sees(use.scope, top, use.line, use.col, lambda b: _same_import(b, binding))
+            if seen is False:
+                continue  # a local rebinding of the name: its meaning is kept
+            if seen is None:
+                self.ctx.warn(
+                    f"`{use.chain}` may read `{top}` imported at line {binding.line} or a "
+                    "binding of it that may run first; this module is not moved in this file",
+                    line,
+                )
+                return None
+            if new_top == top or model.sees(
+                use.scope, new_top, use.line, use.col, self._binds_new(new_top), [binding]
+            ):
+                out.append((access.node, None))
+                continue
+            attr = self._free_attribute(model, use.chain, dotted)
+            node = self.chain_at(access.node, f"{dotted}.{attr}") if attr else None
+            if node is None or attr is None:
+                other = model.scope_of_name(use.scope, new_top)
+                where = ""
+                if other is not None and other.bindings.get(new_top):
+                    where = f" at line {other.bindings[new_top][-1].line}"
+                self.ctx.warn(
+                    f"`{use.chain}` cannot become `{target}{use.chain[len(dotted) :]}`: "
+                    f"`{new_top}` is another name{where}; this module is not moved in this file",
+                    use.line,
+                )
+                return None
+            out.append((node, attr))
+        return out
+
+    def _binds_new(self, new_top: str) -> Callable[[Binding], bool]:
+        def binds(b: Binding) -> bool:
+            return b.kind == "import" and (
+                b.target == new_top or (b.target is not None and self.moved(b.target) == new_top)
+            )
+
+        return binds
+
+    @staticmethod
+    def _free_attribute(model: BindingModel, chain: str, dotted: str) -> str | None:
+        """The name after ``dotted`` in ``chain`` if the file neither binds nor reads it."""
+        rest = chain[len(dotted) + 1 :] if chain.startswith(dotted + ".") else ""
+        attr = rest.split(".")[0]
+        if not attr or attr in BUILTINS or model.bound_anywhere(attr):
+            return None
+        if any(u.name == attr for u in model.uses):
+            return None
+        return attr
+
+    def _loop_shadows(self, found: FoundImport, target: str) -> bool:
+        """Whether a ``for`` loop variable spelled like the new module's first name would
+        shadow the rewritten ``import new`` (pyflakes: "import shadowed by loop variable");
+        then the file is left unchanged, with a warning."""
+        model, new_top = self.model, target.split(".")[0]
+        if model is None:
+            return False
+        for scope in model.scopes:
+            for binding in scope.bindings.get(new_top, []):
+                if binding.loop:
+                    self.ctx.warn(
+                        f"`{new_top}` is a loop variable at line {binding.line}: it would shadow "
+                        f"`import {target}`; this module is not moved in this file",
+                        binding.line,
+                    )
+                    return True
+        return False
+
+    def _needs_module(
+        self, found: FoundImport, index: int, uses: list[tuple[cst.CSTNode, str | None]]
+    ) -> bool:
+        """Whether the rewritten ``import new`` is still read: a use spelled ``new.A``, or a
+        read in a string or a type comment."""
+        if any(attr is None for _node, attr in uses):
+            return True
+        stmt, model = self.stmt_of(found), self.model
+        if stmt is None or model is None:
+            return True
+        binding = stmt.bindings[index]
+        return any(u.where != "code" for u in model.reads(stmt.scope, binding.name))
 
     def _still_read(self, found: FoundImport, dotted: str, target: str) -> str | None:
         """``import a.b`` binds ``a``: when the rewrite binds another name (``import c.b``) and
@@ -302,3 +433,9 @@ class _ModuleMover(MoveTransformer):
                 )
                 return False
         return True
+
+
+def _same_import(candidate: Binding, binding: Binding) -> bool:
+    """Whether ``candidate`` binds the name to what ``binding`` does (``import a.b`` and
+    ``import a`` both bind ``a`` to the package ``a``)."""
+    return candidate.kind == "import" and candidate.target == binding.target
