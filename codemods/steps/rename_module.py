@@ -19,9 +19,11 @@ from codemods.analysis.imports import (
     with_asname,
     without_alias,
 )
+from codemods.analysis.move_edits import module_move_edits
 from codemods.analysis.moves import FoundImport, MoveTransformer
+from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import transform_with_metadata
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
 
 class RenameModuleOptions(StepOptions):
@@ -103,6 +105,14 @@ class RenameModule(Step[RenameModuleOptions]):
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         return transform_with_metadata(module, _ModuleMover(self.options, ctx))
+
+    def edit(self, source: Source, ctx: FileContext) -> list[TextEdit] | None:
+        """The common shapes of a move decided from the ``ast`` (see
+        :mod:`codemods.analysis.move_edits`); None (LibCST decides) for anything unusual."""
+        text = source.text
+        if text is None:
+            return None
+        return module_move_edits(source.tree, text, self.options.old, self.options.new, ctx)
 
 
 class _ModuleMover(MoveTransformer):
