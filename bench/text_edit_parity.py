@@ -23,8 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import codemods.analysis.move_edits as move_edits
+from codemods.analysis.project import Projects
 from codemods.engine.prefilter import any_step_may_run
-from codemods.engine.run import make_plan, process
+from codemods.engine.run import _Worker, make_plan
 from codemods.recipe import RecipeLoader
 from codemods.steps import Step
 
@@ -47,10 +48,11 @@ def main() -> int:
     decided: Counter[str] = Counter()
     move_edits._WHY = []
     fast = []
+    worker = _Worker(plan.steps, None, Projects())  # one per process, as in a run
     cpu = time.process_time()
     for source in files:
         move_edits._WHY.clear()
-        fast.append(process(source, plan.steps, plan.root))
+        fast.append(worker.handle(source)[0])
         for tb in move_edits._WHY:
             frame = traceback.extract_tb(tb)[-1]
             decided[f"LibCST: line {frame.lineno}: {(frame.line or '').strip()}"] += 1
@@ -61,7 +63,7 @@ def main() -> int:
     for step_type in text_steps:
         step_type.edit = Step.edit  # type: ignore[method-assign]
     cpu = time.process_time()
-    slow = [process(source, plan.steps, plan.root) for source in files]
+    slow = [worker.handle(source)[0] for source in files]
     slow_cpu = time.process_time() - cpu
     for step_type, edit in saved.items():
         step_type.edit = edit  # type: ignore[method-assign]

@@ -56,6 +56,9 @@ _BLOCKS = (
 _WHY: list | None = None
 
 
+_DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
 class Undecided(Exception):
     """The ``ast`` cannot be sure: LibCST's full tree decides."""
 
@@ -129,9 +132,6 @@ class _ModuleEdits:
         old_top, new_top = old.split(".")[0], new.split(".")[0]
         if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
             raise Undecided  # the new first name may be something else here
-        for parent in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(parent):
-                self.parents[id(child)] = parent
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
         for stmt in model.imports:
             node = stmt.node
@@ -152,6 +152,7 @@ class _ModuleEdits:
                         dotted_reads.append((alias.name, target))
                 elif _under(old, alias.name):
                     raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
+        self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
         for dotted, target in dotted_reads:
             self._rename_reads(model, dotted, target)
         if self.renamed_imports:
@@ -171,6 +172,55 @@ class _ModuleEdits:
                 column,
             )
         return self._with_head_resorted()
+
+    def _index(self, tops: set[str]) -> None:
+        """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
+        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
+        self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
+        self.declared: set[str] = set()
+        self.blocks: list[ast.AST] = []
+        self.docstrings: set[int] = set()
+        self.strings: list[ast.Constant | ast.JoinedStr] = []
+        parents = self.parents
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        while stack:
+            node, in_fstring = stack.pop()
+            if isinstance(node, ast.Name):
+                if node.id in tops:
+                    self.names[node.id].append((node, in_fstring))
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str | bytes) and not in_fstring:
+                    self.strings.append(node)
+                continue
+            if isinstance(node, ast.JoinedStr) and not in_fstring:
+                self.strings.append(node)
+                in_fstring = True
+            elif isinstance(node, _BLOCKS):
+                self.blocks.append(node)
+                if isinstance(node, _DOC_OWNERS):
+                    self._note_docstring(node)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                self.declared.update(node.names)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                stack.append((child, in_fstring))
+
+    def _note_docstring(self, node: ast.AST) -> None:
+        body = getattr(node, "body", None)
+        first = body[0] if body else None
+        if not (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str | bytes)
+        ):
+            return
+        if not isinstance(node, ast.Module):
+            start = self.tm.offset(first.value.lineno, first.value.col_offset)
+            line_start = self.text.rfind("\n", 0, start) + 1
+            if self.text[line_start:start].strip():
+                return  # `def f(): "doc"`: LibCST's one-line suite has no docstring
+        self.docstrings.add(id(first.value))
 
     # -- imports ----------------------------------------------------------------------------
     def _plan_from(self, module: str | None, node: ast.ImportFrom, alternative: bool) -> None:
@@ -225,12 +275,10 @@ class _ModuleEdits:
             raise Undecided
         if any(u.name == top and u.where != "code" for u in model.uses):
             raise Undecided  # read in a string annotation, `__all__` or a type comment
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Global | ast.Nonlocal) and top in node.names:
-                raise Undecided
-            if not isinstance(node, ast.Name) or node.id != top:
-                continue
-            if not isinstance(node.ctx, ast.Load):
+        if top in self.declared:
+            raise Undecided
+        for node, in_fstring in self.names[top]:
+            if in_fstring or not isinstance(node.ctx, ast.Load):
                 raise Undecided
             chain: ast.expr = node
             spelled = top
@@ -251,8 +299,8 @@ class _ModuleEdits:
         """The LibCST path re-sorts the leading imports of every changed indented block: a
         block that starts with two or more imports is left to it when one of them changes or
         a blank line between them holds spaces (re-sorting would normalise it)."""
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Module) or not isinstance(node, _BLOCKS):
+        for node in self.blocks:
+            if isinstance(node, ast.Module):
                 continue
             for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
                 if not body:
@@ -273,67 +321,38 @@ class _ModuleEdits:
                         raise Undecided
 
     # -- strings and comments ---------------------------------------------------------------
-    def _docstring_ids(self) -> set[int]:
-        out = set()
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            first = node.body[0] if node.body else None
-            if not (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str | bytes)
-            ):
-                continue
-            if not isinstance(node, ast.Module):
-                start = self.tm.offset(first.value.lineno, first.value.col_offset)
-                line_start = self.text.rfind("\n", 0, start) + 1
-                if self.text[line_start:start].strip():
-                    continue  # `def f(): "doc"`: LibCST's one-line suite has no docstring
-            out.add(id(first.value))
-        return out
-
     def _strings(self) -> list[_Mention]:
         """Strings naming the path are rewritten as the LibCST path does; the others that
         mention it are reported (docstrings as docstrings)."""
         old, new = self.old, self.new
         found: list[_Mention] = []
-        self.string_spans: list[tuple[int, int]] = []
-        docstrings: set[int] | None = None
-        stack: list[ast.AST] = [self.tree]
-        while stack:
-            node = stack.pop()
+        old_bytes = old.encode()
+        for node in self.strings:
             if isinstance(node, ast.JoinedStr):
                 start, end = self.tm.span(node)
-                self.string_spans.append((start, end))
-                if mentions(self.text[start:end], old) or old in self.text[start:end]:
+                if old in self.text[start:end]:
                     raise Undecided  # an f-string: LibCST reports its text parts
                 continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
-                start, end = self.tm.span(node)
-                self.string_spans.append((start, end))
-                segment = self.text[start:end]
-                value = node.value
-                if not (mentions(segment, old) or (isinstance(value, str) and old in value)):
-                    continue
-                if _string_tokens(segment) != 1:
-                    raise Undecided  # "a" "b": LibCST sees two strings
-                if docstrings is None:
-                    docstrings = self._docstring_ids()
-                if id(node) in docstrings:
-                    if mentions(segment, old):
-                        found.append(_Mention(start, "docstring"))
-                    continue
-                if isinstance(value, str):
-                    if "." in old or value != old or self._loads(node):
-                        rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
-                        if rewritten is not None:
-                            self.edits.append(TextEdit(start, end, rewritten.value))
-                            continue
-                if mentions(segment, old):
-                    found.append(_Mention(start, "string"))
+            value = node.value
+            assert isinstance(value, str | bytes)
+            # the source text can only spell `old` where the value holds it
+            if not (old in value if isinstance(value, str) else old_bytes in value):
                 continue
-            stack.extend(ast.iter_child_nodes(node))
+            start, end = self.tm.span(node)
+            segment = self.text[start:end]
+            if _string_tokens(segment) != 1:
+                raise Undecided  # "a" "b": LibCST sees two strings
+            if id(node) in self.docstrings:
+                if mentions(segment, old):
+                    found.append(_Mention(start, "docstring"))
+                continue
+            if isinstance(value, str) and ("." in old or value != old or self._loads(node)):
+                rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
+                if rewritten is not None:
+                    self.edits.append(TextEdit(start, end, rewritten.value))
+                    continue
+            if mentions(segment, old):
+                found.append(_Mention(start, "string"))
         return found
 
     def _loads(self, node: ast.Constant) -> bool:
@@ -364,10 +383,18 @@ class _ModuleEdits:
     def _comments(self) -> list[_Mention]:
         """Comments mentioning the path (a ``#`` outside every string starts one)."""
         found: list[_Mention] = []
-        spans = sorted(self.string_spans)
         seen: set[int] = set()
         pattern = re.compile(rf"(?<![\w.]){re.escape(self.old)}(?![\w])")
-        for match in pattern.finditer(self.text):
+        matches = list(pattern.finditer(self.text))
+        if not matches:
+            return found
+        lines = {self.tm.position(m.start())[0] for m in matches}
+        spans = [
+            self.tm.span(node)
+            for node in self.strings
+            if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+        ]
+        for match in matches:
             at = match.start()
             if _inside(spans, at):
                 continue
@@ -457,7 +484,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 def _leading_imports(body: list[ast.stmt]) -> list[ast.stmt]:
     start = 1 if body and _is_docstring(body[0]) else 0
-    run = []
+    run: list[ast.stmt] = []
     for stmt in body[start:]:
         if not isinstance(stmt, ast.Import | ast.ImportFrom):
             break
