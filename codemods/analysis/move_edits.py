@@ -127,11 +127,6 @@ class _ModuleEdits:
         model = BindingModel(
             self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
         )
-        if model.bindings_of_module(new):
-            raise Undecided  # the new path is imported already: duplicates to avoid
-        old_top, new_top = old.split(".")[0], new.split(".")[0]
-        if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
-            raise Undecided  # the new first name may be something else here
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
         for stmt in model.imports:
             node = stmt.node
@@ -156,6 +151,11 @@ class _ModuleEdits:
         for dotted, target in dotted_reads:
             self._rename_reads(model, dotted, target)
         if self.renamed_imports:
+            if model.bindings_of_module(new):
+                raise Undecided  # the new path is imported already: duplicates to avoid
+            old_top, new_top = old.split(".")[0], new.split(".")[0]
+            if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
+                raise Undecided  # the new first name may be something else here
             if _TYPE_COMMENT.search(text):
                 raise Undecided  # the LibCST path renames inside `# type:` comments
             self._check_nested_blocks()
