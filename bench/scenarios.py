@@ -137,11 +137,9 @@ def libcst_runner(
         t = timed([sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
                    "--old_name", old, "--new_name", new, "-u", "1", "--no-format", "-j", str(jobs),
                    "--hide-progress", "."], cwd=work / "t")  # fmt: skip  (an absolute path: it changes nothing)
-        changed = sum(
-            1
-            for p in files_of(work / "t")
-            if p.read_bytes() != (tree / p.relative_to(work / "t")).read_bytes()
-        )
+        # `-u` makes the runner print a diff per changed file instead of writing it (as our
+        # `preview` does): count the diffs' `+++` headers, not changed files on disk
+        changed = len({line for line in t.stdout.splitlines() if line.startswith("+++ ")})
         return rows.add(name, t, files, changed, before)
     finally:
         shutil.rmtree(work, ignore_errors=True)
