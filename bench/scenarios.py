@@ -32,6 +32,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -114,12 +115,20 @@ def ruff(rows: Rows, tree: Path, name: str, files: int) -> Timed:
 
 
 def ours(
-    rows: Rows, cmd: str, recipe: str, tree: Path, name: str, files: int, *extra: str
+    rows: Rows,
+    cmd: str,
+    recipe: str,
+    tree: Path,
+    name: str,
+    files: int,
+    *extra: str,
+    code: Path | None = None,
 ) -> Timed:
+    """``codemod CMD recipe tree``; ``code``: run the package from that directory instead
+    (a ``git archive`` of another commit, see ``--baseline``)."""
     before = load()
-    t = timed(
-        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env={"NO_COLOR": "1"}
-    )
+    env = {"NO_COLOR": "1", **({"PYTHONPATH": str(code)} if code is not None else {})}
+    t = timed([*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env=env)
     found = re.search(r"(\d[\d,]*) files? (?:would be )?changed", t.stderr)
     changed = (
         int(found.group(1).replace(",", "")) if found else 0 if "no file" in t.stderr else None
@@ -134,9 +143,27 @@ def libcst_runner(
     shutil.copytree(tree, work / "t")
     try:
         before = load()
-        t = timed([sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
-                   "--old_name", old, "--new_name", new, "-u", "1", "--no-format", "-j", str(jobs),
-                   "--hide-progress", "."], cwd=work / "t")  # fmt: skip  (an absolute path: it changes nothing)
+        t = timed(
+            [
+                sys.executable,
+                "-m",
+                "libcst.tool",
+                "codemod",
+                "rename.RenameCommand",
+                "--old_name",
+                old,
+                "--new_name",
+                new,
+                "-u",
+                "1",
+                "--no-format",
+                "-j",
+                str(jobs),
+                "--hide-progress",
+                ".",
+            ],
+            cwd=work / "t",
+        )  # fmt: skip  (an absolute path: it changes nothing)
         # `-u` makes the runner print a diff per changed file instead of writing it (as our
         # `preview` does): count the diffs' `+++` headers, not changed files on disk
         changed = len({line for line in t.stdout.splitlines() if line.startswith("+++ ")})
@@ -155,6 +182,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip", default="", help="comma-separated scenario numbers to skip")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="also run scenario 2 with the code of this commit (a git archive of it), same run",
+    )
+    parser.add_argument("--recipes", default="", help="scenario 2: only these recipes (comma)")
+    parser.add_argument(
+        "--no-runner", action="store_true", help="scenario 2 without LibCST's runner"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     skip = {s for s in args.skip.split(",") if s}
@@ -169,6 +205,15 @@ def main() -> None:
     print(f"stdlib copy {std}: {len(all_files):,} files; {jobs} cores; load {load()}")
 
     scratch = Path(tempfile.mkdtemp(prefix="codemod-scenarios-"))
+    baseline: Path | None = None
+    if args.baseline:
+        baseline = scratch / "baseline"
+        baseline.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+    only = {r for r in args.recipes.split(",") if r}
     try:
         if "2" not in skip or "4" not in skip:
             if args.moves_sample:
@@ -186,6 +231,8 @@ def main() -> None:
             for recipe, old, new in MOVES:
                 if "2" in skip:
                     break
+                if only and recipe not in only:
+                    continue
                 ours(
                     rows,
                     "preview",
@@ -196,9 +243,15 @@ def main() -> None:
                     "--no-cache",
                     *j,
                 )
-                libcst_runner(rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs)
+                if baseline is not None:
+                    ours(rows, "preview", recipe, sample, f"same at {args.baseline}", n,
+                         "--no-cache", *j, code=baseline)  # fmt: skip
+                if not args.no_runner:
+                    libcst_runner(
+                        rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs
+                    )
             if "4" not in skip:
-                recipe = MOVES[1][0]
+                recipe = next((m[0] for m in MOVES if m[0] in only), MOVES[1][0])
                 print(f"\n4. re-runs of {recipe} on a copy of that tree")
                 copy = scratch / "rerun"
                 shutil.copytree(sample, copy)
