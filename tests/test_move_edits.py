@@ -43,6 +43,13 @@ DECIDED = {
     "dotted import and its uses": (
         "import os\nimport unittest.mock\n\n\ndef f():\n    return unittest.mock.patch(os.sep)\n"
     ),
+    "the module and its submodule": (
+        "import os\nimport unittest\nimport unittest.mock\n\n"
+        "x = unittest.mock.patch(unittest.TestCase, os)\n"
+    ),
+    "the submodule first": (
+        "import unittest.mock\nimport unittest\n\nx = unittest.mock.patch(unittest.TestCase)\n"
+    ),
     "alias": "import unittest as ut\nfrom os import path\n\nut.main()\n",
     "several names in one import": "import os, unittest, sys\n\nunittest.main(os, sys)\n",
     "from-imports, nested and multi-line": (
@@ -78,6 +85,8 @@ UNDECIDED = {
     "an f-string mentioning it": "import unittest\nx = f'{unittest.main}'\n",
     "the new name is used already": "import unittest\nunittest2 = unittest\n",
     "a read that is not the moved chain": "import unittest.mock\nunittest.main()\n",
+    "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
+    "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
     "concatenated strings": "import unittest\nx = ('unittest.main' 'x')\n",
     "a nested sorted block with a moved import": (
@@ -150,6 +159,7 @@ DECIDED_CASES = {
     "comments_and_docstrings_reported_not_rewritten",
     "from_import_layout_and_aliases_kept",
     "import_module_and_dotted_uses",
+    "module_and_its_submodule_both_imported",
     "one_word_module_strings_only_where_loaded",
     "similar_names_unchanged",
     "star_import_moves_with_the_module",

@@ -148,8 +148,14 @@ class _ModuleEdits:
                 elif _under(old, alias.name):
                     raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
         self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
+        groups: dict[str, dict[str, str]] = {}
         for dotted, target in dotted_reads:
-            self._rename_reads(model, dotted, target)
+            group = groups.setdefault(dotted.split(".")[0], {})
+            if dotted in group:
+                raise Undecided  # the same import twice
+            group[dotted] = target
+        for group in groups.values():
+            self._rename_reads(model, group)
         if self.renamed_imports:
             if model.bindings_of_module(new):
                 raise Undecided  # the new path is imported already: duplicates to avoid
@@ -265,35 +271,43 @@ class _ModuleEdits:
         self.import_edits.append(edit)
         self.renamed_imports.add(id(node))
 
-    def _rename_reads(self, model: BindingModel, dotted: str, target: str) -> None:
-        """``import old[.sub]`` binds ``top``: every read of it is the chain ``dotted...``,
-        rewritten to ``target...``. The name must be bound nowhere else (one binding in the
-        whole file), or the LibCST path's scope analysis decides."""
-        top = dotted.split(".")[0]
+    def _rename_reads(self, model: BindingModel, group: dict[str, str]) -> None:
+        """``import old[.sub]`` binds ``top``: every read of it is a chain ``dotted...`` of
+        one of the imports ``group`` (dotted path -> new path), rewritten to its new path.
+        The name must be bound by these imports only (several only as ``import old`` with
+        ``import old.sub``, both moving), or the LibCST path's scope analysis decides."""
+        top = next(iter(group)).split(".")[0]
         count = sum(len(scope.bindings.get(top, ())) for scope in model.scopes)
-        if count != 1 or any(top in s.globals or top in s.nonlocals for s in model.scopes):
+        if count != len(group) or (len(group) > 1 and (top != self.old or top not in group)):
+            raise Undecided
+        if any(top in s.globals or top in s.nonlocals for s in model.scopes):
             raise Undecided
         if any(u.name == top and u.where != "code" for u in model.uses):
             raise Undecided  # read in a string annotation, `__all__` or a type comment
         if top in self.declared:
             raise Undecided
+        longest = max(len(d.split(".")) for d in group)
         for node, in_fstring in self.names[top]:
             if in_fstring or not isinstance(node.ctx, ast.Load):
                 raise Undecided
             chain: ast.expr = node
             spelled = top
-            while spelled != dotted:
+            best: tuple[ast.expr, str] | None = (node, top) if top in group else None
+            for _ in range(longest - 1):
                 parent = self.parents.get(id(chain))
                 if not isinstance(parent, ast.Attribute) or parent.value is not chain:
-                    raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
-                spelled += "." + parent.attr  # the parent bound, or leaves it
-                if not dotted.startswith(spelled):
-                    raise Undecided
+                    break
+                spelled += "." + parent.attr
                 chain = parent
+                if spelled in group:
+                    best = (chain, spelled)
+            if best is None:
+                raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
+            chain, dotted = best  # the parent bound, or leaves it
             start, end = self.tm.span(chain)
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
-            self.edits.append(TextEdit(start, end, target))
+            self.edits.append(TextEdit(start, end, group[dotted]))
 
     def _check_nested_blocks(self) -> None:
         """The LibCST path re-sorts the leading imports of every changed indented block: a

@@ -277,6 +277,11 @@ class _ModuleMover(MoveTransformer):
         ]
         if others:
             return None  # `import a` (or `import a.x`) elsewhere keeps `a` bound
+        if any(
+            b.stmt is not stmt and b.kind == "import" and b.module == top == b.target
+            for b in stmt.scope.bindings.get(top, [])
+        ):
+            return None  # `import a` moves too: its rewrite renames every other read of `a`
         for use in model.reads(stmt.scope, top):
             if not (use.chain == dotted or use.chain.startswith(dotted + ".")):
                 return dotted.rpartition(".")[0]
