@@ -50,6 +50,9 @@ DECIDED = {
     "the submodule first": (
         "import unittest.mock\nimport unittest\n\nx = unittest.mock.patch(unittest.TestCase)\n"
     ),
+    "a type comment naming other things": (
+        "import unittest\nx = []  # type: list[int]\nunittest.main()\n"
+    ),
     "alias": "import unittest as ut\nfrom os import path\n\nut.main()\n",
     "several names in one import": "import os, unittest, sys\n\nunittest.main(os, sys)\n",
     "from-imports, nested and multi-line": (

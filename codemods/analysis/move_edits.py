@@ -162,8 +162,12 @@ class _ModuleEdits:
             old_top, new_top = old.split(".")[0], new.split(".")[0]
             if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
                 raise Undecided  # the new first name may be something else here
-            if _TYPE_COMMENT.search(text):
-                raise Undecided  # the LibCST path renames inside `# type:` comments
+            tops = {dotted.split(".")[0] for dotted, _ in dotted_reads}
+            for match in _TYPE_COMMENT.finditer(text):
+                line_end = text.find("\n", match.end())
+                rest = text[match.end() : line_end if line_end >= 0 else len(text)]
+                if any(re.search(rf"(?<![\w.]){re.escape(t)}(?!\w)", rest) for t in tops):
+                    raise Undecided  # the LibCST path renames inside `# type:` comments
             self._check_nested_blocks()
         mentions_found = self._strings()
         mentions_found += self._comments()
