@@ -143,9 +143,13 @@ def libcst_runner(
     shutil.copytree(tree, work / "t")
     try:
         before = load()
+        # -P: the tree is a stdlib copy, and the cwd first on sys.path would shadow the
+        # interpreter's own modules (`concurrent` without `futures`: the runner died at once,
+        # the cause of the "0 changed" row)
         t = timed(
             [
                 sys.executable,
+                "-P",
                 "-m",
                 "libcst.tool",
                 "codemod",
@@ -163,7 +167,7 @@ def libcst_runner(
                 ".",
             ],
             cwd=work / "t",
-        )  # fmt: skip  (an absolute path: it changes nothing)
+        )  # a relative path: given an absolute one, it changes nothing
         # `-u` makes the runner print a diff per changed file instead of writing it (as our
         # `preview` does): count the diffs' `+++` headers, not changed files on disk
         changed = len({line for line in t.stdout.splitlines() if line.startswith("+++ ")})
