@@ -128,7 +128,11 @@ def ours(
     (a ``git archive`` of another commit, see ``--baseline``)."""
     before = load()
     env = {"NO_COLOR": "1", **({"PYTHONPATH": str(code)} if code is not None else {})}
-    t = timed([*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env=env)
+    # `python -m` puts the working directory first on sys.path: run from ``code`` so that its
+    # package, not the one of this checkout, is imported (PYTHONPATH alone lost to the cwd)
+    t = timed(
+        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env=env, cwd=code
+    )
     found = re.search(r"(\d[\d,]*) files? (?:would be )?changed", t.stderr)
     changed = (
         int(found.group(1).replace(",", "")) if found else 0 if "no file" in t.stderr else None
