@@ -80,9 +80,7 @@ def _explain_step(step_type: type[Step[Any]], out: Output) -> None:
             if field.is_required()
             else repr(field.get_default(call_default_factory=True))
         )
-        annotation = re.sub(
-            r"\b(?:[a-z_][\w]*\.)+(\w+)", r"\1", annotation
-        )  # pkg.mod.Model -> Model
+        annotation = re.sub(r"\b(?:[a-z_][\w]*\.)+(\w+)", r"\1", annotation)  # pkg.mod.Model -> Model
         table.add_row(name, annotation, default, field.description or "")
     out.out.print()
     out.out.print(table)

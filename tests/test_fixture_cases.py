@@ -34,9 +34,7 @@ def _explain(result) -> str:  # type: ignore[no-untyped-def]
     text = f"{case.name}: {result.problem}\n"
     if result.actual is not None and case.before is not None:
         expected = case.after if case.after is not None else case.before
-        text += unified_diff(expected, result.actual, "expected-vs-actual.py").decode(
-            errors="replace"
-        )
+        text += unified_diff(expected, result.actual, "expected-vs-actual.py").decode(errors="replace")
     return text
 
 

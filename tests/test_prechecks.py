@@ -61,7 +61,11 @@ def test_same_result_with_and_without_prechecks(
     assert filtered == unfiltered
 
 
-RECIPE_CASES = [case for group in recipe_case_groups() for case in iter_case_dirs(group)]
+RECIPE_CASES = [
+    case
+    for group in recipe_case_groups()
+    for case in iter_case_dirs(group)
+]
 
 
 @pytest.mark.parametrize("case_dir", RECIPE_CASES, ids=lambda p: f"{p.parent.stem}/{p.name}")

@@ -42,11 +42,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "new": "deadline",
         "values": {"1": "2", "$V": "($V)"},
     },
-    "positional_to_keyword": {
-        "callables": ["*.connect", "pkg.make"],
-        "position": 0,
-        "keyword": "x",
-    },
+    "positional_to_keyword": {"callables": ["*.connect", "pkg.make"], "position": 0, "keyword": "x"},
     "gone_module": {"module": "pkg", "moved": {"make": "pkg.factory"}},
     "rename_kwarg": {"callables": ["*.connect", "pkg.make"], "old": "timeout", "new": "deadline"},
     "rename_symbol": {"old": "pkg.make", "new": "pkg.factory.build"},

@@ -105,7 +105,9 @@ def make_plan(
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
     write_roots = tuple(dict.fromkeys(project_root(Path(p)) for p in paths))
-    return Plan(recipe, steps, held_back, files, root, scan_roots, write_roots, tuple(unreadable))
+    return Plan(
+        recipe, steps, held_back, files, root, scan_roots, write_roots, tuple(unreadable)
+    )
 
 
 def process(

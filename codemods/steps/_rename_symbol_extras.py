@@ -172,9 +172,7 @@ def _attribute_move(old: Symbol, new: Symbol, module: cst.Module, ctx: FileConte
         PatternOptions(
             pattern=f"{old.module}.{old.name}",
             fix=f"{new.name}.{new.attr}",
-            imports=ImportsModel(
-                add=[f"from {new.module} import {new.name}"], remove_if_unused=dead
-            ),
+            imports=ImportsModel(add=[f"from {new.module} import {new.name}"], remove_if_unused=dead),
         )
     )
     module = rule.transform(module, ctx)
