@@ -18,9 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from codemods.analysis.project import Projects
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.results import Status
-from codemods.engine.run import make_plan, process
+from codemods.engine.run import _Worker, make_plan
 from codemods.recipe import RecipeLoader
 
 
@@ -46,8 +47,9 @@ def main() -> None:
     start, cpu = time.perf_counter(), time.process_time()
     if not args.no_profile:
         profiler.enable()
+    worker = _Worker(plan.steps, None, Projects())  # one per process, as in a run
     for source in files:
-        result = process(source, plan.steps, plan.root)
+        result = worker.handle(source)[0]
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     profiler.disable()
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -259,7 +259,7 @@ def main() -> None:
             )
         )
         libcst_cmd = [
-            sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
+            sys.executable, "-P", "-m", "libcst.tool", "codemod", "rename.RenameCommand",
             "--old_name", old, "--new_name", new, "-u", "1", "--no-format", "-j", str(jobs),
             "--hide-progress", ".",  # an absolute path makes it change nothing (libcst 1.9)
         ]  # fmt: skip

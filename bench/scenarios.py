@@ -32,6 +32,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -114,11 +115,23 @@ def ruff(rows: Rows, tree: Path, name: str, files: int) -> Timed:
 
 
 def ours(
-    rows: Rows, cmd: str, recipe: str, tree: Path, name: str, files: int, *extra: str
+    rows: Rows,
+    cmd: str,
+    recipe: str,
+    tree: Path,
+    name: str,
+    files: int,
+    *extra: str,
+    code: Path | None = None,
 ) -> Timed:
+    """``codemod CMD recipe tree``; ``code``: run the package from that directory instead
+    (a ``git archive`` of another commit, see ``--baseline``)."""
     before = load()
+    env = {"NO_COLOR": "1", **({"PYTHONPATH": str(code)} if code is not None else {})}
+    # `python -m` puts the working directory first on sys.path: run from ``code`` so that its
+    # package, not the one of this checkout, is imported (PYTHONPATH alone lost to the cwd)
     t = timed(
-        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env={"NO_COLOR": "1"}
+        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env=env, cwd=code
     )
     found = re.search(r"(\d[\d,]*) files? (?:would be )?changed", t.stderr)
     changed = (
@@ -134,14 +147,34 @@ def libcst_runner(
     shutil.copytree(tree, work / "t")
     try:
         before = load()
-        t = timed([sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
-                   "--old_name", old, "--new_name", new, "-u", "1", "--no-format", "-j", str(jobs),
-                   "--hide-progress", "."], cwd=work / "t")  # fmt: skip  (an absolute path: it changes nothing)
-        changed = sum(
-            1
-            for p in files_of(work / "t")
-            if p.read_bytes() != (tree / p.relative_to(work / "t")).read_bytes()
-        )
+        # -P: the tree is a stdlib copy, and the cwd first on sys.path would shadow the
+        # interpreter's own modules (`concurrent` without `futures`: the runner died at once,
+        # the cause of the "0 changed" row)
+        t = timed(
+            [
+                sys.executable,
+                "-P",
+                "-m",
+                "libcst.tool",
+                "codemod",
+                "rename.RenameCommand",
+                "--old_name",
+                old,
+                "--new_name",
+                new,
+                "-u",
+                "1",
+                "--no-format",
+                "-j",
+                str(jobs),
+                "--hide-progress",
+                ".",
+            ],
+            cwd=work / "t",
+        )  # a relative path: given an absolute one, it changes nothing
+        # `-u` makes the runner print a diff per changed file instead of writing it (as our
+        # `preview` does): count the diffs' `+++` headers, not changed files on disk
+        changed = len({line for line in t.stdout.splitlines() if line.startswith("+++ ")})
         return rows.add(name, t, files, changed, before)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -157,6 +190,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip", default="", help="comma-separated scenario numbers to skip")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="also run scenario 2 with the code of this commit (a git archive of it), same run",
+    )
+    parser.add_argument("--recipes", default="", help="scenario 2: only these recipes (comma)")
+    parser.add_argument(
+        "--no-runner", action="store_true", help="scenario 2 without LibCST's runner"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     skip = {s for s in args.skip.split(",") if s}
@@ -171,6 +213,15 @@ def main() -> None:
     print(f"stdlib copy {std}: {len(all_files):,} files; {jobs} cores; load {load()}")
 
     scratch = Path(tempfile.mkdtemp(prefix="codemod-scenarios-"))
+    baseline: Path | None = None
+    if args.baseline:
+        baseline = scratch / "baseline"
+        baseline.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+    only = {r for r in args.recipes.split(",") if r}
     try:
         if "2" not in skip or "4" not in skip:
             if args.moves_sample:
@@ -188,6 +239,8 @@ def main() -> None:
             for recipe, old, new in MOVES:
                 if "2" in skip:
                     break
+                if only and recipe not in only:
+                    continue
                 ours(
                     rows,
                     "preview",
@@ -198,9 +251,15 @@ def main() -> None:
                     "--no-cache",
                     *j,
                 )
-                libcst_runner(rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs)
+                if baseline is not None:
+                    ours(rows, "preview", recipe, sample, f"same at {args.baseline}", n,
+                         "--no-cache", *j, code=baseline)  # fmt: skip
+                if not args.no_runner:
+                    libcst_runner(
+                        rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs
+                    )
             if "4" not in skip:
-                recipe = MOVES[1][0]
+                recipe = next((m[0] for m in MOVES if m[0] in only), MOVES[1][0])
                 print(f"\n4. re-runs of {recipe} on a copy of that tree")
                 copy = scratch / "rerun"
                 shutil.copytree(sample, copy)

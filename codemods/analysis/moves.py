@@ -370,34 +370,9 @@ class MoveTransformer(cst.CSTTransformer):
         return set()
 
     def verify_target(self, found: FoundImport, module: str, names: Iterable[str]) -> None:
-        """Warn when ``module`` is in the project (the whole project, not only the scanned
-        paths) but missing, or lacks one of ``names``; or when it is neither in the project
-        nor importable by the interpreter running ``codemod``."""
-        project = self.ctx.project
-        if project is None:
-            return
-        line = self.line_of(found.node)
-        if not project.in_project(module):
-            if not importable_here(module):
-                top = module.split(".")[0]
-                self.ctx.warn(
-                    f"rewrote the import to `{module}`, which is neither in "
-                    f"{project.root.name}/ nor importable here (no top-level `{top}` "
-                    f"on this interpreter's path)",
-                    line,
-                )
-            return
-        if not project.exists(module):
-            self.ctx.warn(
-                f"rewrote the import to `{module}`, which does not exist in {project.root.name}/",
-                line,
-            )
-            return
-        for name in names:
-            if project.defines(module, name) is False:
-                self.ctx.warn(
-                    f"rewrote the import to `{module}`, which does not define `{name}`", line
-                )
+        """See :func:`verify_target` (the warning is given at the import's line)."""
+        if self.ctx.project is not None:
+            verify_target(self.ctx, module, names, self.line_of(found.node))
 
     # -- applying ------------------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -423,22 +398,10 @@ class MoveTransformer(cst.CSTTransformer):
         return resort_imports(original, updated, self._first_party, self._isort(), indent)
 
     def _isort(self) -> IsortSettings:
-        """The project's isort/ruff settings (see analysis/isort_settings), read once."""
-        project = self.ctx.project
-        if project is None:
-            return DEFAULT_ISORT
-        folder = Path(os.path.realpath(self.ctx.path)).parent
-
-        def read() -> IsortSettings:
-            return settings_for(folder, Path(project.root), project.read_text)
-
-        return project.memo(f"isort-settings:{folder}", read)
+        return isort_settings(self.ctx)
 
     def _first_party(self, top: str) -> bool:
-        project = self.ctx.project
-        if project is None:
-            return False
-        return project.module_file(top) is not None or project.package_dir(top) is not None
+        return first_party(self.ctx, top)
 
     def leave_Import(
         self, original: cst.Import, updated: cst.Import
@@ -585,3 +548,53 @@ class MoveTransformer(cst.CSTTransformer):
                 line,
                 column + 1,
             )
+
+
+def verify_target(ctx: FileContext, module: str, names: Iterable[str], line: int) -> None:
+    """Warn when ``module`` is in the project (the whole project, not only the scanned
+    paths) but missing, or lacks one of ``names``; or when it is neither in the project
+    nor importable by the interpreter running ``codemod``."""
+    project = ctx.project
+    if project is None:
+        return
+    if not project.in_project(module):
+        if not importable_here(module):
+            top = module.split(".")[0]
+            ctx.warn(
+                f"rewrote the import to `{module}`, which is neither in "
+                f"{project.root.name}/ nor importable here (no top-level `{top}` "
+                f"on this interpreter's path)",
+                line,
+            )
+        return
+    if not project.exists(module):
+        ctx.warn(
+            f"rewrote the import to `{module}`, which does not exist in {project.root.name}/",
+            line,
+        )
+        return
+    for name in names:
+        if project.defines(module, name) is False:
+            ctx.warn(f"rewrote the import to `{module}`, which does not define `{name}`", line)
+
+
+def isort_settings(ctx: FileContext) -> IsortSettings:
+    """The isort/ruff settings of the closest config (see analysis/isort_settings), read once
+    per folder."""
+    project = ctx.project
+    if project is None:
+        return DEFAULT_ISORT
+    folder = Path(os.path.realpath(ctx.path)).parent
+
+    def read() -> IsortSettings:
+        return settings_for(folder, Path(project.root), project.read_text)
+
+    return project.memo(f"isort-settings:{folder}", read)
+
+
+def first_party(ctx: FileContext, top: str) -> bool:
+    """Whether top-level module ``top`` is the project's own (isort's first-party section)."""
+    project = ctx.project
+    if project is None:
+        return False
+    return project.module_file(top) is not None or project.package_dir(top) is not None

@@ -22,9 +22,11 @@ from codemods.analysis.imports import (
     with_asname,
     without_alias,
 )
+from codemods.analysis.move_edits import module_move_edits
 from codemods.analysis.moves import FoundImport, MoveTransformer
+from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import transform_with_metadata
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 
 
 class RenameModuleOptions(StepOptions):
@@ -106,6 +108,14 @@ class RenameModule(Step[RenameModuleOptions]):
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         return transform_with_metadata(module, _ModuleMover(self.options, ctx))
+
+    def edit(self, source: Source, ctx: FileContext) -> list[TextEdit] | None:
+        """The common shapes of a move decided from the ``ast`` (see
+        :mod:`codemods.analysis.move_edits`); None (LibCST decides) for anything unusual."""
+        text = source.text
+        if text is None:
+            return None
+        return module_move_edits(source.tree, text, self.options.old, self.options.new, ctx)
 
 
 class _ModuleMover(MoveTransformer):
@@ -398,6 +408,11 @@ class _ModuleMover(MoveTransformer):
         ]
         if others:
             return None  # `import a` (or `import a.x`) elsewhere keeps `a` bound
+        if any(
+            b.stmt is not stmt and b.kind == "import" and b.module == top == b.target
+            for b in stmt.scope.bindings.get(top, [])
+        ):
+            return None  # `import a` moves too: its rewrite renames every other read of `a`
         for use in model.reads(stmt.scope, top):
             if not (use.chain == dotted or use.chain.startswith(dotted + ".")):
                 return dotted.rpartition(".")[0]

@@ -1,0 +1,518 @@
+"""``rename_module`` decided from CPython's ``ast`` alone: the text edits its LibCST path
+(:class:`codemods.analysis.moves.MoveTransformer`) would make, or None where that is not
+certain.
+
+The common shapes of a module move are decided here: ``import old`` / ``import old.sub`` (their
+attribute-chain uses follow), ``import old as o``, ``from old[.sub] import ...`` anywhere in
+the file, strings naming the path (``patch("old.A")``), and the mentions in comments,
+docstrings and other strings that the LibCST path reports. Where the imports are placed again
+in isort's order, the module's leading import block is handed to the very function the LibCST
+path uses (:func:`codemods.analysis.import_order.resort_imports`), parsed by LibCST on its own:
+a few lines, not the module. Everything unusual is left to LibCST's full tree (the caller gets
+None): relative imports of the moved package, ``from pkg import old`` and other parent-package
+spellings, alternative imports (``try/except ImportError``), a name the import binds that is
+bound again anywhere (a local, a parameter, ``global``, a second import), the new path already
+imported or its first name used, reads that are not the moved chain, ``# type:`` comments
+mentioning it, f-strings and implicitly concatenated strings mentioning it, lone ``\\r`` or
+``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+from codemods.analysis.bindings import BindingModel
+from codemods.analysis.context import FileContext
+from codemods.analysis.import_order import resort_imports
+from codemods.analysis.imports import mentions, rewrite_path_string
+from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
+from codemods.analysis.text import TextEdit, TextMap
+
+_TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
+_BLOCKS = (
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.ExceptHandler,
+    ast.match_case,
+)
+
+
+#: A test sets this to a list to learn where each fallback was decided.
+_WHY: list | None = None
+
+
+_DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Undecided(Exception):
+    """The ``ast`` cannot be sure: LibCST's full tree decides."""
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".")
+
+
+@dataclass
+class _Mention:
+    offset: int
+    kind: str
+
+
+def module_move_edits(
+    tree: ast.Module, text_map: TextMap, old: str, new: str, ctx: FileContext
+) -> list[TextEdit] | None:
+    """The edits ``rename_module old -> new`` makes to this file (diagnostics reported on
+    ``ctx``), or None when LibCST's full tree must decide."""
+    try:
+        return _ModuleEdits(tree, text_map, old, new, ctx).run()
+    except Undecided as exc:
+        if _WHY is not None:
+            _WHY.append(exc.__traceback__)
+        return None
+
+
+def _name_tail(func: ast.expr) -> str:
+    """The last segment of LibCST's ``get_full_name_for_node`` of a call's function."""
+    while True:
+        if isinstance(func, ast.Name):
+            return func.id
+        if isinstance(func, ast.Attribute):
+            return func.attr
+        if isinstance(func, ast.Call):
+            func = func.func
+        elif isinstance(func, ast.Subscript):
+            func = func.value
+        else:
+            return ""
+
+
+class _ModuleEdits:
+    def __init__(
+        self, tree: ast.Module, text_map: TextMap, old: str, new: str, ctx: FileContext
+    ) -> None:
+        self.tree, self.tm, self.old, self.new, self.ctx = tree, text_map, old, new, ctx
+        self.text = text_map.text
+        self.edits: list[TextEdit] = []
+        self.import_edits: list[TextEdit] = []
+        self.renamed_imports: set[int] = set()  # id() of the ast import statements rewritten
+        self.planned: list[tuple[str, list[str], int]] = []  # verify_target calls, in order
+        self.parents: dict[int, ast.AST] = {}
+
+    def moved(self, dotted: str) -> str | None:
+        if not _under(dotted, self.old):
+            return None
+        return self.new + dotted[len(self.old) :]
+
+    # -- the whole decision ----------------------------------------------------------------
+    def run(self) -> list[TextEdit]:
+        old, new, text = self.old, self.new, self.text
+        if "\r" in text or _under(new, old) or _under(old, new):
+            raise Undecided
+        ctx = self.ctx
+        model = BindingModel(
+            self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
+        )
+        dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
+        for stmt in model.imports:
+            node = stmt.node
+            if isinstance(node, ast.ImportFrom):
+                self._plan_from(stmt.module, node, stmt.alternative is not None)
+                continue
+            for alias in node.names:
+                if _under(alias.name, old):
+                    if stmt.alternative is not None:
+                        raise Undecided
+                    target = self.moved(alias.name)
+                    assert target is not None
+                    self._rename_alias(node, alias, target)
+                    self.planned.append((target, [], node.lineno))
+                    if alias.asname is None:
+                        if stmt.scope is not model.module_scope:
+                            raise Undecided
+                        dotted_reads.append((alias.name, target))
+                elif _under(old, alias.name):
+                    raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
+        self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
+        groups: dict[str, dict[str, str]] = {}
+        for dotted, target in dotted_reads:
+            group = groups.setdefault(dotted.split(".")[0], {})
+            if dotted in group:
+                raise Undecided  # the same import twice
+            group[dotted] = target
+        for group in groups.values():
+            self._rename_reads(model, group)
+        if self.renamed_imports:
+            if model.bindings_of_module(new):
+                raise Undecided  # the new path is imported already: duplicates to avoid
+            old_top, new_top = old.split(".")[0], new.split(".")[0]
+            if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
+                raise Undecided  # the new first name may be something else here
+            tops = {dotted.split(".")[0] for dotted, _ in dotted_reads}
+            for match in _TYPE_COMMENT.finditer(text):
+                line_end = text.find("\n", match.end())
+                rest = text[match.end() : line_end if line_end >= 0 else len(text)]
+                if any(re.search(rf"(?<![\w.]){re.escape(t)}(?!\w)", rest) for t in tops):
+                    raise Undecided  # the LibCST path renames inside `# type:` comments
+            self._check_nested_blocks()
+        mentions_found = self._strings()
+        mentions_found += self._comments()
+        for module, names, line in self.planned:
+            verify_target(ctx, module, names, line)
+        for mention in sorted(mentions_found, key=lambda m: m.offset):
+            line, column = self.tm.line_col(mention.offset)
+            ctx.report(
+                "mention",
+                f"{mention.kind} still mentions `{old}` (not code: left for you to review)",
+                line,
+                column,
+            )
+        return self._with_head_resorted()
+
+    def _index(self, tops: set[str]) -> None:
+        """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
+        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
+        self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
+        self.declared: set[str] = set()
+        self.blocks: list[ast.AST] = []
+        self.docstrings: set[int] = set()
+        self.strings: list[ast.Constant | ast.JoinedStr] = []
+        parents = self.parents
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        while stack:
+            node, in_fstring = stack.pop()
+            if isinstance(node, ast.Name):
+                if node.id in tops:
+                    self.names[node.id].append((node, in_fstring))
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str | bytes) and not in_fstring:
+                    self.strings.append(node)
+                continue
+            if isinstance(node, ast.JoinedStr) and not in_fstring:
+                self.strings.append(node)
+                in_fstring = True
+            elif isinstance(node, _BLOCKS):
+                self.blocks.append(node)
+                if isinstance(node, _DOC_OWNERS):
+                    self._note_docstring(node)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                self.declared.update(node.names)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                stack.append((child, in_fstring))
+
+    def _note_docstring(self, node: ast.AST) -> None:
+        body = getattr(node, "body", None)
+        first = body[0] if body else None
+        if not (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str | bytes)
+        ):
+            return
+        if not isinstance(node, ast.Module):
+            start = self.tm.offset(first.value.lineno, first.value.col_offset)
+            line_start = self.text.rfind("\n", 0, start) + 1
+            if self.text[line_start:start].strip():
+                return  # `def f(): "doc"`: LibCST's one-line suite has no docstring
+        self.docstrings.add(id(first.value))
+
+    # -- imports ----------------------------------------------------------------------------
+    def _plan_from(self, module: str | None, node: ast.ImportFrom, alternative: bool) -> None:
+        old = self.old
+        names = [a.name for a in node.names if a.name != "*"]
+        if node.level:
+            if module is None or _under(module, old) or _under(old, module):
+                raise Undecided  # relative imports of (or into) the moved package
+            if any(_under(f"{module}.{n}", old) or _under(old, f"{module}.{n}") for n in names):
+                raise Undecided
+            return
+        assert module is not None
+        if _under(module, old):
+            if alternative:
+                raise Undecided
+            target = self.moved(module)
+            assert target is not None
+            start = self.tm.offset(node.lineno, node.col_offset)
+            match = re.compile(rf"from([ \t]+)({re.escape(module)})(?=[ \t\\(])").match(
+                self.text, start
+            )
+            if match is None:
+                raise Undecided  # spelled across lines or with spaces: LibCST normalises it
+            edit = TextEdit(match.start(2), match.end(2), target)
+            self.edits.append(edit)
+            self.import_edits.append(edit)
+            self.renamed_imports.add(id(node))
+            self.planned.append((target, names, node.lineno))
+            return
+        if any(_under(f"{module}.{n}", old) or _under(old, f"{module}.{n}") for n in names):
+            raise Undecided  # `from pkg import old`, `from pkg import sub; sub.old.A`
+        if len(names) != len(node.names) and _under(old, module):
+            raise Undecided  # `from pkg import *` may bind the moved module's parent names
+
+    def _rename_alias(self, node: ast.Import, alias: ast.alias, target: str) -> None:
+        start = self.tm.offset(alias.lineno, alias.col_offset)
+        end = start + len(alias.name)
+        if self.text[start:end] != alias.name:
+            raise Undecided  # `import a . b`: LibCST would normalise the spelling
+        edit = TextEdit(start, end, target)
+        self.edits.append(edit)
+        self.import_edits.append(edit)
+        self.renamed_imports.add(id(node))
+
+    def _rename_reads(self, model: BindingModel, group: dict[str, str]) -> None:
+        """``import old[.sub]`` binds ``top``: every read of it is a chain ``dotted...`` of
+        one of the imports ``group`` (dotted path -> new path), rewritten to its new path.
+        The name must be bound by these imports only (several only as ``import old`` with
+        ``import old.sub``, both moving), or the LibCST path's scope analysis decides."""
+        top = next(iter(group)).split(".")[0]
+        count = sum(len(scope.bindings.get(top, ())) for scope in model.scopes)
+        if count != len(group) or (len(group) > 1 and (top != self.old or top not in group)):
+            raise Undecided
+        if any(top in s.globals or top in s.nonlocals for s in model.scopes):
+            raise Undecided
+        if any(u.name == top and u.where != "code" for u in model.uses):
+            raise Undecided  # read in a string annotation, `__all__` or a type comment
+        if top in self.declared:
+            raise Undecided
+        longest = max(len(d.split(".")) for d in group)
+        for node, in_fstring in self.names[top]:
+            if in_fstring or not isinstance(node.ctx, ast.Load):
+                raise Undecided
+            chain: ast.expr = node
+            spelled = top
+            best: tuple[ast.expr, str] | None = (node, top) if top in group else None
+            for _ in range(longest - 1):
+                parent = self.parents.get(id(chain))
+                if not isinstance(parent, ast.Attribute) or parent.value is not chain:
+                    break
+                spelled += "." + parent.attr
+                chain = parent
+                if spelled in group:
+                    best = (chain, spelled)
+            if best is None:
+                raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
+            chain, dotted = best  # the parent bound, or leaves it
+            start, end = self.tm.span(chain)
+            if self.text[start:end] != dotted:
+                raise Undecided  # `old . A` or a comment inside the chain
+            self.edits.append(TextEdit(start, end, group[dotted]))
+
+    def _check_nested_blocks(self) -> None:
+        """The LibCST path re-sorts the leading imports of every changed indented block: a
+        block that starts with two or more imports is left to it when one of them changes or
+        a blank line between them holds spaces (re-sorting would normalise it)."""
+        for node in self.blocks:
+            if isinstance(node, ast.Module):
+                continue
+            for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
+                if not body:
+                    continue
+                run = _leading_imports(body)
+                if len(run) < 2:
+                    continue
+                if any(id(stmt) in self.renamed_imports for stmt in run):
+                    raise Undecided
+                first = self.tm.offset(run[0].lineno, 0)
+                last = self.tm.offset(run[-1].lineno, 0)
+                for line in self.text[first:last].split("\n"):
+                    if line.strip() == "" and line != "":
+                        raise Undecided
+            if isinstance(node, ast.Try):
+                for body in (node.finalbody,):
+                    if len(_leading_imports(body)) >= 2:
+                        raise Undecided
+
+    # -- strings and comments ---------------------------------------------------------------
+    def _strings(self) -> list[_Mention]:
+        """Strings naming the path are rewritten as the LibCST path does; the others that
+        mention it are reported (docstrings as docstrings)."""
+        old, new = self.old, self.new
+        found: list[_Mention] = []
+        old_bytes = old.encode()
+        for node in self.strings:
+            if isinstance(node, ast.JoinedStr):
+                start, end = self.tm.span(node)
+                if old in self.text[start:end]:
+                    raise Undecided  # an f-string: LibCST reports its text parts
+                continue
+            value = node.value
+            assert isinstance(value, str | bytes)
+            # the source text can only spell `old` where the value holds it
+            if not (old in value if isinstance(value, str) else old_bytes in value):
+                continue
+            start, end = self.tm.span(node)
+            segment = self.text[start:end]
+            if _string_tokens(segment) != 1:
+                raise Undecided  # "a" "b": LibCST sees two strings
+            if id(node) in self.docstrings:
+                if mentions(segment, old):
+                    found.append(_Mention(start, "docstring"))
+                continue
+            if isinstance(value, str) and ("." in old or value != old or self._loads(node)):
+                rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
+                if rewritten is not None:
+                    self.edits.append(TextEdit(start, end, rewritten.value))
+                    continue
+            if mentions(segment, old):
+                found.append(_Mention(start, "string"))
+        return found
+
+    def _loads(self, node: ast.Constant) -> bool:
+        """Whether ``node`` is the first argument of a call that imports or patches by name
+        (LibCST's first argument: the first in source order, positional or keyword)."""
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.keyword):
+            call = self.parents.get(id(parent))
+            if not isinstance(call, ast.Call) or call.args:
+                if isinstance(call, ast.Call):
+                    raise Undecided  # `f(k="x", *a)`: the order of LibCST's args decides
+                return False
+            if call.keywords[0] is not parent:
+                return False
+        elif isinstance(parent, ast.Call):
+            call = parent
+            if not call.args or call.args[0] is not node:
+                return False
+            if call.keywords and (call.keywords[0].lineno, call.keywords[0].col_offset) < (
+                node.lineno,
+                node.col_offset,
+            ):
+                raise Undecided
+        else:
+            return False
+        return _name_tail(call.func) in _LOADERS
+
+    def _comments(self) -> list[_Mention]:
+        """Comments mentioning the path (a ``#`` outside every string starts one)."""
+        found: list[_Mention] = []
+        seen: set[int] = set()
+        pattern = re.compile(rf"(?<![\w.]){re.escape(self.old)}(?![\w])")
+        matches = list(pattern.finditer(self.text))
+        if not matches:
+            return found
+        lines = {self.tm.position(m.start())[0] for m in matches}
+        spans = [
+            self.tm.span(node)
+            for node in self.strings
+            if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+        ]
+        for match in matches:
+            at = match.start()
+            if _inside(spans, at):
+                continue
+            line_start = self.text.rfind("\n", 0, at) + 1
+            hash_at = -1
+            position = line_start
+            while True:
+                position = self.text.find("#", position, at)
+                if position < 0:
+                    break
+                if not _inside(spans, position):
+                    hash_at = position
+                    break
+                position += 1
+            if hash_at < 0 or hash_at in seen:
+                continue
+            seen.add(hash_at)
+            line_end = self.text.find("\n", hash_at)
+            comment = self.text[hash_at : line_end if line_end >= 0 else len(self.text)]
+            if _TYPE_COMMENT.match(comment):
+                raise Undecided
+            found.append(_Mention(hash_at, "comment"))
+        return found
+
+    # -- the leading import block, re-sorted as the LibCST path re-sorts it -----------------
+    def _with_head_resorted(self) -> list[TextEdit]:
+        if not self.renamed_imports:
+            return sorted(self.edits)
+        body = self.tree.body
+        index = 0
+        if body and _is_docstring(body[0]):
+            index = 1
+        while index < len(body) and isinstance(body[index], ast.Import | ast.ImportFrom):
+            index += 1
+        leading = body[:index]
+        if not any(isinstance(s, ast.Import | ast.ImportFrom) for s in leading):
+            return sorted(self.edits)
+        end_line = leading[-1].end_lineno
+        assert end_line is not None
+        line_end = self.text.find("\n", self.tm.offset(end_line, 0))
+        if line_end < 0 or self.text[line_end - 1 : line_end] == "\\":
+            raise Undecided
+        region_end = line_end + 1
+        inside = [e for e in self.edits if e.end <= region_end]
+        if any(e.start < region_end < e.end for e in self.edits):
+            raise Undecided
+        region = self.text[:region_end]
+        updated = _splice(region, inside)
+        try:
+            original_module = cst.parse_module(region)
+            updated_module = cst.parse_module(updated)
+        except cst.ParserSyntaxError as exc:
+            raise Undecided from exc
+        resorted = resort_imports(
+            original_module,
+            updated_module,
+            lambda top: first_party(self.ctx, top),
+            isort_settings(self.ctx),
+            "",
+        ).code
+        if resorted == updated:
+            return sorted(self.edits)
+        outside = [e for e in self.edits if e.start >= region_end]
+        return sorted([TextEdit(0, region_end, resorted), *outside])
+
+
+def _splice(text: str, edits: list[TextEdit]) -> str:
+    out, position = [], 0
+    for edit in sorted(edits):
+        out += [text[position : edit.start], edit.new]
+        position = edit.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str | bytes)
+    )
+
+
+def _leading_imports(body: list[ast.stmt]) -> list[ast.stmt]:
+    start = 1 if body and _is_docstring(body[0]) else 0
+    run: list[ast.stmt] = []
+    for stmt in body[start:]:
+        if not isinstance(stmt, ast.Import | ast.ImportFrom):
+            break
+        run.append(stmt)
+    return run
+
+
+def _string_tokens(segment: str) -> int:
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError) as exc:
+        raise Undecided from exc
+    return sum(1 for t in tokens if t.type == tokenize.STRING)

@@ -1,0 +1,208 @@
+"""``rename_module`` decided from the ``ast`` (:mod:`codemods.analysis.move_edits`) gives
+byte for byte what its LibCST path gives, diagnostics included, on the shapes real code has.
+
+Every fixture case and example of the step is run both ways by ``tests/test_text_edits.py``;
+this module adds the shapes the stdlib is full of (a sorted import block that re-sorts when
+``unittest`` becomes a third-party name, dotted uses, strings, comments, docstrings), pins
+which of them the ``ast`` decides itself, and which it must leave to LibCST's full tree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods.engine.transform import transform_source
+from codemods.steps import Step, all_steps
+from codemods.testing import case_context, step_from_options
+
+SORTED_BLOCK = '''\
+# a header comment
+"""Tests for the thing."""
+
+import os
+import sys
+import unittest
+from os import path
+
+import attr
+
+
+class T(unittest.TestCase):
+    def test(self):
+        self.assertTrue(unittest.mock, path)
+'''
+
+DECIDED = {
+    "sorted block re-sorted into the third-party section": SORTED_BLOCK,
+    "unsorted block left in its order": (
+        "import unittest\nimport os\n\nunittest.main(module=os.name)\n"
+    ),
+    "a blank line with spaces inside a sorted block": (
+        "import os\n   \nimport unittest\n\nunittest.main()\n"
+    ),
+    "dotted import and its uses": (
+        "import os\nimport unittest.mock\n\n\ndef f():\n    return unittest.mock.patch(os.sep)\n"
+    ),
+    "the module and its submodule": (
+        "import os\nimport unittest\nimport unittest.mock\n\n"
+        "x = unittest.mock.patch(unittest.TestCase, os)\n"
+    ),
+    "the submodule first": (
+        "import unittest.mock\nimport unittest\n\nx = unittest.mock.patch(unittest.TestCase)\n"
+    ),
+    "a type comment naming other things": (
+        "import unittest\nx = []  # type: list[int]\nunittest.main()\n"
+    ),
+    "alias": "import unittest as ut\nfrom os import path\n\nut.main()\n",
+    "several names in one import": "import os, unittest, sys\n\nunittest.main(os, sys)\n",
+    "from-imports, nested and multi-line": (
+        "from unittest import (\n    TestCase,  # kept\n    main,\n)\n\n\ndef f():\n"
+        "    from unittest.mock import patch\n    return patch, TestCase, main\n"
+    ),
+    "strings, comments, docstrings": (
+        '"""Module docstring naming unittest."""\nimport importlib\nimport unittest\n\n'
+        "# unittest is mentioned here\n"
+        'A = importlib.import_module("unittest")\nB = "unittest"\nC = "unittest.mock.patch"\n'
+        "D = b'unittest.x'\nE = 'it is unittest # not a comment'  # but unittest here\n\n\n"
+        'def f():\n    """Uses unittest."""\n    return unittest\n\n\n'
+        'def g(): "unittest in a one-line body"\n\n\nclass K:\n    "unittest docstring"\n'
+    ),
+    "non-ASCII text before the mentions": (
+        "# -*- coding: utf-8 -*-\nimport unittest\nÉ = 'é unittest.case'  # é unittest\n"
+        "x = 'ü'; unittest.main()\n"
+    ),
+    "string naming the module, no import": 'from unittest import mock\nmock.patch("unittest.main")\n',
+    "nothing to move, mentions only": '"""About unittest."""\nimport os  # not unittest.x\n',
+    "from __future__ first": (
+        "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
+    ),
+}
+
+UNDECIDED = {
+    "a local named like the module": (
+        "import unittest\n\n\ndef f():\n    unittest = 1\n    return unittest\n"
+    ),
+    "alternative imports": (
+        "try:\n    import unittest\nexcept ImportError:\n    unittest = None\n"
+    ),
+    "an f-string mentioning it": "import unittest\nx = f'{unittest.main}'\n",
+    "the new name is used already": "import unittest\nunittest2 = unittest\n",
+    "a read that is not the moved chain": "import unittest.mock\nunittest.main()\n",
+    "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
+    "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
+    "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
+    "concatenated strings": "import unittest\nx = ('unittest.main' 'x')\n",
+    "a nested sorted block with a moved import": (
+        "def f():\n    import os\n    import unittest\n    return os, unittest\n"
+    ),
+}
+
+
+def _both_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, bool]:
+    steps = step_from_options("rename_module", {"old": "unittest", "new": "unittest2"})
+    step_type = all_steps()["rename_module"]
+    real_edit = step_type.edit
+    decided = []
+
+    def spy(self: Step, source: object, ctx: object) -> object:
+        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
+        decided.append(result is not None)
+        return result
+
+    def seen() -> object:
+        out = transform_source(source.encode(), steps, case_context("t.py"), "t.py")
+        return out.status, out.new, out.diagnostics, out.reason
+
+    with monkeypatch.context() as patch:
+        patch.setattr(step_type, "edit", spy)
+        fast = seen()
+    with monkeypatch.context() as patch:
+        patch.setattr(step_type, "edit", Step.edit)
+        slow = seen()
+    return fast, slow, decided == [True]
+
+
+@pytest.mark.parametrize("shape", sorted(DECIDED))
+def test_the_ast_decides_the_common_shapes_as_libcst_does(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, slow, decided = _both_ways(DECIDED[shape], monkeypatch)
+    assert fast == slow
+    assert decided, "fell back to LibCST"
+
+
+@pytest.mark.parametrize("shape", sorted(UNDECIDED))
+def test_unusual_shapes_are_left_to_libcsts_full_tree(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, slow, decided = _both_ways(UNDECIDED[shape], monkeypatch)
+    assert fast == slow
+    assert not decided
+
+
+def test_the_sorted_block_is_resorted_exactly_as_the_libcst_path_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast, _, decided = _both_ways(SORTED_BLOCK, monkeypatch)
+    assert decided
+    new = fast[1]  # type: ignore[index]
+    assert new.decode().startswith(  # type: ignore[union-attr]
+        '# a header comment\n"""Tests for the thing."""\n\nimport os\nimport sys\n'
+        "from os import path\n\nimport attr\nimport unittest2\n\n\n"
+        "class T(unittest2.TestCase):"
+    )
+
+
+#: The fixture cases of ``rename_module`` the ``ast`` decides itself; every other case goes to
+#: LibCST's full tree (relative imports inside the moved package, ``from pkg import old``,
+#: parent-package chains, alternative imports, locals rebinding the name, the new path already
+#: imported, the new path extending the old one, a nested sorted import block that changes).
+#: ``tests/test_text_edits.py`` runs every case both ways and requires identical results.
+DECIDED_CASES = {
+    "comments_and_docstrings_reported_not_rewritten",
+    "from_import_layout_and_aliases_kept",
+    "import_module_and_dotted_uses",
+    "module_and_its_submodule_both_imported",
+    "one_word_module_strings_only_where_loaded",
+    "similar_names_unchanged",
+    "star_import_moves_with_the_module",
+    "strings_naming_the_module",
+    "submodules_move_too",
+    "target_verification_warns",
+    "top_level_module",
+}
+
+
+def test_which_fixture_cases_the_ast_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codemods.testing import check_case, iter_case_dirs, load_case_dir
+    from tests.conftest import FIXTURES
+
+    step_type = all_steps()["rename_module"]
+    real_edit = step_type.edit
+    decided: list[bool] = []
+
+    def spy(self: Step, source: object, ctx: object) -> object:
+        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
+        decided.append(result is not None)
+        return result
+
+    seen = set()
+    for case_dir in iter_case_dirs(FIXTURES / "steps" / "rename_module"):
+        case = load_case_dir(case_dir)
+        steps = step_from_options("rename_module", case.options)
+        decided.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(step_type, "edit", spy)
+            fast = check_case(case, steps)
+        with monkeypatch.context() as patch:
+            patch.setattr(step_type, "edit", Step.edit)
+            slow = check_case(case, steps)
+        # a tree case runs the engine over the folder: every file, both ways, the same
+        assert (fast.ok, fast.actual_tree, fast.diagnostics) == (
+            slow.ok,
+            slow.actual_tree,
+            slow.diagnostics,
+        ), case_dir.name
+        if decided and decided[0]:  # the case itself (check_case runs it again on its output)
+            seen.add(case_dir.name)
+    assert seen == DECIDED_CASES
