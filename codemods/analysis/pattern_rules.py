@@ -15,6 +15,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.cst_children import children as node_children
 from codemods.analysis.pattern_match import (
     LOCAL_MARK,
     Captures,
@@ -65,7 +66,7 @@ class ModuleIndex:
         while stack:
             node = stack.pop()
             index.order.append(node)
-            children = node.children
+            children = node_children(node)
             for child in children:
                 index.parents[child] = node
             stack.extend(reversed(children))
@@ -90,11 +91,11 @@ class ModuleIndex:
 
     def descendants(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         out: list[cst.CSTNode] = []
-        stack = list(reversed(node.children))
+        stack = list(reversed(node_children(node)))
         while stack:
             child = stack.pop()
             out.append(child)
-            stack.extend(reversed(child.children))
+            stack.extend(reversed(node_children(child)))
         return out
 
 
