@@ -64,13 +64,13 @@ def _learn(
             owner[id(child)] = name
     order: list[str] = []
     for child in real:
-        name = owner.get(id(child))
-        if name is None:
+        field_name = owner.get(id(child))
+        if field_name is None:
             return None
-        if not order or order[-1] != name:
-            if name in order:
+        if not order or order[-1] != field_name:
+            if field_name in order:
                 return None  # interleaved fields
-            order.append(name)
+            order.append(field_name)
     if [id(c) for name in order for c in filled[name]] != [id(c) for c in real]:
         return None
     return tuple(order)

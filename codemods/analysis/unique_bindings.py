@@ -6,8 +6,9 @@ base or a callee refers to (``qualified_name``) would pay it on every file it lo
 names such a rule asks about are bound exactly once in the whole file, by a module-level
 import (``import unittest``, ``from datetime import datetime as dt``), or not at all (a
 builtin, an undefined name). For those, every read anywhere in the file refers to that one
-binding, whatever the scope, so the answer needs no scopes: :func:`unique_bindings` returns
-the name's import target, and the caller falls back to the scopes for every other name (bound
+binding, whatever the scope, so the answer needs no scopes: :func:`unique_bindings` reads the
+file's :class:`~codemods.analysis.bindings.BindingModel` (the one model of what imports bind)
+and returns the name's import target, and the caller falls back to the scopes for every other name (bound
 twice, bound by an assignment, a parameter, a ``def``, in a function or class body, a relative
 import, any file with ``from x import *``). tests/test_unique_bindings.py checks the answers
 against LibCST's on every name of real stdlib files.
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-import warnings
 from dataclasses import dataclass
+
+from codemods.analysis.bindings import Binding, BindingModel
 
 #: A name no statement of the file binds (None: the file has a star import, so any may be bound).
 UNBOUND = ""
@@ -52,62 +54,40 @@ class Bindings:
 
 
 def unique_bindings(source: str | bytes) -> Bindings | None:
-    """The table for ``source`` (None: it does not parse, or it has a star import)."""
+    """The table for ``source``, read off the file's :class:`BindingModel` (None: it does not
+    parse, or it has a star import)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+        model = BindingModel.from_source(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    counts: dict[str, int] = {}
-    imported: dict[str, str] = {}
-
-    def bind(name: str) -> None:
-        counts[name] = counts.get(name, 0) + 1
-
-    def walk(node: ast.AST, module_level: bool) -> bool:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.Import | ast.ImportFrom):
-                for alias in child.names:
-                    if alias.name == "*":
-                        return False
-                    name = alias.asname or alias.name.partition(".")[0]
-                    bind(name)
-                    if not module_level:
-                        continue
-                    if isinstance(child, ast.ImportFrom):
-                        if child.level or not child.module:
-                            continue  # relative: LibCST spells it with dots; leave it to the scopes
-                        imported[name] = f"{child.module}.{alias.name}"
-                    else:
-                        imported[name] = alias.name if alias.asname else f"={alias.name}"
-                continue
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                bind(child.name)
-            elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
-                bind(child.id)
-            elif isinstance(child, ast.arg):
-                bind(child.arg)
-            elif isinstance(child, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and child.name:
-                bind(child.name)
-            elif isinstance(child, ast.MatchMapping) and child.rest:
-                bind(child.rest)
-            elif isinstance(child, ast.Global | ast.Nonlocal):
-                for name in child.names:
-                    bind(name)
-                    bind(name)  # a declared name is never "once, by an import"
-            nested = module_level and not isinstance(
-                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
-            )
-            if not walk(child, nested):
-                return False
-        return True
-
-    if not walk(tree, True):
+    if any(stmt.star for stmt in model.imports):
         return None
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    targets = {name: UNBOUND for name in names if name not in counts}
-    for name, target in imported.items():
-        if counts.get(name) == 1:
-            targets[name] = target
+    found: dict[str, list[Binding]] = {}
+    declared: set[str] = set()
+    for scope in model.scopes:
+        for name, bindings in scope.bindings.items():
+            found.setdefault(name, []).extend(bindings)
+        declared |= scope.globals | scope.nonlocals
+    targets: dict[str, str] = {}
+    for name, bindings in found.items():
+        if len(bindings) != 1 or name in declared:
+            continue
+        (one,) = bindings
+        stmt, alias = one.stmt, one.alias
+        if (
+            one.kind != "import"
+            or stmt is None
+            or alias is None
+            or one.scope is not model.module_scope
+        ):
+            continue
+        if isinstance(stmt.node, ast.ImportFrom):
+            if stmt.node.level or not stmt.node.module:
+                continue  # relative: LibCST spells it with dots; leave it to the scopes
+            targets[name] = f"{stmt.node.module}.{alias.name}"
+        else:
+            targets[name] = alias.name if alias.asname else f"={alias.name}"
+    for use in model.uses:
+        if use.where == "code" and use.name not in found and use.name not in declared:
+            targets[use.name] = UNBOUND
     return Bindings(targets)

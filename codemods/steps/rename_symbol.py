@@ -373,7 +373,8 @@ class _SymbolMover(MoveTransformer):
         else:
             comment = _line_comment(names, index)
             remaining = without_alias(node, index)
-            if comment is not None and remaining is not None and index == len(names) - 1:
+            last = index == len(names) - 1
+            if comment is not None and isinstance(remaining, cst.ImportFrom) and last:
                 remaining = _keep_line_comment(remaining, names[index - 1])
             self.replace_import(found, remaining)
             moved = self.from_stmt_like(node, new.module, new.name, new_as)
