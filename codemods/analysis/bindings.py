@@ -661,7 +661,10 @@ class _Builder:
                 self.expr(node.target, scope)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
-                self.expr(node.value, scope)
+                if _is_type_alias(node.annotation):  # `X: TypeAlias = "A | B"`: a type, read
+                    self.annotation(node.value, scope)  # as pyflakes and type checkers do
+                else:
+                    self.expr(node.value, scope)
             self.annotation(node.annotation, scope)
             if isinstance(node.target, ast.Name):
                 if node.value is not None or scope.kind != "module":
@@ -902,6 +905,15 @@ class _Builder:
 
 def _note_direct(body: list[ast.stmt], scope: Scope) -> None:
     scope.direct.update(id(stmt) for stmt in body)
+
+
+def _is_type_alias(annotation: ast.expr) -> bool:
+    """``TypeAlias`` / ``typing.TypeAlias`` / ``typing_extensions.TypeAlias`` (also quoted)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.strip().rsplit(".", 1)[-1] == "TypeAlias"
+    if isinstance(annotation, ast.Name):
+        return annotation.id == "TypeAlias"
+    return isinstance(annotation, ast.Attribute) and annotation.attr == "TypeAlias"
 
 
 def _root(node: ast.AST) -> ast.AST:

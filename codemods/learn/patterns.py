@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codemods.analysis.project import ProjectIndex
+from codemods.analysis.signatures import dotted
 from codemods.learn.examples import Hunk, Pair
 from codemods.learn.infer import Candidate, _Facts, _parse, _resolve_parts, facts_of
 from codemods.learn.sites import offset, reused_parts, segment, skeleton, statement_sites
@@ -77,15 +78,6 @@ def _fix_text(site: _Site, names: dict[str, str], literal: set[str]) -> str | No
         return None
 
 
-def _chain(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _chain(node.value)
-        return f"{inner}.{node.attr}" if inner else None
-    return None
-
-
 def _qualified(chain: str, facts: _Facts) -> str | None:
     parts = _resolve_parts(chain, facts, "")
     if parts is None:
@@ -104,7 +96,7 @@ def _pattern_text(site: _Site, names: dict[str, str], literal: set[str]) -> str 
                 key = ast.dump(n)
                 if key in names and key not in literal:
                     return ast.Name(id=names[key], ctx=ast.Load())
-                chain = _chain(n)
+                chain = dotted(n)
                 if chain is not None and not any(
                     ast.dump(x) in names for x in ast.walk(n) if x is not n
                 ):
@@ -191,14 +183,14 @@ def _rule(members: list[tuple[_Site, list[ast.expr]]], number: int) -> Candidate
             _is_callee(site.before, n) for (site, _), n in zip(members, nodes, strict=True)
         )
         if len(texts) == 1 and (
-            isinstance(nodes[0], ast.Constant) or (callee and _chain(nodes[0]) is not None)
+            isinstance(nodes[0], ast.Constant) or (callee and dotted(nodes[0]) is not None)
         ):
             # the same constant, or the same called name, everywhere: part of the anchor
             literal_slots.add(slot)
             continue
         resolved = set()
         for (site, _), node in zip(members, nodes, strict=True):
-            chain = _chain(node)
+            chain = dotted(node)
             resolved.add(_qualified(chain, site.facts_before) if chain else None)
         if len(resolved) == 1 and None not in resolved:
             (qualified,) = resolved

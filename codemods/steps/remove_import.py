@@ -146,7 +146,7 @@ class RemoveImport(Step[RemoveImportOptions]):
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         found = _removable(module, self.options, ctx)
         if found:
-            found = _without_type_comment_uses(module, found)
+            found = _without_uses_libcst_misses(module, found)
         if not found:
             return module
         is_package = ctx.path.name == "__init__.py"
@@ -187,19 +187,20 @@ def _removable(
     return found
 
 
-def _without_type_comment_uses(
+def _without_uses_libcst_misses(
     module: cst.Module, found: list[tuple[str, str | None, str | None]]
 ) -> list[tuple[str, str | None, str | None]]:
-    """``found`` minus the imports whose name a ``# type:`` comment reads (mypy reads them;
-    LibCST's visitor does not), by the binding model."""
+    """``found`` minus the imports whose name a ``# type:`` comment or the string of a
+    ``X: TypeAlias = "A | B"`` reads (mypy and pyflakes read them; LibCST's visitor does not),
+    by the binding model."""
     code = module.code
-    if "type:" not in code:
+    if "type:" not in code and "TypeAlias" not in code:
         return found
     try:
         model = BindingModel.from_source(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    typed = {u.name for u in model.uses if u.where == "type_comment"}
+    typed = {u.name for u in model.uses if u.where in ("type_comment", "string")}
 
     def bound(item: tuple[str, str | None, str | None]) -> str:
         dotted, name, asname = item
