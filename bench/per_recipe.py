@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, timed
 
 
 def sample(every: int) -> list[Path]:
@@ -63,12 +63,10 @@ def ruff_cpu(files: list[Path]) -> float:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     ruff = Path(sys.executable).parent / "ruff"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [str(ruff), "check", "--select", "UP,I", "--diff", "--no-cache", "--isolated", "."]
-    subprocess.run(cmd, cwd=tree, capture_output=True, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = timed(cmd, cwd=tree).cpu
     shutil.rmtree(tree, ignore_errors=True)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu
 
 
 def main() -> None:

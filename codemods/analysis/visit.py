@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import BaseMetadataProvider, MetadataWrapper, PositionProvider
 
 T = TypeVar("T", bound=cst.CSTVisitor | cst.CSTTransformer)
+V = TypeVar("V")
 _Visitor = cst.CSTVisitor | cst.CSTTransformer
 
 
@@ -28,6 +29,7 @@ class FileMetadata:
         self._last: tuple[cst.Module, MetadataWrapper] | None = None
         self._visiting: dict[int, tuple[_Visitor, cst.Module]] = {}
         self._resolved: dict[tuple[int, type[Any]], Mapping[cst.CSTNode, Any]] = {}
+        self._derived: dict[object, tuple[cst.Module, Any]] = {}
 
     def wrap(self, module: cst.Module) -> MetadataWrapper:
         if self._last is not None and self._last[0] is module:
@@ -35,6 +37,16 @@ class FileMetadata:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self._last = (module, wrapper)
         return wrapper
+
+    def derived(self, module: cst.Module, key: object, build: Callable[[], V]) -> V:
+        """``build()``'s value for ``module``, shared while it is the module steps see (one slot
+        per ``key``, as :meth:`wrap`)."""
+        slot = self._derived.get(key)
+        if slot is not None and slot[0] is module:
+            return cast(V, slot[1])
+        value = build()
+        self._derived[key] = (module, value)
+        return value
 
     def visiting(self, visitor: _Visitor) -> cst.Module:
         found = self._visiting.get(id(visitor))
@@ -82,6 +94,13 @@ def wrap(module: cst.Module) -> MetadataWrapper:
     if current is None:
         return MetadataWrapper(module, unsafe_skip_copy=True)
     return current.wrap(module)
+
+
+def derived(module: cst.Module, key: object, build: Callable[[], V]) -> V:
+    """Within :func:`file_metadata`, ``build()``'s value for ``module`` shared by the steps of
+    the file (:meth:`FileMetadata.derived`); outside, built afresh."""
+    current = _CURRENT.get()
+    return build() if current is None else current.derived(module, key, build)
 
 
 def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer) -> cst.Module:

@@ -19,7 +19,7 @@ from codemods.analysis.pattern_match import Matcher, Resolver, literal_chain
 from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, apply
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
 from codemods.analysis.pattern_syntax import PatternError, metavariable_of
-from codemods.analysis.visit import LazyMetadata, wrap
+from codemods.analysis.visit import LazyMetadata, derived, wrap
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 from codemods.steps._pattern_options import (
     ImportsModel,
@@ -422,18 +422,15 @@ safe: false           the fix can change behaviour: runs only with --unsafe
 ImportSpecKey = tuple[str, "str | None", "str | None"]
 
 
-_LAST_INDEX: list[tuple[cst.Module, str | None, ModuleIndex]] = []
-
-
 def _index_of(module: cst.Module, ctx: FileContext) -> ModuleIndex:
     """The module's node index; shared by the pattern steps that run in a row on a module none
-    of them changed (one slot, as :func:`wrap`). Its scopes are resolved only once a rule asks
+    of them changed (:func:`derived`, per file). Its scopes are resolved only once a rule asks
     what a name refers to: a file where nothing matches never pays LibCST's scope analysis."""
-    if _LAST_INDEX and _LAST_INDEX[0][0] is module and _LAST_INDEX[0][1] == ctx.module_name:
-        return _LAST_INDEX[0][2]
-    index = ModuleIndex.build(module, LazyMetadata(module, ScopeProvider), ctx.module_name)
-    _LAST_INDEX[:] = [(module, ctx.module_name, index)]
-    return index
+    return derived(
+        module,
+        ("pattern-index", ctx.module_name),
+        lambda: ModuleIndex.build(module, LazyMetadata(module, ScopeProvider), ctx.module_name),
+    )
 
 
 def _has_match(program: Program, index: ModuleIndex) -> bool:
