@@ -60,6 +60,22 @@ SHAPES = [
     "import json\nmatch v:\n    case {**json}: pass\njson.dumps\n",
     "import json\ntry:\n    pass\nexcept E as json:\n    pass\njson.dumps\n",
     "import typing\nx: typing.List[int]\ndef f(a: typing.Any) -> typing.Optional[int]: ...\n",
+    # several plain module-level imports of one package
+    "import unittest\nimport unittest.mock\nclass T(unittest.TestCase, unittest.mock.Mock):\n"
+    "    pass\nunittest.main\nunittest.mock\n",
+    "import a.b\nimport a.c\nimport a.b\na.b.x, a.c.y, a.d\n",
+    "import a.b\nimport a\na.b.x, a.d\ndef f():\n    import a.e\n    return a.e\n",
+    "import a.b\nimport a.c as a\na.b.x\n",
+    # the file's own module-level class, def or assignment, bound once
+    "class Base: pass\nclass TestX(Base):\n    def f(self):\n        return Base.x\nBase.y.z\n",
+    "def f(): pass\nf.attr\nclass C:\n    g = f\n    def h(self):\n        return f()\n",
+    "X = 1\ndef f():\n    return X.real\nY: int = 2\nY\nA, B = 1, 2\nA.b\n",
+    "X = 1\ndel X\nZ += 1\nZ\n(W := 1)\nW\nT = [V for V in ()]\nT\n",
+    "class C: pass\nC = 1\nC\nif a:\n    def g(): pass\ng()\n",
+    "def outer():\n    Inner = 1\n    return Inner\nInner\nclass K:\n    Q = 1\n    R = Q\nQ\n",
+    "import typing\nT = typing.TypeVar('T')\nclass G(typing.Generic[T]):\n    x: T\n",
+    "def f():\n    global G2\n    G2 = 1\nG2\nclass D:\n    pass\ndef m():\n    D = 2\n    return D\n",
+    "def f(Pm=1):\n    return Pm\nPm = 3\nPm\n",
 ]
 
 

@@ -28,6 +28,7 @@ from libcst.metadata import (
 
 from codemods.analysis.pattern_syntax import MVS_PREFIX, is_capturing, metavariable_of
 from codemods.analysis.unique_bindings import Bindings, unique_bindings
+from codemods.analysis.visit import source_of
 
 Captures = dict[str, Any]  # name -> node, list of nodes, or str (a transform's result)
 
@@ -179,10 +180,11 @@ class Resolver:
         """(qualified names of ``node``, whether anything in the file binds its root)."""
         if self.module is not None and isinstance(node, cst.Name | cst.Attribute):
             if self._unique is False:
-                self._unique = unique_bindings(self.module.code)
+                self._unique = unique_bindings(source_of(self.module))
             chain = literal_chain(node)
             if isinstance(self._unique, Bindings) and chain and self._read(node):
-                known = self._unique.resolve(chain)
+                own = f"{LOCAL_MARK}{self.module_name}." if self.module_name else None
+                known = self._unique.resolve(chain, own)
                 if known is not None:
                     return known
         scope = self.scopes.get(node)

@@ -4,13 +4,14 @@ from CPython's ``ast`` instead of LibCST's scope analysis.
 LibCST's ``ScopeProvider`` costs ~1 s on a large module; a pattern rule that asks what a class
 base or a callee refers to (``qualified_name``) would pay it on every file it looks at. Most
 names such a rule asks about are bound exactly once in the whole file, by a module-level
-import (``import unittest``, ``from datetime import datetime as dt``), or not at all (a
-builtin, an undefined name). For those, every read anywhere in the file refers to that one
-binding, whatever the scope, so the answer needs no scopes: :func:`unique_bindings` reads the
-file's :class:`~codemods.analysis.bindings.BindingModel` (the one model of what imports bind)
-and returns the name's import target, and the caller falls back to the scopes for every other name (bound
-twice, bound by an assignment, a parameter, a ``def``, in a function or class body, a relative
-import, any file with ``from x import *``). tests/test_unique_bindings.py checks the answers
+import (``import unittest``, ``from datetime import datetime as dt``), by a module-level
+``class``, ``def`` or assignment (a test base class of the file), or not at all (a builtin, an
+undefined name). For those, every read anywhere in the file refers to that one binding,
+whatever the scope, so the answer needs no scopes: :func:`unique_bindings` reads the file's
+:class:`~codemods.analysis.bindings.BindingModel` (the one model of what imports bind) and
+returns the name's import target (or that it is the file's own), and the caller falls back to
+the scopes for every other name (bound twice, a parameter, bound in a function or class body,
+a relative import, any file with ``from x import *``). tests/test_unique_bindings.py checks the answers
 against LibCST's on every name of real stdlib files.
 """
 
@@ -18,44 +19,69 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codemods.analysis.bindings import Binding, BindingModel
 
 #: A name no statement of the file binds (None: the file has a star import, so any may be bound).
 UNBOUND = ""
+#: A name bound once, by a module-level ``def``, ``class`` or assignment: the file's own object.
+OWN = "@"
 
 
 @dataclass(frozen=True)
 class Bindings:
-    """``targets[name]``: the dotted path a once-imported name stands for (``=a.b`` for a plain
-    ``import a.b``, which binds ``a``; ``UNBOUND`` when nothing binds it); names bound any other
-    way are absent."""
+    """``targets[name]``: the dotted path a once-imported name stands for (``from m import n
+    [as x]``, ``import a.b as x``), ``OWN`` for the file's own module-level name, ``UNBOUND``
+    when nothing binds it; ``plain[name]``: the modules of the module-level ``import a``,
+    ``import a.b``... that are its only bindings. Names bound any other way are in neither."""
 
     targets: dict[str, str]
+    plain: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def resolve(self, chain: str) -> tuple[set[str], bool] | None:
+    def resolve(self, chain: str, own: str | None = None) -> tuple[set[str], bool] | None:
         """(qualified names, whether the file binds the root) as LibCST's scopes would give for
-        the dotted ``chain`` read anywhere in the file; None when only the scopes can say."""
+        the dotted ``chain`` read anywhere in the file; None when only the scopes can say.
+        ``own`` is the prefix the caller writes before the file's own names (its marker and
+        module path, e.g. ``"\\0pkg.mod."``; None: the caller has no module path, so none)."""
         root, _, rest = chain.partition(".")
+        modules = self.plain.get(root)
+        if modules is not None:
+            # `import a` names every chain from `a`; `import a.b` only those through `a.b`
+            if any(chain == m or chain.startswith(m + ".") for m in modules):
+                return {chain}, True
+            return None
         target = self.targets.get(root)
         if target is None:
             return None
+        if target == OWN:
+            return ({own + chain} if own is not None else set()), True
         if target == UNBOUND:
             if hasattr(builtins, root):
                 return {root}, False  # LibCST names the builtin, not the attribute read off it
             return set(), False
-        if target.startswith("="):  # `import a.b`: LibCST names only chains through `a.b`
-            dotted = target[1:]
-            if chain == dotted or chain.startswith(dotted + "."):
-                return {chain}, True
-            return None
         return {f"{target}.{rest}" if rest else target}, True
+
+
+#: Binding kinds whose module-level name LibCST qualifies as the file's own (``pkg.mod.Name``).
+_OWN_KINDS = frozenset({"def", "class", "assign"})
 
 
 def unique_bindings(source: str | bytes) -> Bindings | None:
     """The table for ``source``, read off the file's :class:`BindingModel` (None: it does not
-    parse, or it has a star import)."""
+    parse, or it has a star import). The last file's table is kept: the pattern step's ``ast``
+    anchors and its resolver ask for the same file one after the other."""
+    if _LAST and _LAST[0][0] == source:
+        return _LAST[0][1]
+    table = _table(source)
+    _LAST[:] = [(source, table)]
+    return table
+
+
+_LAST: list[tuple[str | bytes, Bindings | None]] = []
+
+
+def _table(source: str | bytes) -> Bindings | None:
     try:
         model = BindingModel.from_source(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -69,11 +95,21 @@ def unique_bindings(source: str | bytes) -> Bindings | None:
             found.setdefault(name, []).extend(bindings)
         declared |= scope.globals | scope.nonlocals
     targets: dict[str, str] = {}
+    plain: dict[str, tuple[str, ...]] = {}
     for name, bindings in found.items():
-        if len(bindings) != 1 or name in declared:
+        if name in declared:
+            continue
+        modules = [_plain_import(one, model) for one in bindings]
+        if all(modules):
+            plain[name] = tuple(dict.fromkeys(m for m in modules if m))
+            continue
+        if len(bindings) != 1:
             continue
         (one,) = bindings
         stmt, alias = one.stmt, one.alias
+        if one.kind in _OWN_KINDS and one.scope is model.module_scope:
+            targets[name] = OWN
+            continue
         if (
             one.kind != "import"
             or stmt is None
@@ -86,8 +122,22 @@ def unique_bindings(source: str | bytes) -> Bindings | None:
                 continue  # relative: LibCST spells it with dots; leave it to the scopes
             targets[name] = f"{stmt.node.module}.{alias.name}"
         else:
-            targets[name] = alias.name if alias.asname else f"={alias.name}"
+            targets[name] = alias.name  # `import a.b as x`
     for use in model.uses:
         if use.where == "code" and use.name not in found and use.name not in declared:
             targets[use.name] = UNBOUND
-    return Bindings(targets)
+    return Bindings(targets, plain)
+
+
+def _plain_import(one: Binding, model: BindingModel) -> str | None:
+    """``a.b`` for a module-level ``import a.b`` (no ``as``), else None."""
+    if (
+        one.kind == "import"
+        and one.scope is model.module_scope
+        and one.alias is not None
+        and one.alias.asname is None
+        and one.stmt is not None
+        and isinstance(one.stmt.node, ast.Import)
+    ):
+        return one.alias.name
+    return None

@@ -103,6 +103,23 @@ def derived(module: cst.Module, key: object, build: Callable[[], V]) -> V:
     return build() if current is None else current.derived(module, key, build)
 
 
+def remember_source(module: cst.Module, data: bytes) -> None:
+    """Note that ``module`` was parsed from ``data`` (within :func:`file_metadata`), so that
+    :func:`source_of` need not generate its code again."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.derived(module, _SOURCE, lambda: data)
+
+
+def source_of(module: cst.Module) -> str | bytes:
+    """``module``'s source: the bytes it was parsed from if the engine said so
+    (:func:`remember_source`), else its generated code."""
+    return derived(module, _SOURCE, lambda: module.code)
+
+
+_SOURCE = "module-source"
+
+
 def transform_with_metadata(module: cst.Module, transformer: cst.CSTTransformer) -> cst.Module:
     """Visit ``module`` with ``transformer``, resolving only the metadata it declares.
 

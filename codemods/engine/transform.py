@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from codemods.analysis.text import TextEdit, apply_edits
-from codemods.analysis.visit import file_metadata
+from codemods.analysis.visit import file_metadata, remember_source
 from codemods.engine.diff import split_lines
 from codemods.engine.guards import (
     GENERATED_MARKER,
@@ -316,6 +316,7 @@ def _libcst_steps(
             )
         return Outcome(Status.SKIPPED, reason="too deeply nested", detail="parser recursion limit")
 
+    remember_source(original, data)  # steps that want the text need not generate it
     fired: list[str] = list(fired_before)
     first = _Rendered(original)  # rendered on demand, at most once
     latest = first  # the last module a step returned

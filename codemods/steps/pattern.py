@@ -10,15 +10,17 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import ImportAssignment, PositionProvider, ScopeProvider
+from libcst.metadata import ImportAssignment, ScopeProvider
 from pydantic import Field, field_validator, model_validator
 
 from codemods.analysis.imports import add_import, iter_imports, remove_unused_imports
+from codemods.analysis.pattern_anchors import may_match, program_anchors
 from codemods.analysis.pattern_fix import FixTemplate, template_names
 from codemods.analysis.pattern_match import Matcher, Resolver, literal_chain
 from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, apply
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
 from codemods.analysis.pattern_syntax import PatternError, metavariable_of
+from codemods.analysis.positions import start_positions
 from codemods.analysis.visit import LazyMetadata, derived, wrap
 from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 from codemods.steps._pattern_options import (
@@ -311,6 +313,7 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         self.needed = [spec for spec in self.adds if binding(spec)[0] in used]
         self.fix_names = used - {binding(spec)[0] for spec in self.adds}
         self._needles = _needles(self.program.rule, self.program.constraints)
+        self._anchors = program_anchors(self.program.rule, self.program.constraints)
 
     def is_safe(self) -> bool:
         return self.options.safe
@@ -321,10 +324,14 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         return [sorted(group) for group in self._needles]
 
     def precheck(self, source: Source, ctx: FileContext) -> bool:
-        if self._needles is None:
-            return True
-        names = _identifiers(source.tree)
-        return any(group <= names for group in self._needles)
+        if self._needles is not None:
+            names = _identifiers(source.tree)
+            if not any(group <= names for group in self._needles):
+                return False
+        # the `def`/`class` a match needs, with its name and bases (pattern_anchors)
+        return self._anchors is None or may_match(
+            self._anchors, source.tree, source.data, ctx.module_name
+        )
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         original = module
@@ -341,14 +348,18 @@ safe: false           the fix can change behaviour: runs only with --unsafe
                     ctx.skip(f"{label}{problem}")
                 return module
             result = apply(self.program, index, _conflicts_for(scopes, spell))
+            reported = [node for node, _ in result.problems]
+            if self.program.fix is None:
+                reported += [match.node for match in result.matches]
+            where = start_positions(module, reported) if reported else {}
             for node, why in result.problems:
-                line, col = _position(module, node)
+                line, col = _position(where, node)
                 if (line, col, why) not in warned:  # a later pass finds the same match again
                     warned.add((line, col, why))
                     ctx.warn(f"{label}left unchanged: {why}", line, col)
             if self.program.fix is None:
                 for match in result.matches:
-                    line, col = _position(module, match.node)
+                    line, col = _position(where, match.node)
                     ctx.report(
                         "review",
                         _message(
@@ -451,12 +462,12 @@ def _message(text: str, caps: Mapping[str, Any], index: ModuleIndex) -> str:
     return re.sub(r"\$(?:\$\$)?([A-Z_][A-Z0-9_]*)", one, text)
 
 
-def _position(module: cst.Module, node: cst.CSTNode) -> tuple[int | None, int | None]:
-    try:
-        pos = wrap(module).resolve(PositionProvider)[node].start
-    except KeyError:
-        return None, None
-    return pos.line, pos.column + 1
+def _position(
+    where: Mapping[cst.CSTNode, tuple[int, int]], node: cst.CSTNode
+) -> tuple[int | None, int | None]:
+    """1-based line and column of ``node`` (``where``: :func:`start_positions` of the module)."""
+    found = where.get(node)
+    return (None, None) if found is None else (found[0], found[1] + 1)
 
 
 def _check_compiles(original: cst.Module, module: cst.Module, ctx: FileContext, label: str) -> None:
@@ -605,6 +616,8 @@ def _conflicts_for(
 def _local_conflict(
     node: cst.CSTNode, scopes: Mapping[cst.CSTNode, Any], spell: dict[str, cst.BaseExpression]
 ) -> dict[str, cst.BaseExpression] | str:
+    if not spell:
+        return spell  # the fix imports nothing: no local name can hide an import
     scope = scopes.get(node)
     names = set(spell)
     while scope is not None and scope.parent is not scope:
