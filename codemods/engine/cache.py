@@ -19,8 +19,8 @@ Two kinds of results need more than the file's own bytes:
 In front of that sits a *stat* cache, as in git, ruff or mypy: for each file of a run, its
 size, mtime, ctime and inode, and what its bytes gave (the content key above, or "no step's
 needles matched"). On the next run with the same fingerprint a file whose stat still matches
-an unchanged result without diagnostics is not read at all (a changed file is read: its diff
-and the changed-on-disk check need its bytes). A file whose mtime is within
+an unchanged result (its diagnostics come from the entry) is not read at all (a changed file
+is read: its diff and the changed-on-disk check need its bytes). A file whose mtime is within
 :data:`RACY_WINDOW_NS` of the run's start (git's "racy clean" problem: an edit in the same
 timestamp tick would not show in the stat) gets no stat entry; it is simply read next time.
 The stat is taken before the file is read, so an edit during the run shows next time too.
@@ -271,8 +271,14 @@ class Hit:
 
     @property
     def plain(self) -> bool:
-        """Unchanged, no diagnostics: a stat alone may stand for it."""
+        """Unchanged, no diagnostics."""
         return self.blob is None and not self.diagnostics
+
+    @property
+    def unchanged(self) -> bool:
+        """Unchanged (with or without diagnostics): a stat alone may stand for it, since
+        nothing shown needs the file's bytes (a change does: its diff and the write)."""
+        return self.blob is None
 
 
 _PLAIN = Hit()
@@ -703,14 +709,14 @@ class StatCache:
         stats: Sequence[os.stat_result | None],
         view: CacheView,
         module_of: Callable[[SourceFile], str],
-    ) -> dict[int, tuple[tuple[int, Any], ...]]:
+    ) -> dict[int, Hit]:
         """The files (by index) whose stat vouches for an unchanged result, with its payload.
 
         A file whose content entry is gone (or whose project-dependent entry no longer holds)
         is not a hit: it runs as usual. ``module_of`` names a file's module (the project
         index's namer, the one the run itself uses).
         """
-        hits: dict[int, tuple[tuple[int, Any], ...]] = {}
+        hits: dict[int, Hit] = {}
         if not self.entries:
             return hits
         for index, (source, st) in enumerate(zip(files, stats, strict=True)):
@@ -726,10 +732,10 @@ class StatCache:
                 self.stale.add(source.relpath)
                 continue
             hit = view.lookup(value) if value else _PLAIN
-            if hit is None or not hit.plain:  # gone, or a change: the file is read
+            if hit is None or not hit.unchanged:  # gone, or a change: the file is read
                 self.stale.add(source.relpath)
                 continue
-            hits[index] = hit.collected
+            hits[index] = hit
         return hits
 
     def record(self, source: SourceFile, st: os.stat_result | None, known: Known) -> None:

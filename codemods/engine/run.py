@@ -34,6 +34,7 @@ from codemods.engine.cache import (
     NO_MATCH,
     CacheView,
     Entry,
+    Hit,
     Known,
     ResultCache,
     StatCache,
@@ -239,8 +240,8 @@ class _Worker:
             cached = cache.result(source, data, key)
             if cached is not None:
                 result, hit = cached
-                plain = hit.plain  # only a plain no-change result may be vouched for by a stat
-                return result, None, (key, stat_context(source, module_name)) if plain else None
+                same = hit.unchanged  # only a no-change result may be vouched for by a stat
+                return result, None, (key, stat_context(source, module_name)) if same else None
         # A result that depends on project facts (config files, other modules) may change
         # while the file does not: the index records whether a step asked it anything.
         project.asked = False
@@ -260,8 +261,8 @@ class _Worker:
         if cache is None or key is None:
             return result, None, None
         entry = cache.entry(key, result, touched=asked)
-        plain = result.status is Status.UNCHANGED and not result.diagnostics
-        known = None if entry is None or not plain else (key, stat_context(source, module_name))
+        same = result.status is Status.UNCHANGED
+        known = None if entry is None or not same else (key, stat_context(source, module_name))
         return result, entry, known
 
     def batch(self, sources: Sequence[SourceFile]) -> list[Handled]:
@@ -328,7 +329,7 @@ def _results(
     steps: Sequence[CompiledStep],
     cache: CacheView | None,
     jobs: int,
-    hits: dict[int, tuple[tuple[int, Any], ...]] | None = None,
+    hits: dict[int, Hit] | None = None,
     executor: Executor | None = None,
     budget: Budget = NO_BUDGET,
 ) -> Generator[Handled, None, None]:
@@ -341,12 +342,18 @@ def _results(
     computed = _computed(misses, steps, cache, jobs, executor, budget)
     try:
         for index, source in enumerate(files):
-            payload = hits.get(index)
-            if payload is None:
+            hit = hits.get(index)
+            if hit is None:
                 yield next(computed)
                 continue
             result = FileResult(
-                str(source.path), source.relpath, Status.UNCHANGED, cached=True, collected=payload
+                str(source.path),
+                source.relpath,
+                Status.UNCHANGED,
+                cached=True,
+                collected=hit.collected,
+                diagnostics=hit.diagnostics,
+                fired=hit.fired,
             )
             yield result, None, None
     finally:
@@ -425,7 +432,7 @@ def run(
     started = time.time_ns()
     store = stat_cache = view = None
     stats: list[os.stat_result | None] = []
-    hits: dict[int, tuple[tuple[int, Any], ...]] = {}
+    hits: dict[int, Hit] = {}
     if cache:
         fingerprint = run_fingerprint(plan.recipe, plan.steps)
         store = ResultCache(plan.root, fingerprint)
