@@ -324,14 +324,16 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         return [sorted(group) for group in self._needles]
 
     def precheck(self, source: Source, ctx: FileContext) -> bool:
+        # the `def`/`class` a match needs, with its name and bases (pattern_anchors): a walk
+        # over the statements only, so first
+        if self._anchors is not None and not may_match(
+            self._anchors, source.tree, source.data, ctx.module_name
+        ):
+            return False
         if self._needles is not None:
             names = _identifiers(source.tree)
-            if not any(group <= names for group in self._needles):
-                return False
-        # the `def`/`class` a match needs, with its name and bases (pattern_anchors)
-        return self._anchors is None or may_match(
-            self._anchors, source.tree, source.data, ctx.module_name
-        )
+            return any(group <= names for group in self._needles)
+        return True
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         original = module
