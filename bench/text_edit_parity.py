@@ -4,7 +4,8 @@ and with them switched off (LibCST's full tree decides), and compare every resul
     .venv/bin/python bench/text_edit_parity.py RECIPE PATH [--sample N] [--seed S]
 
 Prints how many files the text path decided, how many it handed to LibCST and why (the line
-of ``codemods/analysis/move_edits.py`` that decided it, for the moves), the CPU seconds of
+of ``codemods/analysis/move_edits.py`` or ``symbol_edits.py`` that decided it, for the
+moves), the CPU seconds of
 each way, and every file whose status, bytes or diagnostics differ (there must be none: the
 exit code is 1 if any does). Not part of the test run (the tests do the same on every fixture
 case); this is the same check on code nobody wrote for the tests.
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import codemods.analysis.move_edits as move_edits
+import codemods.analysis.symbol_edits as symbol_edits
 from codemods.analysis.project import Projects
 from codemods.engine.prefilter import any_step_may_run
 from codemods.engine.run import _Worker, make_plan
@@ -46,17 +48,19 @@ def main() -> int:
         files = random.Random(args.seed).sample(files, args.sample)
     text_steps = {type(s.step) for s in plan.steps if not s.step.needs_libcst()}
     decided: Counter[str] = Counter()
-    move_edits._WHY = []
+    why: list = []
+    move_edits._WHY = symbol_edits._WHY = why
     fast = []
     worker = _Worker(plan.steps, None, Projects())  # one per process, as in a run
     cpu = time.process_time()
     for source in files:
-        move_edits._WHY.clear()
+        why.clear()
         fast.append(worker.handle(source)[0])
-        for tb in move_edits._WHY:
+        for tb in why:
             frame = traceback.extract_tb(tb)[-1]
-            decided[f"LibCST: line {frame.lineno}: {(frame.line or '').strip()}"] += 1
-        if not move_edits._WHY:
+            where = f"{Path(frame.filename).stem} line {frame.lineno}"
+            decided[f"LibCST: {where}: {(frame.line or '').strip()}"] += 1
+        if not why:
             decided["text edits"] += 1
     fast_cpu = time.process_time() - cpu
     saved = {t: t.__dict__["edit"] for t in text_steps}

@@ -101,17 +101,281 @@ def _name_tail(func: ast.expr) -> str:
             return ""
 
 
-class _ModuleEdits:
-    def __init__(
-        self, tree: ast.Module, text_map: TextMap, old: str, new: str, ctx: FileContext
-    ) -> None:
-        self.tree, self.tm, self.old, self.new, self.ctx = tree, text_map, old, new, ctx
+class TextEditPlan:
+    """What the ``ast`` paths of the moves share: the one walk over the tree, strings naming
+    the old path rewritten and the other mentions reported as the LibCST path
+    (:class:`codemods.analysis.moves.MoveTransformer`) does, the target checks, and the
+    leading import block re-sorted by the LibCST path's own function. A subclass sets the
+    string and mention hooks and fills ``edits`` before calling :meth:`finish`."""
+
+    #: Strings naming this dotted path (or a path under it) are rewritten to ``string_new``.
+    string_old: str
+    string_new: str
+    #: The path named in a ``mention`` diagnostic.
+    mention_path: str
+    #: Text a string's value must hold to be rewritten or reported.
+    needle: str
+    #: Where a comment may mention the path (each match's comment is then looked at).
+    trigger: re.Pattern[str]
+
+    def __init__(self, tree: ast.Module, text_map: TextMap, ctx: FileContext) -> None:
+        self.tree, self.tm, self.ctx = tree, text_map, ctx
         self.text = text_map.text
         self.edits: list[TextEdit] = []
         self.import_edits: list[TextEdit] = []
         self.renamed_imports: set[int] = set()  # id() of the ast import statements rewritten
         self.planned: list[tuple[str, list[str], int]] = []  # verify_target calls, in order
         self.parents: dict[int, ast.AST] = {}
+        self.replaced_strings: set[int] = set()  # id() of strings the plan rewrote as code
+
+    def mentioned(self, text: str) -> bool:
+        """Whether a comment's or a string's source text mentions the old path."""
+        return mentions(text, self.mention_path)
+
+    def finish(self) -> list[TextEdit]:
+        """The target checks and the mentions reported, in the LibCST path's order; the edits
+        with the leading import block re-sorted."""
+        mentions_found = self._strings()
+        mentions_found += self._comments()
+        for module, names, line in self.planned:
+            verify_target(self.ctx, module, names, line)
+        for mention in sorted(mentions_found, key=lambda m: m.offset):
+            line, column = self.tm.line_col(mention.offset)
+            self.ctx.report(
+                "mention",
+                f"{mention.kind} still mentions `{self.mention_path}` (not code: left for you "
+                "to review)",
+                line,
+                column,
+            )
+        return self._with_head_resorted()
+
+    def _index(self, tops: set[str]) -> None:
+        """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
+        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
+        self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
+        self.declared: set[str] = set()
+        self.blocks: list[ast.AST] = []
+        self.docstrings: set[int] = set()
+        self.strings: list[ast.Constant | ast.JoinedStr] = []
+        parents = self.parents
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        while stack:
+            node, in_fstring = stack.pop()
+            if isinstance(node, ast.Name):
+                if node.id in tops:
+                    self.names[node.id].append((node, in_fstring))
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str | bytes) and not in_fstring:
+                    self.strings.append(node)
+                continue
+            if isinstance(node, ast.JoinedStr) and not in_fstring:
+                self.strings.append(node)
+                in_fstring = True
+            elif isinstance(node, _BLOCKS):
+                self.blocks.append(node)
+                if isinstance(node, _DOC_OWNERS):
+                    self._note_docstring(node)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                self.declared.update(node.names)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                stack.append((child, in_fstring))
+
+    def _note_docstring(self, node: ast.AST) -> None:
+        body = getattr(node, "body", None)
+        first = body[0] if body else None
+        if not (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str | bytes)
+        ):
+            return
+        if not isinstance(node, ast.Module):
+            start = self.tm.offset(first.value.lineno, first.value.col_offset)
+            line_start = self.text.rfind("\n", 0, start) + 1
+            if self.text[line_start:start].strip():
+                return  # `def f(): "doc"`: LibCST's one-line suite has no docstring
+        self.docstrings.add(id(first.value))
+
+    def _check_nested_blocks(self) -> None:
+        """The LibCST path re-sorts the leading imports of every changed indented block: a
+        block that starts with two or more imports is left to it when one of them changes or
+        a blank line between them holds spaces (re-sorting would normalise it)."""
+        for node in self.blocks:
+            if isinstance(node, ast.Module):
+                continue
+            for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
+                if not body:
+                    continue
+                run = _leading_imports(body)
+                if len(run) < 2:
+                    continue
+                if any(id(stmt) in self.renamed_imports for stmt in run):
+                    raise Undecided
+                first = self.tm.offset(run[0].lineno, 0)
+                last = self.tm.offset(run[-1].lineno, 0)
+                for line in self.text[first:last].split("\n"):
+                    if line.strip() == "" and line != "":
+                        raise Undecided
+            if isinstance(node, ast.Try):
+                for body in (node.finalbody,):
+                    if len(_leading_imports(body)) >= 2:
+                        raise Undecided
+
+    # -- strings and comments ---------------------------------------------------------------
+    def _strings(self) -> list[_Mention]:
+        """Strings naming the path are rewritten as the LibCST path does; the others that
+        mention it are reported (docstrings as docstrings)."""
+        old, new, needle = self.string_old, self.string_new, self.needle
+        found: list[_Mention] = []
+        needle_bytes = needle.encode()
+        for node in self.strings:
+            if isinstance(node, ast.JoinedStr):
+                start, end = self.tm.span(node)
+                if needle in self.text[start:end]:
+                    raise Undecided  # an f-string: LibCST reports its text parts
+                continue
+            value = node.value
+            assert isinstance(value, str | bytes)
+            if id(node) in self.replaced_strings:
+                continue
+            # the source text can only spell `needle` where the value holds it
+            if not (needle in value if isinstance(value, str) else needle_bytes in value):
+                continue
+            start, end = self.tm.span(node)
+            segment = self.text[start:end]
+            if _string_tokens(segment) != 1:
+                raise Undecided  # "a" "b": LibCST sees two strings
+            if id(node) in self.docstrings:
+                if self.mentioned(segment):
+                    found.append(_Mention(start, "docstring"))
+                continue
+            if isinstance(value, str) and ("." in old or value != old or self._loads(node)):
+                rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
+                if rewritten is not None:
+                    self.edits.append(TextEdit(start, end, rewritten.value))
+                    continue
+            if self.mentioned(segment):
+                found.append(_Mention(start, "string"))
+        return found
+
+    def _loads(self, node: ast.Constant) -> bool:
+        """Whether ``node`` is the first argument of a call that imports or patches by name
+        (LibCST's first argument: the first in source order, positional or keyword)."""
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.keyword):
+            call = self.parents.get(id(parent))
+            if not isinstance(call, ast.Call) or call.args:
+                if isinstance(call, ast.Call):
+                    raise Undecided  # `f(k="x", *a)`: the order of LibCST's args decides
+                return False
+            if call.keywords[0] is not parent:
+                return False
+        elif isinstance(parent, ast.Call):
+            call = parent
+            if not call.args or call.args[0] is not node:
+                return False
+            if call.keywords and (call.keywords[0].lineno, call.keywords[0].col_offset) < (
+                node.lineno,
+                node.col_offset,
+            ):
+                raise Undecided
+        else:
+            return False
+        return _name_tail(call.func) in _LOADERS
+
+    def _comments(self) -> list[_Mention]:
+        """Comments mentioning the path (a ``#`` outside every string starts one)."""
+        found: list[_Mention] = []
+        seen: set[int] = set()
+        matches = list(self.trigger.finditer(self.text))
+        if not matches:
+            return found
+        lines = {self.tm.position(m.start())[0] for m in matches}
+        spans = [
+            self.tm.span(node)
+            for node in self.strings
+            if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+        ]
+        for match in matches:
+            at = match.start()
+            if _inside(spans, at):
+                continue
+            line_start = self.text.rfind("\n", 0, at) + 1
+            hash_at = -1
+            position = line_start
+            while True:
+                position = self.text.find("#", position, at)
+                if position < 0:
+                    break
+                if not _inside(spans, position):
+                    hash_at = position
+                    break
+                position += 1
+            if hash_at < 0 or hash_at in seen:
+                continue
+            seen.add(hash_at)
+            line_end = self.text.find("\n", hash_at)
+            comment = self.text[hash_at : line_end if line_end >= 0 else len(self.text)]
+            if _TYPE_COMMENT.match(comment):
+                raise Undecided
+            if self.mentioned(comment):
+                found.append(_Mention(hash_at, "comment"))
+        return found
+
+    # -- the leading import block, re-sorted as the LibCST path re-sorts it -----------------
+    def _with_head_resorted(self) -> list[TextEdit]:
+        if not self.renamed_imports:
+            return sorted(self.edits)
+        body = self.tree.body
+        index = 0
+        if body and _is_docstring(body[0]):
+            index = 1
+        while index < len(body) and isinstance(body[index], ast.Import | ast.ImportFrom):
+            index += 1
+        leading = body[:index]
+        if not any(isinstance(s, ast.Import | ast.ImportFrom) for s in leading):
+            return sorted(self.edits)
+        end_line = leading[-1].end_lineno
+        assert end_line is not None
+        line_end = self.text.find("\n", self.tm.offset(end_line, 0))
+        if line_end < 0 or self.text[line_end - 1 : line_end] == "\\":
+            raise Undecided
+        region_end = line_end + 1
+        inside = [e for e in self.edits if e.end <= region_end]
+        if any(e.start < region_end < e.end for e in self.edits):
+            raise Undecided
+        region = self.text[:region_end]
+        updated = _splice(region, inside)
+        try:
+            original_module = cst.parse_module(region)
+            updated_module = cst.parse_module(updated)
+        except cst.ParserSyntaxError as exc:
+            raise Undecided from exc
+        resorted = resort_imports(
+            original_module,
+            updated_module,
+            lambda top: first_party(self.ctx, top),
+            isort_settings(self.ctx),
+            "",
+        ).code
+        if resorted == updated:
+            return sorted(self.edits)
+        outside = [e for e in self.edits if e.start >= region_end]
+        return sorted([TextEdit(0, region_end, resorted), *outside])
+
+
+class _ModuleEdits(TextEditPlan):
+    def __init__(
+        self, tree: ast.Module, text_map: TextMap, old: str, new: str, ctx: FileContext
+    ) -> None:
+        super().__init__(tree, text_map, ctx)
+        self.old, self.new = old, new
+        self.string_old, self.string_new = old, new
+        self.mention_path = self.needle = old
+        self.trigger = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w])")
 
     def moved(self, dotted: str) -> str | None:
         if not _under(dotted, self.old):
@@ -169,68 +433,7 @@ class _ModuleEdits:
                 if any(re.search(rf"(?<![\w.]){re.escape(t)}(?!\w)", rest) for t in tops):
                     raise Undecided  # the LibCST path renames inside `# type:` comments
             self._check_nested_blocks()
-        mentions_found = self._strings()
-        mentions_found += self._comments()
-        for module, names, line in self.planned:
-            verify_target(ctx, module, names, line)
-        for mention in sorted(mentions_found, key=lambda m: m.offset):
-            line, column = self.tm.line_col(mention.offset)
-            ctx.report(
-                "mention",
-                f"{mention.kind} still mentions `{old}` (not code: left for you to review)",
-                line,
-                column,
-            )
-        return self._with_head_resorted()
-
-    def _index(self, tops: set[str]) -> None:
-        """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
-        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
-        self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
-        self.declared: set[str] = set()
-        self.blocks: list[ast.AST] = []
-        self.docstrings: set[int] = set()
-        self.strings: list[ast.Constant | ast.JoinedStr] = []
-        parents = self.parents
-        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
-        while stack:
-            node, in_fstring = stack.pop()
-            if isinstance(node, ast.Name):
-                if node.id in tops:
-                    self.names[node.id].append((node, in_fstring))
-                continue
-            if isinstance(node, ast.Constant):
-                if isinstance(node.value, str | bytes) and not in_fstring:
-                    self.strings.append(node)
-                continue
-            if isinstance(node, ast.JoinedStr) and not in_fstring:
-                self.strings.append(node)
-                in_fstring = True
-            elif isinstance(node, _BLOCKS):
-                self.blocks.append(node)
-                if isinstance(node, _DOC_OWNERS):
-                    self._note_docstring(node)
-            elif isinstance(node, ast.Global | ast.Nonlocal):
-                self.declared.update(node.names)
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                stack.append((child, in_fstring))
-
-    def _note_docstring(self, node: ast.AST) -> None:
-        body = getattr(node, "body", None)
-        first = body[0] if body else None
-        if not (
-            isinstance(first, ast.Expr)
-            and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str | bytes)
-        ):
-            return
-        if not isinstance(node, ast.Module):
-            start = self.tm.offset(first.value.lineno, first.value.col_offset)
-            line_start = self.text.rfind("\n", 0, start) + 1
-            if self.text[line_start:start].strip():
-                return  # `def f(): "doc"`: LibCST's one-line suite has no docstring
-        self.docstrings.add(id(first.value))
+        return self.finish()
 
     # -- imports ----------------------------------------------------------------------------
     def _plan_from(self, module: str | None, node: ast.ImportFrom, alternative: bool) -> None:
@@ -312,171 +515,6 @@ class _ModuleEdits:
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
             self.edits.append(TextEdit(start, end, group[dotted]))
-
-    def _check_nested_blocks(self) -> None:
-        """The LibCST path re-sorts the leading imports of every changed indented block: a
-        block that starts with two or more imports is left to it when one of them changes or
-        a blank line between them holds spaces (re-sorting would normalise it)."""
-        for node in self.blocks:
-            if isinstance(node, ast.Module):
-                continue
-            for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
-                if not body:
-                    continue
-                run = _leading_imports(body)
-                if len(run) < 2:
-                    continue
-                if any(id(stmt) in self.renamed_imports for stmt in run):
-                    raise Undecided
-                first = self.tm.offset(run[0].lineno, 0)
-                last = self.tm.offset(run[-1].lineno, 0)
-                for line in self.text[first:last].split("\n"):
-                    if line.strip() == "" and line != "":
-                        raise Undecided
-            if isinstance(node, ast.Try):
-                for body in (node.finalbody,):
-                    if len(_leading_imports(body)) >= 2:
-                        raise Undecided
-
-    # -- strings and comments ---------------------------------------------------------------
-    def _strings(self) -> list[_Mention]:
-        """Strings naming the path are rewritten as the LibCST path does; the others that
-        mention it are reported (docstrings as docstrings)."""
-        old, new = self.old, self.new
-        found: list[_Mention] = []
-        old_bytes = old.encode()
-        for node in self.strings:
-            if isinstance(node, ast.JoinedStr):
-                start, end = self.tm.span(node)
-                if old in self.text[start:end]:
-                    raise Undecided  # an f-string: LibCST reports its text parts
-                continue
-            value = node.value
-            assert isinstance(value, str | bytes)
-            # the source text can only spell `old` where the value holds it
-            if not (old in value if isinstance(value, str) else old_bytes in value):
-                continue
-            start, end = self.tm.span(node)
-            segment = self.text[start:end]
-            if _string_tokens(segment) != 1:
-                raise Undecided  # "a" "b": LibCST sees two strings
-            if id(node) in self.docstrings:
-                if mentions(segment, old):
-                    found.append(_Mention(start, "docstring"))
-                continue
-            if isinstance(value, str) and ("." in old or value != old or self._loads(node)):
-                rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
-                if rewritten is not None:
-                    self.edits.append(TextEdit(start, end, rewritten.value))
-                    continue
-            if mentions(segment, old):
-                found.append(_Mention(start, "string"))
-        return found
-
-    def _loads(self, node: ast.Constant) -> bool:
-        """Whether ``node`` is the first argument of a call that imports or patches by name
-        (LibCST's first argument: the first in source order, positional or keyword)."""
-        parent = self.parents.get(id(node))
-        if isinstance(parent, ast.keyword):
-            call = self.parents.get(id(parent))
-            if not isinstance(call, ast.Call) or call.args:
-                if isinstance(call, ast.Call):
-                    raise Undecided  # `f(k="x", *a)`: the order of LibCST's args decides
-                return False
-            if call.keywords[0] is not parent:
-                return False
-        elif isinstance(parent, ast.Call):
-            call = parent
-            if not call.args or call.args[0] is not node:
-                return False
-            if call.keywords and (call.keywords[0].lineno, call.keywords[0].col_offset) < (
-                node.lineno,
-                node.col_offset,
-            ):
-                raise Undecided
-        else:
-            return False
-        return _name_tail(call.func) in _LOADERS
-
-    def _comments(self) -> list[_Mention]:
-        """Comments mentioning the path (a ``#`` outside every string starts one)."""
-        found: list[_Mention] = []
-        seen: set[int] = set()
-        pattern = re.compile(rf"(?<![\w.]){re.escape(self.old)}(?![\w])")
-        matches = list(pattern.finditer(self.text))
-        if not matches:
-            return found
-        lines = {self.tm.position(m.start())[0] for m in matches}
-        spans = [
-            self.tm.span(node)
-            for node in self.strings
-            if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
-        ]
-        for match in matches:
-            at = match.start()
-            if _inside(spans, at):
-                continue
-            line_start = self.text.rfind("\n", 0, at) + 1
-            hash_at = -1
-            position = line_start
-            while True:
-                position = self.text.find("#", position, at)
-                if position < 0:
-                    break
-                if not _inside(spans, position):
-                    hash_at = position
-                    break
-                position += 1
-            if hash_at < 0 or hash_at in seen:
-                continue
-            seen.add(hash_at)
-            line_end = self.text.find("\n", hash_at)
-            comment = self.text[hash_at : line_end if line_end >= 0 else len(self.text)]
-            if _TYPE_COMMENT.match(comment):
-                raise Undecided
-            found.append(_Mention(hash_at, "comment"))
-        return found
-
-    # -- the leading import block, re-sorted as the LibCST path re-sorts it -----------------
-    def _with_head_resorted(self) -> list[TextEdit]:
-        if not self.renamed_imports:
-            return sorted(self.edits)
-        body = self.tree.body
-        index = 0
-        if body and _is_docstring(body[0]):
-            index = 1
-        while index < len(body) and isinstance(body[index], ast.Import | ast.ImportFrom):
-            index += 1
-        leading = body[:index]
-        if not any(isinstance(s, ast.Import | ast.ImportFrom) for s in leading):
-            return sorted(self.edits)
-        end_line = leading[-1].end_lineno
-        assert end_line is not None
-        line_end = self.text.find("\n", self.tm.offset(end_line, 0))
-        if line_end < 0 or self.text[line_end - 1 : line_end] == "\\":
-            raise Undecided
-        region_end = line_end + 1
-        inside = [e for e in self.edits if e.end <= region_end]
-        if any(e.start < region_end < e.end for e in self.edits):
-            raise Undecided
-        region = self.text[:region_end]
-        updated = _splice(region, inside)
-        try:
-            original_module = cst.parse_module(region)
-            updated_module = cst.parse_module(updated)
-        except cst.ParserSyntaxError as exc:
-            raise Undecided from exc
-        resorted = resort_imports(
-            original_module,
-            updated_module,
-            lambda top: first_party(self.ctx, top),
-            isort_settings(self.ctx),
-            "",
-        ).code
-        if resorted == updated:
-            return sorted(self.edits)
-        outside = [e for e in self.edits if e.start >= region_end]
-        return sorted([TextEdit(0, region_end, resorted), *outside])
 
 
 def _splice(text: str, edits: list[TextEdit]) -> str:

@@ -40,8 +40,10 @@ from codemods.analysis.names import (
     qualified_names_for,
     qualified_names_of,
 )
+from codemods.analysis.symbol_edits import symbol_move_edits
+from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import transform_with_metadata
-from codemods.steps._base import Example, FileContext, Needles, Step, StepOptions
+from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
 from codemods.steps._rename_symbol_extras import (
     check_extended,
     extended_needles,
@@ -200,6 +202,28 @@ class RenameSymbol(Step[RenameSymbolOptions]):
         if old.attr is not None:
             return transform_with_metadata(module, _AttributeRenamer(old, new, ctx))
         return transform_with_metadata(module, _SymbolMover(self.options, old, new, ctx))
+
+    def edit(self, source: Source, ctx: FileContext) -> list[TextEdit] | None:
+        """The common shapes of a move or rename of a module-level name decided from the
+        ``ast`` (see :mod:`codemods.analysis.symbol_edits`); None (LibCST decides) for the
+        extended forms, class attributes, reused names, builtins targets, the defining module
+        and anything unusual."""
+        opts = self.options
+        text = source.text
+        if text is None or opts.reused_name_attributes or is_extended(opts.old, opts.new):
+            return None
+        old, new = parse_symbol(opts.old), parse_symbol(opts.new)
+        if (
+            old.attr is not None
+            or new.module == "builtins"
+            or ctx.module_name
+            in (
+                old.module,
+                new.module,
+            )
+        ):
+            return None
+        return symbol_move_edits(source.tree, text, old, new, opts.alias_old_name, ctx)
 
 
 class _SymbolMover(MoveTransformer):

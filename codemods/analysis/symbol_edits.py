@@ -1,0 +1,433 @@
+"""``rename_symbol`` decided from CPython's ``ast`` alone: the text edits its LibCST path
+(``_SymbolMover`` in :mod:`codemods.steps.rename_symbol`) would make, or None where that is
+not certain.
+
+Decided here, for ``old = pkg.mod.A`` and ``new = pkg2.mod2.B`` (module, name or both
+changed): ``from pkg.mod import A`` (relative too, when only the name changes), ``A as X``
+and ``A`` inside a multi-name import (layout kept), every read the import binds renamed
+(code, a quoted annotation, ``__all__``), ``import pkg.mod`` (one-segment module) and
+``import pkg.mod as m`` with their ``mod.A`` / ``m.A`` uses, strings naming the path
+(``patch("pkg.mod.A.x")``), and the comments, docstrings and other strings that the LibCST
+path reports as mentions. The leading import block is re-sorted by the LibCST path's own
+function, as for ``rename_module`` (:class:`codemods.analysis.move_edits.TextEditPlan`).
+
+Everything unusual is left to LibCST's full tree (the caller gets None): a name bound more
+than once in the file (a local, a parameter, a second import, ``global``), reads the binding
+model does not see as reads of the import, f-strings and ``# type:`` comments naming it,
+another string naming the renamed binding, alternative imports (``try/except ImportError``),
+``from pkg.mod import *``, the old module reached through a parent package (``import pkg``,
+``from pkg import mod``), ``patch.object(mod, "A")``, a move out of a multi-name import, a
+module changed under ``import mod``'s other uses, the new name or module already in the file,
+another from-import of the same module (the LibCST path may merge into it), and nested import
+blocks the LibCST path would re-sort.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codemods.analysis.bindings import BindingModel, ImportStmt
+from codemods.analysis.context import FileContext
+from codemods.analysis.imports import Symbol, mentions, rename_in_annotation
+from codemods.analysis.move_edits import TextEditPlan, Undecided, _name_tail, _string_tokens
+from codemods.analysis.text import TextEdit, TextMap
+
+#: Calls whose first two arguments are an object and an attribute name (``patch.object``).
+_SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
+
+#: Calls whose string arguments LibCST's scopes read as types.
+_HINT_CALLS = frozenset({"cast", "TypeVar", "NewType"})
+
+#: A test sets this to a list to learn where each fallback was decided.
+_WHY: list | None = None
+
+
+def symbol_move_edits(
+    tree: ast.Module,
+    text_map: TextMap,
+    old: Symbol,
+    new: Symbol,
+    alias_old_name: bool,
+    ctx: FileContext,
+) -> list[TextEdit] | None:
+    """The edits ``rename_symbol old -> new`` makes to this file (diagnostics reported on
+    ``ctx``), or None when LibCST's full tree must decide."""
+    try:
+        return _SymbolEdits(tree, text_map, old, new, alias_old_name, ctx).run()
+    except Undecided as exc:
+        if _WHY is not None:
+            _WHY.append(exc.__traceback__)
+        return None
+
+
+def _word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+
+
+class _SymbolEdits(TextEditPlan):
+    def __init__(
+        self,
+        tree: ast.Module,
+        text_map: TextMap,
+        old: Symbol,
+        new: Symbol,
+        alias_old_name: bool,
+        ctx: FileContext,
+    ) -> None:
+        super().__init__(tree, text_map, ctx)
+        self.old, self.new, self.alias_old_name = old, new, alias_old_name
+        self.string_old, self.string_new = old.dotted, new.dotted
+        self.mention_path = old.dotted
+        self.needle = old.name
+        self.trigger = re.compile(rf"(?<!\w){re.escape(old.name)}(?!\w)")
+        self.renamed: dict[str, str] = {}  # bindings renamed at every read (for `__all__`)
+        self.later: list[tuple[str, list[str], int]] = []  # verify_target after the first loop
+
+    def mentioned(self, text: str) -> bool:
+        old = self.old
+        return mentions(text, old.dotted) or (
+            mentions(text, old.module) and mentions(text, old.name)
+        )
+
+    # -- the whole decision ----------------------------------------------------------------
+    def run(self) -> list[TextEdit]:
+        old, text, ctx = self.old, self.text, self.ctx
+        if "\r" in text:
+            raise Undecided
+        model = BindingModel(
+            self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
+        )
+        self.model = model
+        names: list[tuple[ImportStmt, int, ast.alias]] = []  # `from old import A`
+        modules: list[tuple[ImportStmt, int, ast.alias]] = []  # `import old [as m]`
+        for stmt in model.imports:
+            node = stmt.node
+            if stmt.alternative is not None and self._of_old_path(stmt):
+                raise Undecided  # the LibCST path may leave it alone, with a mention
+            if isinstance(node, ast.ImportFrom):
+                module = stmt.module
+                if module is None:
+                    if any(a.name == old.name for a in node.names):
+                        raise Undecided  # an unresolvable relative import of the name
+                    continue
+                if module == old.module:
+                    if stmt.star:
+                        raise Undecided  # reported by the LibCST path
+                    for index, alias in enumerate(node.names):
+                        if alias.name == old.name:
+                            names.append((stmt, index, alias))
+                            break
+                    continue
+                for alias in node.names:
+                    path = f"{module}.{alias.name}"
+                    if path == old.module or old.module.startswith(path + "."):
+                        raise Undecided  # `from pkg import mod`: the module under another name
+                continue
+            for index, alias in enumerate(node.names):
+                if alias.name == old.module or (
+                    alias.asname is None and alias.name.startswith(old.module + ".")
+                ):
+                    modules.append((stmt, index, alias))
+                elif old.module.startswith(alias.name + "."):
+                    raise Undecided  # `import pkg; pkg.mod.A`: a parent-package chain
+        tops = {alias.asname or alias.name.split(".")[0] for _, _, alias in names + modules}
+        self._index(tops)
+        for stmt, index, alias in names:
+            self._plan_name(stmt, index, alias)
+        for stmt, index, alias in modules:
+            self._plan_module(stmt, index, alias)
+        self.planned += self.later
+        if self.renamed:
+            self._dunder_all()
+            self._annotation_strings()
+        if self.renamed_imports:
+            self._check_nested_blocks()
+        return self.finish()
+
+    def _of_old_path(self, stmt: ImportStmt) -> bool:
+        dotted = self.old.dotted
+        return any(
+            path == dotted or path.startswith(dotted + ".") or dotted.startswith(path + ".")
+            for b in stmt.bindings
+            for path in (b.target, b.module)
+            if path is not None
+        )
+
+    # -- what a name binds and who reads it ---------------------------------------------------
+    def _reads(self, stmt: ImportStmt, name: str) -> list[ast.Name]:
+        """Every read of ``name``, all of them seeing this import: the name must be bound once
+        in the whole file (then no shadowing or later rebinding can make a read see something
+        else) and every ``Name`` spelled so must be a read the binding model resolves to it."""
+        model = self.model
+        if sum(len(s.bindings.get(name, ())) for s in model.scopes) != 1:
+            raise Undecided
+        if name in self.declared or any(
+            name in s.globals or name in s.nonlocals for s in model.scopes
+        ):
+            raise Undecided
+        found = self.names.get(name, [])
+        code = [u for u in model.reads(stmt.scope, name) if u.where == "code"]
+        if any(u.where in ("type_comment",) for u in model.reads(stmt.scope, name)):
+            raise Undecided
+        nodes = []
+        for node, in_fstring in found:
+            if in_fstring or not isinstance(node.ctx, ast.Load):
+                raise Undecided
+            nodes.append(node)
+        if len(nodes) != len(code):
+            raise Undecided  # a read elsewhere (unbound there) or one the model reads otherwise
+        positions = {(u.line, u.col) for u in code}
+        if any((n.lineno, n.col_offset) not in positions for n in nodes):
+            raise Undecided
+        return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
+
+    def _taken(self, name: str) -> bool:
+        """Whether ``name`` appears anywhere in the file as a word."""
+        return _word(name).search(self.text) is not None
+
+    # -- `from old import A [as B]` ---------------------------------------------------------
+    def _plan_name(self, stmt: ImportStmt, index: int, alias: ast.alias) -> None:
+        old, new = self.old, self.new
+        node = stmt.node
+        assert isinstance(node, ast.ImportFrom)
+        binding = alias.asname or alias.name
+        reads = self._reads(stmt, binding)
+        rename_to: str | None = None
+        if alias.asname is not None:
+            new_as = None if binding == new.name else binding
+        elif old.name == new.name:
+            new_as = None
+        elif self.alias_old_name:
+            new_as = old.name
+        else:
+            if self._taken(new.name):
+                raise Undecided  # the new name may be something else here (or imported already)
+            new_as, rename_to = None, new.name
+        if new.module != old.module:
+            if len(node.names) != 1 or node.level:
+                raise Undecided  # a partial move, or a relative import to re-spell
+            if self._from_imports_of(new.module, node) or self._from_imports_of(old.module, node):
+                raise Undecided
+            self._rename_from_module(node, old.module, new.module)
+        elif self._from_imports_of(old.module, node):
+            raise Undecided  # the LibCST path may merge the rewritten import into that one
+        self._rename_alias(node, alias, new.name, new_as)
+        if rename_to is not None:
+            self.renamed[binding] = rename_to
+            for read in reads:
+                self._replace(read, binding, rename_to)
+        self.planned.append((new.module, [new.name], node.lineno))
+
+    def _from_imports_of(self, module: str, node: ast.ImportFrom) -> bool:
+        """Whether another ``from module import ...`` is in the file."""
+        return any(
+            s.node is not node and isinstance(s.node, ast.ImportFrom) and s.module == module
+            for s in self.model.imports
+        )
+
+    def _rename_from_module(self, node: ast.ImportFrom, module: str, target: str) -> None:
+        start = self.tm.offset(node.lineno, node.col_offset)
+        match = re.compile(rf"from([ \t]+)({re.escape(module)})(?=[ \t\\(])").match(
+            self.text, start
+        )
+        if match is None:
+            raise Undecided  # spelled across lines or with spaces: LibCST normalises it
+        self._import_edit(node, TextEdit(match.start(2), match.end(2), target))
+
+    def _rename_alias(
+        self, node: ast.ImportFrom | ast.Import, alias: ast.alias, name: str, asname: str | None
+    ) -> None:
+        """``alias`` becomes ``name`` [``as asname``], as ``with_asname`` spells it."""
+        start, end = self.tm.span(alias)
+        name_end = start + len(alias.name)
+        if self.text[start:name_end] != alias.name:
+            raise Undecided  # `import a . b`: LibCST would normalise the spelling
+        if asname is None:
+            edit = TextEdit(start, end, name)  # an `as` name the rename makes redundant goes
+        elif alias.asname is not None:
+            edit = TextEdit(start, name_end, name)
+        else:
+            edit = TextEdit(start, name_end, f"{name} as {asname}")
+        self._import_edit(node, edit)
+
+    def _import_edit(self, node: ast.Import | ast.ImportFrom, edit: TextEdit) -> None:
+        self.edits.append(edit)
+        self.import_edits.append(edit)
+        self.renamed_imports.add(id(node))
+
+    def _replace(self, node: ast.expr, spelled: str, new: str) -> None:
+        start, end = self.tm.span(node)
+        if self.text[start:end] != spelled:
+            raise Undecided  # a comment or a line continuation inside the chain
+        self.edits.append(TextEdit(start, end, new))
+
+    # -- `import old`, `import old as m` ----------------------------------------------------
+    def _plan_module(self, stmt: ImportStmt, index: int, alias: ast.alias) -> None:
+        old, new = self.old, self.new
+        node = stmt.node
+        assert isinstance(node, ast.Import)
+        binding = alias.asname or alias.name.split(".")[0]
+        if alias.asname is None and "." in old.module:
+            raise Undecided  # `import a.b`: LibCST's scopes name the binding `a.b`
+        reads = self._reads(stmt, binding)
+        moved: list[ast.Attribute] = []
+        for read in reads:
+            parent = self.parents.get(id(read))
+            if isinstance(parent, ast.Attribute) and parent.value is read:
+                if parent.attr == old.name:
+                    moved.append(parent)
+            elif self._setter_argument(read, parent):
+                raise Undecided  # `patch.object(mod, "A")`
+        if not moved:
+            return
+        if alias.name != old.module:
+            raise Undecided  # `import old.sub; old.A`: the LibCST path adds `import old`
+        every = len(moved) == len(reads)
+        if alias.asname is None:
+            for attribute in moved:
+                self._replace(attribute, f"{binding}.{old.name}", new.dotted)
+            if every:
+                self._rename_module_alias(node, alias)
+            elif new.module != old.module:
+                raise Undecided  # `import new` is added after it
+        else:
+            if not every:
+                raise Undecided  # other uses: the LibCST path imports the name itself
+            if old.module.rsplit(".", 1)[-1] != new.module.rsplit(".", 1)[-1]:
+                raise Undecided  # the alias would name another module: the name is imported
+            self._rename_module_alias(node, alias)
+            if new.name != old.name:
+                for attribute in moved:
+                    end = self.tm.offset(attribute.end_lineno or 0, attribute.end_col_offset or 0)
+                    if self.text[end - len(old.name) : end] != old.name:
+                        raise Undecided
+                    self.edits.append(TextEdit(end - len(old.name), end, new.name))
+        self.later.append((new.module, [new.name], node.lineno))
+
+    def _rename_module_alias(self, node: ast.Import, alias: ast.alias) -> None:
+        """The import is replaced (by the new module's path): the LibCST path then re-sorts
+        the import blocks, even when the text stays the same."""
+        new = self.new.module
+        if new != self.old.module:
+            top = new.split(".")[0]
+            if self.model.bindings_of_module(new) or self.model.bound_anywhere(top):
+                raise Undecided  # the new module imported already: duplicates to avoid
+            start = self.tm.offset(alias.lineno, alias.col_offset)
+            if self.text[start : start + len(alias.name)] != alias.name:
+                raise Undecided
+            self._import_edit(node, TextEdit(start, start + len(alias.name), new))
+        else:
+            self.renamed_imports.add(id(node))
+
+    def _setter_argument(self, node: ast.Name, parent: ast.AST | None) -> bool:
+        call = self.parents.get(id(parent)) if isinstance(parent, ast.keyword) else parent
+        return isinstance(call, ast.Call) and _name_tail(call.func) in _SETTERS
+
+    # -- strings the rename reads as code ---------------------------------------------------
+    def _dunder_all(self) -> None:
+        """``__all__ = ["A", ...]`` at module level: a renamed binding's entry follows."""
+        for stmt in self.tree.body:
+            targets: list[ast.expr] = []
+            if isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+                targets = [stmt.target]
+            if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                continue
+            value = getattr(stmt, "value", None)
+            if isinstance(value, ast.Dict):
+                raise Undecided
+            for item in getattr(value, "elts", []):
+                if not (isinstance(item, ast.Constant) and item.value in self.renamed):
+                    continue
+                self._rename_string(item, self.renamed[item.value])
+
+    def _rename_string(self, node: ast.Constant, value: str) -> None:
+        """``node`` holding ``value``, in its own quotes (``replace_string_value``)."""
+        start, end = self.tm.span(node)
+        segment = self.text[start:end]
+        if _string_tokens(segment) != 1:
+            raise Undecided
+        match = re.match(r"([A-Za-z]*)('''|\"\"\"|'|\")", segment)
+        if match is None:
+            raise Undecided
+        prefix, quote = match.groups()
+        inner = segment[len(prefix) + len(quote) : -len(quote)]
+        if any(c in prefix.lower() for c in "bf") or inner != node.value:
+            raise Undecided
+        if "\\" in value or quote[0] in value:
+            raise Undecided
+        self.edits.append(TextEdit(start, end, f"{prefix}{quote}{value}{quote}"))
+        self.replaced_strings.add(id(node))
+
+    def _annotation_strings(self) -> None:
+        """A string holding a renamed binding is renamed when it is an annotation of its own
+        (``def f(x: "A")``), as LibCST's scopes read it; any other (``cast("A", x)``,
+        ``List["A"]``, a TypeVar bound) is left to the LibCST path."""
+        patterns = {name: _word(name) for name in self.renamed}
+        annotations = self._direct_annotations()
+        for node in self.strings:
+            if id(node) in self.replaced_strings or id(node) in self.docstrings:
+                continue
+            if isinstance(node, ast.JoinedStr):
+                start, end = self.tm.span(node)
+                if any(p.search(self.text[start:end]) for p in patterns.values()):
+                    raise Undecided
+                continue
+            value = node.value
+            if not isinstance(value, str):
+                continue
+            hits = [name for name, p in patterns.items() if p.search(value)]
+            if not hits:
+                continue
+            if id(node) not in annotations:
+                if self._may_be_a_type_hint(node, annotations):
+                    raise Undecided  # `cast("A", x)`, `List["A"]`: LibCST's scopes may read it
+                continue  # text, not code: a mention at most
+            if self.model.module_scope is not self._import_scope:
+                raise Undecided
+            try:
+                parsed = ast.parse(value)
+            except (SyntaxError, ValueError) as exc:
+                raise Undecided from exc
+            renamed = value
+            for name in hits:
+                count = sum(1 for n in ast.walk(parsed) if isinstance(n, ast.Name) and n.id == name)
+                if count == 0 or count != len(patterns[name].findall(value)):
+                    raise Undecided
+                renamed = rename_in_annotation(renamed, name, self.renamed[name])
+            self._rename_string(node, renamed)
+
+    def _may_be_a_type_hint(self, node: ast.AST, annotations: set[int]) -> bool:
+        """Whether LibCST's scope analysis may read the string ``node`` as a type: inside an
+        annotation, a subscript (``Optional["A"]``) or a call of ``cast``, ``TypeVar`` or
+        ``NewType`` (under any name an import gives them)."""
+        hint_calls = set(_HINT_CALLS)
+        for binding in self.model.import_bindings():
+            if binding.target and binding.target.rsplit(".", 1)[-1] in _HINT_CALLS:
+                hint_calls.add(binding.name)
+        current: ast.AST | None = node
+        while current is not None and not isinstance(current, ast.stmt):
+            if id(current) in annotations or isinstance(current, ast.Subscript):
+                return True
+            if isinstance(current, ast.Call) and _name_tail(current.func) in hint_calls:
+                return True
+            current = self.parents.get(id(current))
+        return False
+
+    @property
+    def _import_scope(self) -> object:
+        scopes = {
+            id(s.scope) for s in self.model.imports for b in s.bindings if b.name in self.renamed
+        }
+        return self.model.module_scope if scopes == {id(self.model.module_scope)} else None
+
+    def _direct_annotations(self) -> set[int]:
+        out: set[int] = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+                out.add(id(node.annotation))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+                out.add(id(node.returns))
+        return out
