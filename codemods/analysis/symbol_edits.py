@@ -61,6 +61,10 @@ def symbol_move_edits(
         return None
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".")
+
+
 def _word(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
 
@@ -155,12 +159,13 @@ class _SymbolEdits(TextEditPlan):
         )
 
     # -- what a name binds and who reads it ---------------------------------------------------
-    def _reads(self, stmt: ImportStmt, name: str) -> list[ast.Name]:
-        """Every read of ``name``, all of them seeing this import: the name must be bound once
-        in the whole file (then no shadowing or later rebinding can make a read see something
-        else) and every ``Name`` spelled so must be a read the binding model resolves to it."""
+    def _reads(self, stmt: ImportStmt, name: str, bound: int = 1) -> list[ast.Name]:
+        """Every read of ``name``, all of them seeing this import: the name must be bound
+        ``bound`` times in the whole file (once, or by ``import old`` and ``import old.sub``
+        together: then no shadowing or later rebinding can make a read see something else)
+        and every ``Name`` spelled so must be a read the binding model resolves to it."""
         model = self.model
-        if sum(len(s.bindings.get(name, ())) for s in model.scopes) != 1:
+        if sum(len(s.bindings.get(name, ())) for s in model.scopes) != bound:
             raise Undecided
         if name in self.declared or any(
             name in s.globals or name in s.nonlocals for s in model.scopes
@@ -267,32 +272,22 @@ class _SymbolEdits(TextEditPlan):
         old, new = self.old, self.new
         node = stmt.node
         assert isinstance(node, ast.Import)
-        binding = alias.asname or alias.name.split(".")[0]
-        if alias.asname is None and "." in old.module:
-            raise Undecided  # `import a.b`: LibCST's scopes name the binding `a.b`
-        reads = self._reads(stmt, binding)
-        moved: list[ast.Attribute] = []
-        for read in reads:
-            parent = self.parents.get(id(read))
-            if isinstance(parent, ast.Attribute) and parent.value is read:
-                if parent.attr == old.name:
-                    moved.append(parent)
-            elif self._setter_argument(read, parent):
-                raise Undecided  # `patch.object(mod, "A")`
+        if alias.asname is None:
+            rest, moved = self._dotted()
+        else:
+            rest = self._reads(stmt, alias.asname)
+            moved = self._moved(rest)
         if not moved:
             return
-        if alias.name != old.module:
-            raise Undecided  # `import old.sub; old.A`: the LibCST path adds `import old`
-        every = len(moved) == len(reads)
         if alias.asname is None:
-            for attribute in moved:
-                self._replace(attribute, f"{binding}.{old.name}", new.dotted)
-            if every:
+            if alias.name != old.module and new.module != old.module:
+                raise Undecided  # `import old.sub; old.A`: the LibCST path adds `import new`
+            if alias.name == old.module and len(moved) == len(rest):
                 self._rename_module_alias(node, alias)
-            elif new.module != old.module:
+            elif alias.name == old.module and new.module != old.module:
                 raise Undecided  # `import new` is added after it
         else:
-            if not every:
+            if len(moved) != len(rest):
                 raise Undecided  # other uses: the LibCST path imports the name itself
             if old.module.rsplit(".", 1)[-1] != new.module.rsplit(".", 1)[-1]:
                 raise Undecided  # the alias would name another module: the name is imported
@@ -304,6 +299,63 @@ class _SymbolEdits(TextEditPlan):
                         raise Undecided
                     self.edits.append(TextEdit(end - len(old.name), end, new.name))
         self.later.append((new.module, [new.name], node.lineno))
+
+    def _moved(self, reads: list[ast.Name]) -> list[ast.Attribute]:
+        """The ``m.A`` attributes among ``reads`` (``A`` the old name)."""
+        moved: list[ast.Attribute] = []
+        for read in reads:
+            parent = self.parents.get(id(read))
+            if isinstance(parent, ast.Attribute) and parent.value is read:
+                if parent.attr == self.old.name:
+                    moved.append(parent)
+            elif self._setter_argument(read, parent):
+                raise Undecided  # `patch.object(mod, "A")`
+        return moved
+
+    _dotted_plan: tuple[list[ast.Name], list[ast.Attribute]] | None = None
+
+    def _dotted(self) -> tuple[list[ast.Name], list[ast.Attribute]]:
+        """``import old`` (with any ``import old.sub``, as LibCST's scopes see them: a read
+        ``old.sub.x`` belongs to ``import old.sub``, every other read of ``old`` to each of
+        these imports): the reads of ``old`` that are not through a submodule, and their
+        ``old.A`` attributes, rewritten once to the new path."""
+        if self._dotted_plan is not None:
+            return self._dotted_plan
+        old = self.old
+        top = old.module
+        if "." in top:
+            raise Undecided  # `import a.b`: LibCST's scopes name the binding `a.b`
+        imports = [
+            b
+            for b in self.model.import_bindings()
+            if b.name == top and b.alias is not None and b.alias.asname is None
+        ]
+        if not imports or imports[0].alias.name != top:  # type: ignore[union-attr]
+            raise Undecided  # `import old.sub` first, or alone: the LibCST path adds `import old`
+        body = {id(stmt) for stmt in self.tree.body}
+        if len(imports) > 1 and any(id(b.stmt.node) not in body for b in imports if b.stmt):
+            raise Undecided  # not in one block: `import old` may be added after one of them
+        subs = [b.alias.name for b in imports[1:] if b.alias is not None]
+        if top in subs:
+            raise Undecided  # imported twice
+        reads = self._reads(imports[0].stmt, top, len(imports))  # type: ignore[arg-type]
+        rest = [r for r in reads if not any(_under(self._chain(r), sub) for sub in subs)]
+        moved = self._moved(rest)
+        for attribute in moved:
+            self._replace(attribute, f"{top}.{old.name}", self.new.dotted)
+        self._dotted_plan = rest, moved
+        return rest, moved
+
+    def _chain(self, node: ast.Name) -> str:
+        """The dotted chain ``node`` heads (``a.b.c`` for the ``a`` of ``a.b.c(x)``)."""
+        chain: ast.expr = node
+        spelled = node.id
+        while True:
+            parent = self.parents.get(id(chain))
+            if not isinstance(parent, ast.Attribute) or parent.value is not chain:
+                return spelled
+            spelled += "." + parent.attr
+            chain = parent
 
     def _rename_module_alias(self, node: ast.Import, alias: ast.alias) -> None:
         """The import is replaced (by the new module's path): the LibCST path then re-sorts

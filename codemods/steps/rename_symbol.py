@@ -213,15 +213,9 @@ class RenameSymbol(Step[RenameSymbolOptions]):
         if text is None or opts.reused_name_attributes or is_extended(opts.old, opts.new):
             return None
         old, new = parse_symbol(opts.old), parse_symbol(opts.new)
-        if (
-            old.attr is not None
-            or new.module == "builtins"
-            or ctx.module_name
-            in (
-                old.module,
-                new.module,
-            )
-        ):
+        if old.attr is not None or new.module == "builtins":
+            return None
+        if ctx.module_name in (old.module, new.module):  # a definition may be renamed there
             return None
         return symbol_move_edits(source.tree, text, old, new, opts.alias_old_name, ctx)
 
