@@ -1,0 +1,301 @@
+"""``rename_symbol`` decided from the ``ast`` (:mod:`codemods.analysis.symbol_edits`) gives
+byte for byte what its LibCST path gives, diagnostics included, on the shapes real code has.
+
+Every fixture case and example of the step is run both ways by ``tests/test_text_edits.py``;
+this module adds the shapes of a whole-stdlib ``unittest.TestCase`` rename (``import
+unittest`` beside ``import unittest.mock``, a sorted block, strings, comments, docstrings),
+pins which of them the ``ast`` decides itself, and which it must leave to LibCST's full tree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codemods.engine.transform import transform_source
+from codemods.steps import Step, all_steps
+from codemods.testing import case_context, step_from_options
+
+SAME_MODULE = {"old": "unittest.TestCase", "new": "unittest.BaseTestCase"}
+MOVED = {"old": "app.core.Registry", "new": "app.agents.Registry"}
+MOVED_RENAMED = {"old": "app.core.Registry", "new": "app.agents.AgentRegistry"}
+
+SORTED_BLOCK = '''\
+"""Tests for the thing (a unittest.TestCase subclass)."""
+
+import os
+import unittest
+import unittest.mock
+from unittest import mock
+
+import attr
+
+
+class T(unittest.TestCase):  # a unittest TestCase
+    def test(self):
+        with unittest.mock.patch("os.sep"), mock.patch("unittest.TestCase.run"):
+            self.assertTrue(os, attr)
+'''
+
+DECIDED = {
+    "import unittest and its dotted uses": (
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    pass\n\n\nunittest.main()\n",
+        SAME_MODULE,
+    ),
+    "import unittest beside import unittest.mock, a sorted block": (SORTED_BLOCK, SAME_MODULE),
+    "import unittest.mock after an unrelated import": (
+        "import unittest\nimport os\nimport unittest.mock\n\n"
+        "class T(unittest.TestCase):\n    x = unittest.mock.sentinel\n",
+        SAME_MODULE,
+    ),
+    "import unittest as ut": (
+        "import unittest as ut\n\n\nclass T(ut.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "from unittest import TestCase, every read renamed": (
+        "from unittest import TestCase, main\n\n\nclass T(TestCase):\n"
+        "    def f(self) -> 'TestCase':\n        return TestCase.run\n\n\n"
+        '__all__ = ["T", "TestCase"]\nmain()\n',
+        SAME_MODULE,
+    ),
+    "from unittest import TestCase as TC": (
+        "from unittest import (\n    TestCase as TC,  # kept\n    main,\n)\n\nclass T(TC):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a name the import does not bind, in a string": (
+        "from unittest import TestCase\n\nNAME = 'TestCase'\nclass T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "strings naming the path, comments and docstrings": (
+        "import unittest\nfrom unittest import mock\n\n"
+        "# unittest.TestCase is renamed here\n"
+        "@mock.patch('unittest.TestCase.run')\n"
+        "def f():\n    '''Uses unittest's TestCase.'''\n    return unittest.TestCase\n",
+        SAME_MODULE,
+    ),
+    "nothing to rename, mentions only": (
+        "'''About unittest and TestCase.'''\nimport os  # unittest.TestCase\n",
+        SAME_MODULE,
+    ),
+    "a from-import whose only name moves": (
+        "from app.core import Registry\n\nx: Registry = Registry()\n",
+        MOVED,
+    ),
+    "a from-import whose only name moves and is renamed": (
+        "import os\nfrom app.core import Registry\n\n\ndef f(r: 'Registry') -> None:\n"
+        "    return Registry(os.sep)\n",
+        MOVED_RENAMED,
+    ),
+}
+
+UNDECIDED = {
+    "a local named like the import": (
+        "from unittest import TestCase\n\n\ndef f():\n    TestCase = 1\n    return TestCase\n",
+        SAME_MODULE,
+    ),
+    "alternative imports": (
+        "try:\n    import unittest\nexcept ImportError:\n    unittest = None\n"
+        "class T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "an f-string mentioning it": (
+        "import unittest\nx = f'{unittest.TestCase}'\n",
+        SAME_MODULE,
+    ),
+    "import unittest.mock alone": (
+        "import unittest.mock\n\n\nclass T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "patch.object on the module": (
+        "import unittest\nfrom unittest import mock\n\nmock.patch.object(unittest, 'TestCase')\n"
+        "class T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "the new name is in the file": (
+        "from unittest import TestCase\nBaseTestCase = TestCase\n",
+        SAME_MODULE,
+    ),
+    "another from-import of the module": (
+        "from unittest import TestCase\nfrom unittest import main\nclass T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a string a type checker reads": (
+        "from typing import cast\nfrom unittest import TestCase\n\nx = cast('TestCase', None)\n",
+        SAME_MODULE,
+    ),
+    "a type comment": (
+        "from unittest import TestCase\nx = None  # type: TestCase\n",
+        SAME_MODULE,
+    ),
+    "a star import of the module": ("from unittest import *\nx = TestCase\n", SAME_MODULE),
+    "a partial move out of a multi-name import": (
+        "from app.core import Registry, helper\n\nRegistry(helper)\n",
+        MOVED,
+    ),
+    "import old with other uses, module changed": (
+        "import app.core\n\napp.core.Registry(app.core.helper)\n",
+        MOVED,
+    ),
+    "the old module reached through its parent": (
+        "import app\n\napp.core.Registry()\n",
+        MOVED,
+    ),
+}
+
+
+def _both_ways(
+    source: str, options: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[object, object, bool]:
+    steps = step_from_options("rename_symbol", options)
+    step_type = all_steps()["rename_symbol"]
+    real_edit = step_type.edit
+    decided = []
+
+    def spy(self: Step, source: object, ctx: object) -> object:
+        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
+        decided.append(result is not None)
+        return result
+
+    def seen() -> object:
+        out = transform_source(source.encode(), steps, case_context("t.py"), "t.py")
+        return out.status, out.new, out.diagnostics, out.reason
+
+    with monkeypatch.context() as patch:
+        patch.setattr(step_type, "edit", spy)
+        fast = seen()
+    with monkeypatch.context() as patch:
+        patch.setattr(step_type, "edit", Step.edit)
+        slow = seen()
+    return fast, slow, decided[:1] == [True]
+
+
+@pytest.mark.parametrize("shape", sorted(DECIDED))
+def test_the_ast_decides_the_common_shapes_as_libcst_does(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, options = DECIDED[shape]
+    fast, slow, decided = _both_ways(source, options, monkeypatch)
+    assert fast == slow
+    assert decided, "fell back to LibCST"
+
+
+@pytest.mark.parametrize("shape", sorted(UNDECIDED))
+def test_unusual_shapes_are_left_to_libcsts_full_tree(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, options = UNDECIDED[shape]
+    fast, slow, decided = _both_ways(source, options, monkeypatch)
+    assert fast == slow
+    assert not decided
+
+
+def test_the_common_stdlib_shape_is_renamed_with_its_mentions_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast, _, decided = _both_ways(SORTED_BLOCK, SAME_MODULE, monkeypatch)
+    assert decided
+    _, new, diagnostics, _ = fast  # type: ignore[misc]
+    assert new.decode() == SORTED_BLOCK.replace(
+        "class T(unittest.TestCase)", "class T(unittest.BaseTestCase)"
+    ).replace('"unittest.TestCase.run"', '"unittest.BaseTestCase.run"')
+    assert [(d.kind, d.line) for d in diagnostics] == [("mention", 1), ("mention", 11)]
+
+
+def test_a_project_that_lacks_the_new_name_is_warned_about_at_each_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the stdlib copy has a `unittest` package without `BaseTestCase`: one warning per
+    # import that now refers to it, at its line, exactly as the LibCST path gives them
+    from codemods.engine import make_plan, run
+    from codemods.recipe import RecipeLoader
+
+    (tmp_path / "unittest").mkdir()
+    (tmp_path / "unittest" / "__init__.py").write_text("class TestCase:\n    pass\n")
+    (tmp_path / "test_x.py").write_text(
+        "import unittest\nimport unittest.mock\nfrom unittest import TestCase as TC\n\n"
+        "class T(unittest.TestCase, TC):\n    x = unittest.mock.sentinel\n"
+    )
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(
+        "title: t\ndescription: t.\nsteps:\n  - rename_symbol:\n"
+        "      old: unittest.TestCase\n      new: unittest.BaseTestCase\n"
+    )
+
+    def results() -> list[tuple[object, ...]]:
+        recipe = RecipeLoader().load(str(recipe_file))
+        plan = make_plan(recipe, [tmp_path])
+        return [
+            (Path(r.path).name, r.status, r.new, r.diagnostics)
+            for r in sorted(run(plan, jobs=1), key=lambda r: str(r.path))
+        ]
+
+    step_type = all_steps()["rename_symbol"]
+    fast = results()
+    with monkeypatch.context() as patch:
+        patch.setattr(step_type, "edit", Step.edit)
+        slow = results()
+    assert fast == slow
+    (changed,) = [r for r in fast if r[0] == "test_x.py"]
+    assert [(d.line, d.message) for d in changed[3]] == [  # type: ignore[attr-defined]
+        (3, "rewrote the import to `unittest`, which does not define `BaseTestCase`"),
+        (1, "rewrote the import to `unittest`, which does not define `BaseTestCase`"),
+        (2, "rewrote the import to `unittest`, which does not define `BaseTestCase`"),
+    ]
+
+
+#: The fixture cases of ``rename_symbol`` the ``ast`` decides itself; every other case goes to
+#: LibCST's full tree (class attributes, the extended forms, builtins targets, the defining
+#: module, reused names, partial moves, relative imports to re-spell, parent-package chains,
+#: names bound twice, the new name taken, merges into another from-import, type comments).
+#: ``tests/test_text_edits.py`` runs every case both ways and requires identical results.
+DECIDED_CASES = {
+    "from_import",
+    "from_import_alias_kept",
+    "import_module_as",
+    "move_and_rename_every_use",
+    "module_beside_its_submodule_import",
+    "move_and_rename_keep_old_name_as_alias",
+    "other_module_defining_the_same_name_untouched",
+    "other_modules_and_names_unchanged",
+    "parenthesised_multiline_layout_kept",
+    "same_module_rename_adds_no_duplicate_import",
+    "same_module_rename_every_read_and_all",
+    "same_module_rename_relative_and_partial",
+    "strings_naming_the_path",
+    "target_module_missing_warns",
+}
+
+
+def test_which_fixture_cases_the_ast_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codemods.testing import check_case, iter_case_dirs, load_case_dir
+    from tests.conftest import FIXTURES
+
+    step_type = all_steps()["rename_symbol"]
+    real_edit = step_type.edit
+    decided: list[bool] = []
+
+    def spy(self: Step, source: object, ctx: object) -> object:
+        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
+        decided.append(result is not None)
+        return result
+
+    seen = set()
+    for case_dir in iter_case_dirs(FIXTURES / "steps" / "rename_symbol"):
+        case = load_case_dir(case_dir)
+        steps = step_from_options("rename_symbol", case.options)
+        decided.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(step_type, "edit", spy)
+            fast = check_case(case, steps)
+        with monkeypatch.context() as patch:
+            patch.setattr(step_type, "edit", Step.edit)
+            slow = check_case(case, steps)
+        assert (fast.ok, fast.actual_tree, fast.diagnostics) == (
+            slow.ok,
+            slow.actual_tree,
+            slow.diagnostics,
+        ), case_dir.name
+        if decided and decided[0]:
+            seen.add(case_dir.name)
+    assert seen == DECIDED_CASES
