@@ -1,7 +1,7 @@
 """Run a recipe over real files both ways: with its steps' ``ast`` text edits (``Step.edit``)
 and with them switched off (LibCST's full tree decides), and compare every result.
 
-    .venv/bin/python bench/text_edit_parity.py RECIPE PATH [--sample N] [--seed S]
+    .venv/bin/python bench/text_edit_parity.py RECIPE PATH [--sample N] [--seed S] [--only REL]...
 
 Prints how many files the text path decided, how many it handed to LibCST and why (the line
 of ``codemods/analysis/move_edits.py`` or ``symbol_edits.py`` that decided it, for the
@@ -38,12 +38,17 @@ def main() -> int:
     parser.add_argument("path", type=Path)
     parser.add_argument("--sample", type=int, default=0, help="random files past the needles")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--only", action="append", default=[], help="only these paths (relative; repeatable)"
+    )
     args = parser.parse_args()
     recipe = RecipeLoader().load(args.recipe)
     plan = make_plan(recipe, [args.path], unsafe=True)
     files = [
         f for f in plan.files if any_step_may_run(plan.steps, f.path.read_bytes(), f.scan_relpath)
     ]
+    if args.only:
+        files = [f for f in files if str(f.scan_relpath) in args.only]
     if args.sample and args.sample < len(files):
         files = random.Random(args.seed).sample(files, args.sample)
     text_steps = {type(s.step) for s in plan.steps if not s.step.needs_libcst()}

@@ -78,6 +78,19 @@ DECIDED = {
         "'''About unittest and TestCase.'''\nimport os  # unittest.TestCase\n",
         SAME_MODULE,
     ),
+    "import unittest.mock alone: import unittest added": (
+        "import os\nimport unittest.mock\n\n\nclass T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "import unittest.mock alone, unsorted, with a comment": (
+        "import unittest.mock  # for mock\nimport os\nclass T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "the new name is a class of the module: imported under the old name": (
+        "from unittest import TestCase, main\n\n\nclass BaseTestCase(TestCase):\n"
+        "    pass\n\n\nmain()\n",
+        SAME_MODULE,
+    ),
     "a from-import whose only name moves": (
         "from app.core import Registry\n\nx: Registry = Registry()\n",
         MOVED,
@@ -103,8 +116,8 @@ UNDECIDED = {
         "import unittest\nx = f'{unittest.TestCase}'\n",
         SAME_MODULE,
     ),
-    "import unittest.mock alone": (
-        "import unittest.mock\n\n\nclass T(unittest.TestCase):\n    pass\n",
+    "import unittest.mock in a function": (
+        "def f():\n    import unittest.mock\n\n    class T(unittest.TestCase):\n        pass\n",
         SAME_MODULE,
     ),
     "patch.object on the module": (
@@ -113,7 +126,7 @@ UNDECIDED = {
         SAME_MODULE,
     ),
     "the new name is in the file": (
-        "from unittest import TestCase\nBaseTestCase = TestCase\n",
+        "from unittest import TestCase\n\n\ndef f(BaseTestCase=TestCase):\n    return BaseTestCase\n",
         SAME_MODULE,
     ),
     "another from-import of the module": (
@@ -256,6 +269,7 @@ DECIDED_CASES = {
     "move_and_rename_every_use",
     "module_beside_its_submodule_import",
     "move_and_rename_keep_old_name_as_alias",
+    "move_and_rename_new_name_taken",
     "other_module_defining_the_same_name_untouched",
     "other_modules_and_names_unchanged",
     "parenthesised_multiline_layout_kept",

@@ -363,7 +363,7 @@ class TextEditPlan:
         ).code
         if resorted == updated:
             return sorted(self.edits)
-        outside = [e for e in self.edits if e.start >= region_end]
+        outside = [e for e in self.edits if e.end > region_end]  # the others are inside
         return sorted([TextEdit(0, region_end, resorted), *outside])
 
 

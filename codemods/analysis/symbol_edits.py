@@ -36,6 +36,9 @@ from codemods.analysis.text import TextEdit, TextMap
 #: Calls whose first two arguments are an object and an attribute name (``patch.object``).
 _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
 
+#: What may follow a statement on its line: spaces and a comment.
+_TRAILING = re.compile(r"[ \t]*(#.*)?")
+
 #: Calls whose string arguments LibCST's scopes read as types.
 _HINT_CALLS = frozenset({"cast", "TypeVar", "NewType"})
 
@@ -205,6 +208,13 @@ class _SymbolEdits(TextEditPlan):
             new_as = None
         elif self.alias_old_name:
             new_as = old.name
+        elif self._defined_here(stmt, new.name):
+            new_as = old.name  # `from old import B as A`, as the LibCST path does
+            self.ctx.report(
+                "info",
+                f"`{new.name}` already names something else here; imported it as `{old.name}`",
+                node.lineno,
+            )
         else:
             if self._taken(new.name):
                 raise Undecided  # the new name may be something else here (or imported already)
@@ -223,6 +233,13 @@ class _SymbolEdits(TextEditPlan):
             for read in reads:
                 self._replace(read, binding, rename_to)
         self.planned.append((new.module, [new.name], node.lineno))
+
+    def _defined_here(self, stmt: ImportStmt, name: str) -> bool:
+        """Whether a module-level import ``stmt`` shares the module scope with another thing
+        named ``name`` (a class, a function, an assignment): the moved name must keep its
+        old name there."""
+        scope = self.model.module_scope
+        return stmt.scope is scope and any(b.kind != "import" for b in scope.bindings.get(name, []))
 
     def _from_imports_of(self, module: str, node: ast.ImportFrom) -> bool:
         """Whether another ``from module import ...`` is in the file."""
@@ -330,21 +347,39 @@ class _SymbolEdits(TextEditPlan):
             for b in self.model.import_bindings()
             if b.name == top and b.alias is not None and b.alias.asname is None
         ]
-        if not imports or imports[0].alias.name != top:  # type: ignore[union-attr]
-            raise Undecided  # `import old.sub` first, or alone: the LibCST path adds `import old`
+        if not imports:
+            raise Undecided
+        plain = imports[0].alias.name == top  # type: ignore[union-attr]
         body = {id(stmt) for stmt in self.tree.body}
-        if len(imports) > 1 and any(id(b.stmt.node) not in body for b in imports if b.stmt):
+        if (len(imports) > 1 or not plain) and any(
+            id(b.stmt.node) not in body for b in imports if b.stmt
+        ):
             raise Undecided  # not in one block: `import old` may be added after one of them
-        subs = [b.alias.name for b in imports[1:] if b.alias is not None]
+        subs = [b.alias.name for b in imports[1 if plain else 0 :] if b.alias is not None]
         if top in subs:
-            raise Undecided  # imported twice
+            raise Undecided  # `import old` after `import old.sub`, or twice
         reads = self._reads(imports[0].stmt, top, len(imports))  # type: ignore[arg-type]
         rest = [r for r in reads if not any(_under(self._chain(r), sub) for sub in subs)]
         moved = self._moved(rest)
         for attribute in moved:
             self._replace(attribute, f"{top}.{old.name}", self.new.dotted)
+        if moved and not plain:
+            if self.new.module != old.module:
+                raise Undecided
+            self._insert_after(imports[0].stmt.node, f"import {top}")  # type: ignore[union-attr]
         self._dotted_plan = rest, moved
         return rest, moved
+
+    def _insert_after(self, node: ast.stmt, statement: str) -> None:
+        """``statement`` on a line of its own after ``node``'s line (a module-level statement
+        alone on its line), as the LibCST path's ``insert_after`` places it."""
+        start, end = self.tm.span(node)
+        line_start = self.text.rfind("\n", 0, start) + 1
+        line_end = self.text.find("\n", end)
+        rest = self.text[end : line_end if line_end >= 0 else len(self.text)]
+        if line_end < 0 or self.text[line_start:start] or not _TRAILING.fullmatch(rest):
+            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        self._import_edit(node, TextEdit(line_end + 1, line_end + 1, f"{statement}\n"))  # type: ignore[arg-type]
 
     def _chain(self, node: ast.Name) -> str:
         """The dotted chain ``node`` heads (``a.b.c`` for the ``a`` of ``a.b.c(x)``)."""
