@@ -91,6 +91,19 @@ DECIDED = {
         "    pass\n\n\nmain()\n",
         SAME_MODULE,
     ),
+    "a partial move out of a one-line import, a sorted block": (
+        "import os\nfrom app.core import Registry, helper\n\nRegistry(helper, os)\n",
+        MOVED,
+    ),
+    "a partial move of the last name, unsorted, renamed, with a comment": (
+        "from app.core import helper , Registry  # c\nimport os\n\n"
+        "x: 'Registry' = Registry(helper, os)\n",
+        MOVED_RENAMED,
+    ),
+    "a partial move of a middle name, kept under its old name": (
+        "from app.core import a, Registry, b\n\n\nclass AgentRegistry(Registry):\n    pass\n",
+        MOVED_RENAMED,
+    ),
     "a from-import whose only name moves": (
         "from app.core import Registry\n\nx: Registry = Registry()\n",
         MOVED,
@@ -142,8 +155,12 @@ UNDECIDED = {
         SAME_MODULE,
     ),
     "a star import of the module": ("from unittest import *\nx = TestCase\n", SAME_MODULE),
-    "a partial move out of a multi-name import": (
-        "from app.core import Registry, helper\n\nRegistry(helper)\n",
+    "a partial move out of a parenthesised import": (
+        "from app.core import (\n    Registry,  # moved\n    helper,\n)\n\nRegistry(helper)\n",
+        MOVED,
+    ),
+    "a partial move inside a function": (
+        "def f():\n    from app.core import Registry, helper\n\n    return Registry(helper)\n",
         MOVED,
     ),
     "import old with other uses, module changed": (
@@ -273,10 +290,12 @@ DECIDED_CASES = {
     "other_module_defining_the_same_name_untouched",
     "other_modules_and_names_unchanged",
     "parenthesised_multiline_layout_kept",
+    "partial_move_and_rename_with_all",
     "same_module_rename_adds_no_duplicate_import",
     "same_module_rename_every_read_and_all",
     "same_module_rename_relative_and_partial",
     "strings_naming_the_path",
+    "target_lacks_the_name_warns",
     "target_module_missing_warns",
 }
 

@@ -220,14 +220,19 @@ class _SymbolEdits(TextEditPlan):
                 raise Undecided  # the new name may be something else here (or imported already)
             new_as, rename_to = None, new.name
         if new.module != old.module:
-            if len(node.names) != 1 or node.level:
-                raise Undecided  # a partial move, or a relative import to re-spell
+            if node.level:
+                raise Undecided  # a relative import to re-spell
             if self._from_imports_of(new.module, node) or self._from_imports_of(old.module, node):
-                raise Undecided
-            self._rename_from_module(node, old.module, new.module)
+                raise Undecided  # the LibCST path may merge the rewritten import into that one
+            if len(node.names) == 1:
+                self._rename_from_module(node, old.module, new.module)
+                self._rename_alias(node, alias, new.name, new_as)
+            else:
+                self._move_out(node, index, new.module, new.name, new_as)
         elif self._from_imports_of(old.module, node):
             raise Undecided  # the LibCST path may merge the rewritten import into that one
-        self._rename_alias(node, alias, new.name, new_as)
+        else:
+            self._rename_alias(node, alias, new.name, new_as)
         if rename_to is not None:
             self.renamed[binding] = rename_to
             for read in reads:
@@ -247,6 +252,30 @@ class _SymbolEdits(TextEditPlan):
             s.node is not node and isinstance(s.node, ast.ImportFrom) and s.module == module
             for s in self.model.imports
         )
+
+    def _move_out(
+        self, node: ast.ImportFrom, index: int, module: str, name: str, asname: str | None
+    ) -> None:
+        """``from old import A, C`` -> ``from old import C`` with ``from new import A`` on the
+        next line (the LibCST path's ``without_alias`` and ``insert_after``): a module-level
+        import on one line, without parentheses or a backslash."""
+        names = node.names
+        start, end = self.tm.span(node)
+        if node.lineno != node.end_lineno or "(" in self.text[start:end]:
+            raise Undecided  # parenthesised: the layout and comments of the names decide
+        if "\\" in self.text[start:end] or id(node) not in {id(s) for s in self.tree.body}:
+            raise Undecided
+        if index < len(names) - 1:
+            cut, upto = self.tm.span(names[index])[0], self.tm.span(names[index + 1])[0]
+            between = self.text[self.tm.span(names[index])[1] : upto]
+        else:
+            cut, upto = self.tm.span(names[index - 1])[1], self.tm.span(names[index])[1]
+            between = self.text[cut : self.tm.span(names[index])[0]]
+        if not re.fullmatch(r"[ \t]*,[ \t]*", between):
+            raise Undecided
+        self._import_edit(node, TextEdit(cut, upto, ""))
+        spelled = f"from {module} import {name}" + (f" as {asname}" if asname else "")
+        self._insert_after(node, spelled)
 
     def _rename_from_module(self, node: ast.ImportFrom, module: str, target: str) -> None:
         start = self.tm.offset(node.lineno, node.col_offset)
