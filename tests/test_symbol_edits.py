@@ -20,6 +20,8 @@ from codemods.testing import case_context, step_from_options
 SAME_MODULE = {"old": "unittest.TestCase", "new": "unittest.BaseTestCase"}
 MOVED = {"old": "app.core.Registry", "new": "app.agents.Registry"}
 MOVED_RENAMED = {"old": "app.core.Registry", "new": "app.agents.AgentRegistry"}
+JOIN = {"old": "os.path.join", "new": "os.path.join_paths"}
+PATCH = {"old": "unittest.mock.patch", "new": "unittest.mock.patch_it"}
 
 SORTED_BLOCK = '''\
 """Tests for the thing (a unittest.TestCase subclass)."""
@@ -104,6 +106,23 @@ DECIDED = {
         "from app.core import a, Registry, b\n\n\nclass AgentRegistry(Registry):\n    pass\n",
         MOVED_RENAMED,
     ),
+    "the old module reached through its parent": (
+        "import app\n\napp.core.Registry()\n",
+        MOVED,
+    ),
+    "import os, read as os.path.join": (
+        "import os\nimport sys\n\n\ndef f(p):\n    return os.path.join(p, sys.prefix)\n",
+        JOIN,
+    ),
+    "import os.path, read as os.path.join": (
+        "import os.path\n\nx = os.path.join('a', os.path.sep)  # os.path.join it\n",
+        JOIN,
+    ),
+    "from unittest import mock, read as mock.patch": (
+        "import os\nfrom unittest import mock\n\n\n@mock.patch('os.sep')\ndef f(m):\n"
+        "    return mock.patch.object(os, 'sep')\n",
+        PATCH,
+    ),
     "a from-import whose only name moves": (
         "from app.core import Registry\n\nx: Registry = Registry()\n",
         MOVED,
@@ -167,9 +186,21 @@ UNDECIDED = {
         "import app.core\n\napp.core.Registry(app.core.helper)\n",
         MOVED,
     ),
-    "the old module reached through its parent": (
+    "the old module reached through its parent, moved out of the package": (
         "import app\n\napp.core.Registry()\n",
-        MOVED,
+        {"old": "app.core.Registry", "new": "lib.agents.Registry"},
+    ),
+    "from pkg import mod with other uses of mod": (
+        "from unittest import mock\n\nmock.patch(mock.sentinel)\n",
+        PATCH,
+    ),
+    "from pkg import mod read in a quoted annotation": (
+        "from unittest import mock\n\n\ndef f(p: 'mock.Mock'):\n    return mock.patch(p)\n",
+        PATCH,
+    ),
+    "import a.b beside import a": (
+        "import os\nimport os.path\n\nos.path.join(os.sep)\n",
+        JOIN,
     ),
 }
 
@@ -287,6 +318,7 @@ DECIDED_CASES = {
     "module_beside_its_submodule_import",
     "move_and_rename_keep_old_name_as_alias",
     "move_and_rename_new_name_taken",
+    "name_reached_through_parent_same_package",
     "other_module_defining_the_same_name_untouched",
     "other_modules_and_names_unchanged",
     "parenthesised_multiline_layout_kept",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 from codemods.analysis.bindings import BindingModel, ImportStmt
 from codemods.analysis.context import FileContext
@@ -108,6 +109,7 @@ class _SymbolEdits(TextEditPlan):
         self.model = model
         names: list[tuple[ImportStmt, int, ast.alias]] = []  # `from old import A`
         modules: list[tuple[ImportStmt, int, ast.alias]] = []  # `import old [as m]`
+        chains: list[tuple[ImportStmt, ast.alias]] = []  # `import pkg`, read as `pkg.mod.A`
         for stmt in model.imports:
             node = stmt.node
             if stmt.alternative is not None and self._of_old_path(stmt):
@@ -126,9 +128,11 @@ class _SymbolEdits(TextEditPlan):
                             names.append((stmt, index, alias))
                             break
                     continue
-                for alias in node.names:
+                for index, alias in enumerate(node.names):
                     path = f"{module}.{alias.name}"
-                    if path == old.module or old.module.startswith(path + "."):
+                    if path == old.module and self._same_module_binding(node):
+                        modules.append((stmt, index, alias))
+                    elif path == old.module or old.module.startswith(path + "."):
                         raise Undecided  # `from pkg import mod`: the module under another name
                 continue
             for index, alias in enumerate(node.names):
@@ -137,13 +141,18 @@ class _SymbolEdits(TextEditPlan):
                 ):
                     modules.append((stmt, index, alias))
                 elif old.module.startswith(alias.name + "."):
-                    raise Undecided  # `import pkg; pkg.mod.A`: a parent-package chain
+                    if alias.asname is not None or not _under(self.new.module, alias.name):
+                        raise Undecided  # `import pkg; pkg.mod.A` moved out of the package
+                    chains.append((stmt, alias))
         tops = {alias.asname or alias.name.split(".")[0] for _, _, alias in names + modules}
+        tops |= {alias.name.split(".")[0] for _, alias in chains}
         self._index(tops)
         for stmt, index, alias in names:
             self._plan_name(stmt, index, alias)
         for stmt, index, alias in modules:
             self._plan_module(stmt, index, alias)
+        for stmt, alias in chains:
+            self._plan_chain(stmt, alias)
         self.planned += self.later
         if self.renamed:
             self._dunder_all()
@@ -314,14 +323,59 @@ class _SymbolEdits(TextEditPlan):
         self.edits.append(TextEdit(start, end, new))
 
     # -- `import old`, `import old as m` ----------------------------------------------------
+    def _same_module_binding(self, node: ast.ImportFrom) -> bool:
+        """``from pkg import mod`` alone, the name renamed in its own module: the import
+        stays as it is, its ``mod.A`` uses follow."""
+        return not node.level and len(node.names) == 1 and self.new.module == self.old.module
+
+    def _plan_from_module(self, stmt: ImportStmt, alias: ast.alias) -> None:
+        """``from pkg import mod [as m]`` read as ``m.A`` (every read), ``A`` renamed."""
+        old, new = self.old, self.new
+        binding = alias.asname or alias.name
+        reads = self._reads(stmt, binding)
+        moved = self._moved(reads)
+        if not moved:
+            return
+        if len(moved) != len(reads):
+            raise Undecided  # other uses: the LibCST path imports the name itself
+        self._no_hint_strings(binding)
+        self.renamed_imports.add(id(stmt.node))  # replaced by itself: the blocks re-sort
+        if new.name != old.name:
+            for attribute in moved:
+                self._rename_attr(attribute)
+        self.later.append((new.module, [new.name], stmt.node.lineno))
+
+    def _rename_attr(self, attribute: ast.Attribute) -> None:
+        old, new = self.old.name, self.new.name
+        end = self.tm.offset(attribute.end_lineno or 0, attribute.end_col_offset or 0)
+        if self.text[end - len(old) : end] != old:
+            raise Undecided
+        self.edits.append(TextEdit(end - len(old), end, new))
+
+    def _no_hint_strings(self, name: str) -> None:
+        """A string LibCST's scopes may read as a type naming ``name`` is a read of it too
+        (which the moved attributes would not cover): then LibCST's full tree decides."""
+        pattern = _word(name)
+        annotations = self._direct_annotations()
+        for node in self.strings:
+            if id(node) in self.docstrings:
+                continue
+            start, end = self.tm.span(node)
+            if pattern.search(self.text[start:end]) and (
+                id(node) in annotations or self._may_be_a_type_hint(node, annotations)
+            ):
+                raise Undecided
+
     def _plan_module(self, stmt: ImportStmt, index: int, alias: ast.alias) -> None:
         old, new = self.old, self.new
         node = stmt.node
-        assert isinstance(node, ast.Import)
+        if isinstance(node, ast.ImportFrom):
+            self._plan_from_module(stmt, alias)
+            return
         if alias.asname is None:
             rest, moved = self._dotted()
         else:
-            rest = self._reads(stmt, alias.asname)
+            rest = list[ast.expr](self._reads(stmt, alias.asname))
             moved = self._moved(rest)
         if not moved:
             return
@@ -337,16 +391,14 @@ class _SymbolEdits(TextEditPlan):
                 raise Undecided  # other uses: the LibCST path imports the name itself
             if old.module.rsplit(".", 1)[-1] != new.module.rsplit(".", 1)[-1]:
                 raise Undecided  # the alias would name another module: the name is imported
+            self._no_hint_strings(alias.asname)
             self._rename_module_alias(node, alias)
             if new.name != old.name:
                 for attribute in moved:
-                    end = self.tm.offset(attribute.end_lineno or 0, attribute.end_col_offset or 0)
-                    if self.text[end - len(old.name) : end] != old.name:
-                        raise Undecided
-                    self.edits.append(TextEdit(end - len(old.name), end, new.name))
+                    self._rename_attr(attribute)
         self.later.append((new.module, [new.name], node.lineno))
 
-    def _moved(self, reads: list[ast.Name]) -> list[ast.Attribute]:
+    def _moved(self, reads: Sequence[ast.expr]) -> list[ast.Attribute]:
         """The ``m.A`` attributes among ``reads`` (``A`` the old name)."""
         moved: list[ast.Attribute] = []
         for read in reads:
@@ -358,9 +410,9 @@ class _SymbolEdits(TextEditPlan):
                 raise Undecided  # `patch.object(mod, "A")`
         return moved
 
-    _dotted_plan: tuple[list[ast.Name], list[ast.Attribute]] | None = None
+    _dotted_plan: tuple[list[ast.expr], list[ast.Attribute]] | None = None
 
-    def _dotted(self) -> tuple[list[ast.Name], list[ast.Attribute]]:
+    def _dotted(self) -> tuple[list[ast.expr], list[ast.Attribute]]:
         """``import old`` (with any ``import old.sub``, as LibCST's scopes see them: a read
         ``old.sub.x`` belongs to ``import old.sub``, every other read of ``old`` to each of
         these imports): the reads of ``old`` that are not through a submodule, and their
@@ -370,7 +422,7 @@ class _SymbolEdits(TextEditPlan):
         old = self.old
         top = old.module
         if "." in top:
-            raise Undecided  # `import a.b`: LibCST's scopes name the binding `a.b`
+            return self._dotted_deep()
         imports = [
             b
             for b in self.model.import_bindings()
@@ -388,7 +440,9 @@ class _SymbolEdits(TextEditPlan):
         if top in subs:
             raise Undecided  # `import old` after `import old.sub`, or twice
         reads = self._reads(imports[0].stmt, top, len(imports))  # type: ignore[arg-type]
-        rest = [r for r in reads if not any(_under(self._chain(r), sub) for sub in subs)]
+        rest: list[ast.expr] = [
+            r for r in reads if not any(_under(self._chain(r), sub) for sub in subs)
+        ]
         moved = self._moved(rest)
         for attribute in moved:
             self._replace(attribute, f"{top}.{old.name}", self.new.dotted)
@@ -398,6 +452,58 @@ class _SymbolEdits(TextEditPlan):
             self._insert_after(imports[0].stmt.node, f"import {top}")  # type: ignore[union-attr]
         self._dotted_plan = rest, moved
         return rest, moved
+
+    def _dotted_deep(self) -> tuple[list[ast.expr], list[ast.Attribute]]:
+        """``import a.b`` read as ``a.b.A`` (``old`` is ``a.b.A``), the only binding of ``a``:
+        LibCST's scopes see the ``a.b`` of each ``a.b...`` read as a use of the import."""
+        old = self.old
+        top = old.module.split(".")[0]
+        imports = [b for b in self.model.import_bindings() if b.name == top]
+        alias = imports[0].alias if len(imports) == 1 else None
+        if alias is None or alias.asname is not None or alias.name != old.module:
+            raise Undecided  # `import a.b` beside `import a[.c]`: LibCST's scopes decide
+        reads = self._reads(imports[0].stmt, top)  # type: ignore[arg-type]
+        heads: list[ast.expr] = []
+        for read in reads:
+            if not _under(self._chain(read), old.module):
+                if self.new.module != old.module:
+                    raise Undecided  # `a.x` read too: `a` must stay bound
+                continue
+            head: ast.expr = read
+            for _ in range(old.module.count(".")):
+                parent = self.parents[id(head)]
+                assert isinstance(parent, ast.Attribute)
+                head = parent
+            heads.append(head)
+        moved = self._moved(heads)
+        for attribute in moved:
+            self._replace(attribute, f"{old.module}.{old.name}", self.new.dotted)
+        self._dotted_plan = heads, moved
+        return heads, moved
+
+    def _plan_chain(self, stmt: ImportStmt, alias: ast.alias) -> None:
+        """``import pkg`` read as ``pkg.mod.A`` (``old`` is ``pkg.mod.A``, ``new`` in the same
+        package): the chain is renamed in place and ``import pkg.mod2`` added after the import
+        so that the attribute exists, as the LibCST path does."""
+        old, new = self.old, self.new
+        spelled = alias.name.split(".")[0]
+        if alias.name != spelled:
+            raise Undecided  # `import pkg.sub` read as `pkg.mod.A`
+        old_chain = old.dotted
+        new_chain = new.dotted
+        uses = [r for r in self._reads(stmt, spelled) if _under(self._chain(r), old_chain)]
+        if not uses:
+            return
+        for read in uses:
+            head: ast.expr = read
+            for _ in range(old_chain.count(".")):
+                parent = self.parents[id(head)]
+                assert isinstance(parent, ast.Attribute)
+                head = parent
+            self._replace(head, old_chain, new_chain)
+        if any(self._setter_argument(r, self.parents.get(id(r))) for r in uses):
+            raise Undecided
+        self._insert_after(stmt.node, f"import {new.module}")
 
     def _insert_after(self, node: ast.stmt, statement: str) -> None:
         """``statement`` on a line of its own after ``node``'s line (a module-level statement
@@ -436,7 +542,7 @@ class _SymbolEdits(TextEditPlan):
         else:
             self.renamed_imports.add(id(node))
 
-    def _setter_argument(self, node: ast.Name, parent: ast.AST | None) -> bool:
+    def _setter_argument(self, node: ast.expr, parent: ast.AST | None) -> bool:
         call = self.parents.get(id(parent)) if isinstance(parent, ast.keyword) else parent
         return isinstance(call, ast.Call) and _name_tail(call.func) in _SETTERS
 
