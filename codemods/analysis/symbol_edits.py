@@ -3,23 +3,27 @@
 not certain.
 
 Decided here, for ``old = pkg.mod.A`` and ``new = pkg2.mod2.B`` (module, name or both
-changed): ``from pkg.mod import A`` (relative too, when only the name changes), ``A as X``
-and ``A`` inside a multi-name import (layout kept), every read the import binds renamed
-(code, a quoted annotation, ``__all__``), ``import pkg.mod`` (one-segment module) and
-``import pkg.mod as m`` with their ``mod.A`` / ``m.A`` uses, strings naming the path
-(``patch("pkg.mod.A.x")``), and the comments, docstrings and other strings that the LibCST
-path reports as mentions. The leading import block is re-sorted by the LibCST path's own
-function, as for ``rename_module`` (:class:`codemods.analysis.move_edits.TextEditPlan`).
+changed): ``from pkg.mod import A`` (relative too when only the name changes), ``A as X`` and
+``A`` inside a multi-name import (layout kept), a name moving out of a one-line multi-name
+import (``from pkg2.mod2 import B`` added after it), every read the import binds renamed
+(code, a quoted annotation of its own, ``__all__``), the new name already a class or function
+of the module (``from pkg.mod import B as A``, with the same info), ``import pkg.mod`` (beside
+``import pkg.mod.sub`` too, or alone: ``import pkg.mod`` added), ``import pkg.mod as m``,
+``from pkg import mod`` and ``import pkg`` with their ``mod.A`` / ``m.A`` / ``pkg.mod.A``
+uses, strings naming the path (``patch("pkg.mod.A.x")``), and the comments, docstrings and
+other strings that the LibCST path reports as mentions. The leading import block is re-sorted
+by the LibCST path's own function, as for ``rename_module``
+(:class:`codemods.analysis.move_edits.TextEditPlan`).
 
 Everything unusual is left to LibCST's full tree (the caller gets None): a name bound more
 than once in the file (a local, a parameter, a second import, ``global``), reads the binding
-model does not see as reads of the import, f-strings and ``# type:`` comments naming it,
-another string naming the renamed binding, alternative imports (``try/except ImportError``),
-``from pkg.mod import *``, the old module reached through a parent package (``import pkg``,
-``from pkg import mod``), ``patch.object(mod, "A")``, a move out of a multi-name import, a
-module changed under ``import mod``'s other uses, the new name or module already in the file,
-another from-import of the same module (the LibCST path may merge into it), and nested import
-blocks the LibCST path would re-sort.
+model does not resolve to the import, f-strings and ``# type:`` comments naming it, a string
+a type checker may read (``cast("A", x)``, ``List["A"]``) naming a renamed binding,
+alternative imports (``try/except ImportError``), ``from pkg.mod import *``, a module moved
+out of the package it is reached through, ``patch.object(mod, "A")``, a module alias with
+other uses, a parenthesised or nested multi-name import a name moves out of, the new name
+bound in a function, another from-import of the same module (the LibCST path may merge into
+it), and nested import blocks the LibCST path would re-sort.
 """
 
 from __future__ import annotations
