@@ -190,6 +190,10 @@ UNDECIDED = {
         "import app\n\napp.core.Registry()\n",
         {"old": "app.core.Registry", "new": "lib.agents.Registry"},
     ),
+    "import pkg in a function, read as pkg.mod.A": (
+        "def f():\n    import os\n    return os.path.join('a')\n",
+        JOIN,
+    ),
     "from pkg import mod with other uses of mod": (
         "from unittest import mock\n\nmock.patch(mock.sentinel)\n",
         PATCH,

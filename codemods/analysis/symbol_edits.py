@@ -512,6 +512,8 @@ class _SymbolEdits(TextEditPlan):
     def _insert_after(self, node: ast.stmt, statement: str) -> None:
         """``statement`` on a line of its own after ``node``'s line (a module-level statement
         alone on its line), as the LibCST path's ``insert_after`` places it."""
+        if not any(stmt is node for stmt in self.tree.body):
+            raise Undecided  # in an indented block: the LibCST path indents it (and re-sorts)
         start, end = self.tm.span(node)
         line_start = self.text.rfind("\n", 0, start) + 1
         line_end = self.text.find("\n", end)
