@@ -282,9 +282,11 @@ def test_a_file_too_deep_for_scope_analysis_is_skipped_not_failed(tmp_path: Path
         f"from typing import Optional\nx = (\n{chain})\ny: Optional[int] = None\n"
     )
     recipe = tmp_path.parent / "optional.yaml"
+    # `reused_name_attributes` is only decided on LibCST's tree, which hits the limit
     recipe.write_text(
         "title: Rename Optional\ndescription: Renames it.\n"
         "steps:\n  - rename_symbol:\n      old: typing.Optional\n      new: typing.Opt\n"
+        "      reused_name_attributes: ['NO_SUCH_*']\n"
     )
     before = (tmp_path / "deep.py").read_bytes()
     result = runner.invoke(app, ["apply", str(recipe), str(tmp_path), "--allow-dirty"])
@@ -292,3 +294,11 @@ def test_a_file_too_deep_for_scope_analysis_is_skipped_not_failed(tmp_path: Path
     # valid Python: the limit hit is named, it is not called a syntax error or too deep
     assert "deep.py: skipped: analysis limit: rename_symbol: LibCST's analysis" in result.stderr
     assert (tmp_path / "deep.py").read_bytes() == before
+    # the plain rename is decided from the `ast`, which has no such limit: the file is renamed
+    recipe.write_text(
+        "title: Rename Optional\ndescription: Renames it.\n"
+        "steps:\n  - rename_symbol:\n      old: typing.Optional\n      new: typing.Opt\n"
+    )
+    result = runner.invoke(app, ["apply", str(recipe), str(tmp_path), "--allow-dirty"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "deep.py").read_bytes() == before.replace(b"Optional", b"Opt")

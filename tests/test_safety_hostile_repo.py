@@ -282,12 +282,14 @@ def test_valid_python_libcst_cannot_parse_is_not_called_a_syntax_error(
 ) -> None:
     compile(source, "valid.py", "exec")  # CPython takes it
     (tmp_path / "valid.py").write_text(source)
-    # a step that rewrites through LibCST's tree: the file is skipped, and called what it is
+    # a step that rewrites through LibCST's tree (`reused_name_attributes` is only decided
+    # there): the file is skipped, and called what it is
     moves = tmp_path / "moves.yaml"
     moves.write_text(
         "title: Move the context\ndescription: It moved.\nsteps:\n"
         "  - rename_symbol:\n      old: app.context.UserExecutionContext\n"
         "      new: app.ctx.UserExecutionContext\n"
+        "      reused_name_attributes: ['NO_SUCH_*']\n"
     )
     done = codemod(tmp_path, "preview", str(moves), "valid.py", "--no-cache")
     assert done.returncode == 0, done.stderr
