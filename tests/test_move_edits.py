@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from codemods.engine.transform import transform_source
-from codemods.steps import Step, all_steps
-from codemods.testing import case_context, step_from_options
+from tests.text_edit_helpers import both_ways, decided_fixture_cases
 
 SORTED_BLOCK = '''\
 # a header comment
@@ -99,26 +97,8 @@ UNDECIDED = {
 
 
 def _both_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, bool]:
-    steps = step_from_options("rename_module", {"old": "unittest", "new": "unittest2"})
-    step_type = all_steps()["rename_module"]
-    real_edit = step_type.edit
-    decided = []
-
-    def spy(self: Step, source: object, ctx: object) -> object:
-        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
-        decided.append(result is not None)
-        return result
-
-    def seen() -> object:
-        out = transform_source(source.encode(), steps, case_context("t.py"), "t.py")
-        return out.status, out.new, out.diagnostics, out.reason
-
-    with monkeypatch.context() as patch:
-        patch.setattr(step_type, "edit", spy)
-        fast = seen()
-    with monkeypatch.context() as patch:
-        patch.setattr(step_type, "edit", Step.edit)
-        slow = seen()
+    options = {"old": "unittest", "new": "unittest2"}
+    fast, slow, decided = both_ways("rename_module", options, source, monkeypatch)
     return fast, slow, decided == [True]
 
 
@@ -174,35 +154,4 @@ DECIDED_CASES = {
 
 
 def test_which_fixture_cases_the_ast_decides(monkeypatch: pytest.MonkeyPatch) -> None:
-    from codemods.testing import check_case, iter_case_dirs, load_case_dir
-    from tests.conftest import FIXTURES
-
-    step_type = all_steps()["rename_module"]
-    real_edit = step_type.edit
-    decided: list[bool] = []
-
-    def spy(self: Step, source: object, ctx: object) -> object:
-        result = real_edit(self, source, ctx)  # type: ignore[arg-type]
-        decided.append(result is not None)
-        return result
-
-    seen = set()
-    for case_dir in iter_case_dirs(FIXTURES / "steps" / "rename_module"):
-        case = load_case_dir(case_dir)
-        steps = step_from_options("rename_module", case.options)
-        decided.clear()
-        with monkeypatch.context() as patch:
-            patch.setattr(step_type, "edit", spy)
-            fast = check_case(case, steps)
-        with monkeypatch.context() as patch:
-            patch.setattr(step_type, "edit", Step.edit)
-            slow = check_case(case, steps)
-        # a tree case runs the engine over the folder: every file, both ways, the same
-        assert (fast.ok, fast.actual_tree, fast.diagnostics) == (
-            slow.ok,
-            slow.actual_tree,
-            slow.diagnostics,
-        ), case_dir.name
-        if decided and decided[0]:  # the case itself (check_case runs it again on its output)
-            seen.add(case_dir.name)
-    assert seen == DECIDED_CASES
+    assert decided_fixture_cases("rename_module", monkeypatch) == DECIDED_CASES

@@ -28,13 +28,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from fnmatch import fnmatchcase
 
 import libcst as cst
 
 from codemods.analysis.pattern_match import LOCAL_MARK, CompiledPattern, sequence_placeholder
-from codemods.analysis.pattern_rules import Rule
+from codemods.analysis.pattern_rules import Rule, names_match
 from codemods.analysis.pattern_syntax import is_capturing, metavariable_of
+from codemods.analysis.signatures import dotted
 from codemods.analysis.text import TextMap
 from codemods.analysis.unique_bindings import Bindings, unique_bindings
 
@@ -326,37 +326,13 @@ def _base_text(cls: ast.ClassDef, index: int, facts: _Facts) -> str | None:
 def _qualified(globs: tuple[str, ...], base: ast.expr, facts: _Facts) -> Tri:
     """:func:`codemods.analysis.pattern_rules._qualified` for a base, when the file's name
     table answers for its dotted chain (None: only LibCST's scopes can say)."""
-    chain = _chain(base)
-    if chain is None:
-        return None
+    chain = dotted(base)
     table = facts.names
-    if table is None:
-        return None
-    known = table.resolve(chain, facts.own)
+    known = None if chain is None or table is None else table.resolve(chain, facts.own)
     if known is None:
         return None
     names, bound = known
-    if not bound:
-        names = {*names, chain}
-    for one in globs:
-        pattern = one.replace("**", "*")
-        wild = any(ch in pattern for ch in "*?[")
-        for name in names:
-            if name.startswith(LOCAL_MARK):
-                if not wild and name[1:] == pattern:
-                    return True
-            elif fnmatchcase(name, pattern):
-                return True
-    return False
-
-
-def _chain(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _chain(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
+    return names_match(globs, names, bound, chain)
 
 
 def _all(parts: Iterable[Tri]) -> Tri:

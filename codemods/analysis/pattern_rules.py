@@ -216,7 +216,13 @@ def _qualified(globs: tuple[str, ...], node: cst.CSTNode, index: ModuleIndex) ->
     if isinstance(target, cst.Arg | cst.Decorator):
         target = target.value if isinstance(target, cst.Arg) else target.decorator
     names, bound = index.resolver.names(target)
-    spelled = literal_chain(target)
+    return names_match(globs, names, bound, literal_chain(target))
+
+
+def names_match(globs: Sequence[str], names: set[str], bound: bool, spelled: str | None) -> bool:
+    """Whether a node with these qualified ``names`` (``bound``: the file binds its root;
+    ``spelled``: its literal chain) satisfies ``qualified_name: globs``. A name of the file's
+    own (marked) matches only a glob that spells it in full."""
     if not bound and spelled is not None:
         names = {*names, spelled}
     for one in globs:

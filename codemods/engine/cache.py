@@ -274,6 +274,18 @@ class Hit:
         """Unchanged, no diagnostics."""
         return self.blob is None and not self.diagnostics
 
+    def unchanged_result(self, source: SourceFile) -> FileResult:
+        """``source``'s result as this entry remembers it, taken as unchanged."""
+        return FileResult(
+            str(source.path),
+            source.relpath,
+            Status.UNCHANGED,
+            cached=True,
+            collected=self.collected,
+            diagnostics=self.diagnostics,
+            fired=self.fired,
+        )
+
     @property
     def unchanged(self) -> bool:
         """Unchanged (with or without diagnostics): a stat alone may stand for it, since
@@ -461,15 +473,7 @@ class CacheView:
         hit = self.lookup(key)
         if hit is None:
             return None
-        base = FileResult(
-            str(source.path),
-            source.relpath,
-            Status.UNCHANGED,
-            cached=True,
-            collected=hit.collected,
-            diagnostics=hit.diagnostics,
-            fired=hit.fired,
-        )
+        base = hit.unchanged_result(source)
         if hit.blob is None:
             return base, hit
         from codemods.engine.transform import verify

@@ -346,16 +346,7 @@ def _results(
             if hit is None:
                 yield next(computed)
                 continue
-            result = FileResult(
-                str(source.path),
-                source.relpath,
-                Status.UNCHANGED,
-                cached=True,
-                collected=hit.collected,
-                diagnostics=hit.diagnostics,
-                fired=hit.fired,
-            )
-            yield result, None, None
+            yield hit.unchanged_result(source), None, None
     finally:
         computed.close()
 
