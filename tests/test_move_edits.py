@@ -30,6 +30,20 @@ class T(unittest.TestCase):
         self.assertTrue(unittest.mock, path)
 '''
 
+CONCATENATED = """\
+import importlib
+import unittest
+
+x = ('unittest.main' 'x')
+y = ('see unittest here'  # and unittest
+     r'unittest.mock.patch')
+v = (b'unittest.x' b'unittest')
+z = importlib.import_module('unittest' '')
+w = ('unittest' \'\'\'
+unittest.case\'\'\')
+unittest.main()
+"""
+
 DECIDED = {
     "sorted block re-sorted into the third-party section": SORTED_BLOCK,
     "unsorted block left in its order": (
@@ -71,6 +85,7 @@ DECIDED = {
     ),
     "string naming the module, no import": 'from unittest import mock\nmock.patch("unittest.main")\n',
     "nothing to move, mentions only": '"""About unittest."""\nimport os  # not unittest.x\n',
+    "concatenated strings, each part on its own": CONCATENATED,
     "from __future__ first": (
         "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
     ),
@@ -89,7 +104,8 @@ UNDECIDED = {
     "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
     "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
-    "concatenated strings": "import unittest\nx = ('unittest.main' 'x')\n",
+    "an f-string part in a concatenation": "import unittest\nx = (f'unittest' 'x')\n",
+    "a concatenated docstring": '"unittest" "doc"\nimport unittest\nunittest.main()\n',
     "a nested sorted block with a moved import": (
         "def f():\n    import os\n    import unittest\n    return os, unittest\n"
     ),

@@ -40,6 +40,12 @@ class T(unittest.TestCase):  # a unittest TestCase
 '''
 
 DECIDED = {
+    "concatenated strings naming the path, each part on its own": (
+        "import unittest\n\nx = ('unittest.TestCase.run' 'x')\n"
+        "y = ('see unittest.TestCase here'  # unittest.TestCase\n     'unittest.TestCase')\n"
+        "class T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
     "import unittest and its dotted uses": (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    pass\n\n\nunittest.main()\n",
         SAME_MODULE,

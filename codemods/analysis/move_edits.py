@@ -228,7 +228,7 @@ class TextEditPlan:
     def _strings(self) -> list[_Mention]:
         """Strings naming the path are rewritten as the LibCST path does; the others that
         mention it are reported (docstrings as docstrings)."""
-        old, new, needle = self.string_old, self.string_new, self.needle
+        old, needle = self.string_old, self.needle
         found: list[_Mention] = []
         needle_bytes = needle.encode()
         for node in self.strings:
@@ -247,19 +247,33 @@ class TextEditPlan:
             start, end = self.tm.span(node)
             segment = self.text[start:end]
             if _string_tokens(segment) != 1:
-                raise Undecided  # "a" "b": LibCST sees two strings
+                if id(node) in self.docstrings:
+                    raise Undecided  # LibCST takes no concatenation for a docstring
+                # "a" "b": LibCST sees each part as a string of its own (not an argument)
+                for offset, part in _string_parts(segment):
+                    self._one_string(start + offset, part, False, found)
+                continue
             if id(node) in self.docstrings:
                 if self.mentioned(segment):
                     found.append(_Mention(start, "docstring"))
                 continue
-            if isinstance(value, str) and ("." in old or value != old or self._loads(node)):
-                rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
-                if rewritten is not None:
-                    self.edits.append(TextEdit(start, end, rewritten.value))
-                    continue
-            if self.mentioned(segment):
-                found.append(_Mention(start, "string"))
+            loads = "." not in old and value == old and self._loads(node)
+            self._one_string(start, segment, loads, found)
         return found
+
+    def _one_string(self, start: int, segment: str, loads: bool, found: list[_Mention]) -> None:
+        """One string token at ``start``: rewritten if it names the path (a lone module word
+        only where ``loads``: the first argument of an import or patch call), else reported if
+        it mentions it."""
+        old, new = self.string_old, self.string_new
+        value = ast.literal_eval(segment)
+        if isinstance(value, str) and ("." in old or value != old or loads):
+            rewritten = rewrite_path_string(cst.SimpleString(segment), old, new)
+            if rewritten is not None:
+                self.edits.append(TextEdit(start, start + len(segment), rewritten.value))
+                return
+        if self.mentioned(segment):
+            found.append(_Mention(start, "string"))
 
     def _loads(self, node: ast.Constant) -> bool:
         """Whether ``node`` is the first argument of a call that imports or patches by name
@@ -295,9 +309,10 @@ class TextEditPlan:
             return found
         lines = {self.tm.position(m.start())[0] for m in matches}
         spans = [
-            self.tm.span(node)
+            span
             for node in self.strings
             if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+            for span in self._token_spans(node)
         ]
         for match in matches:
             at = match.start()
@@ -324,6 +339,18 @@ class TextEditPlan:
             if self.mentioned(comment):
                 found.append(_Mention(hash_at, "comment"))
         return found
+
+    def _token_spans(self, node: ast.Constant | ast.JoinedStr) -> list[tuple[int, int]]:
+        """Where the string's tokens are: one span, or one per part of an implicit
+        concatenation (a comment may sit between the parts)."""
+        start, end = self.tm.span(node)
+        segment = self.text[start:end]
+        if "#" not in segment:
+            return [(start, end)]
+        return [
+            (start + offset, start + offset + len(part))
+            for offset, part in _string_parts(segment, fstrings=True)
+        ]
 
     # -- the leading import block, re-sorted as the LibCST path re-sorts it -----------------
     def _with_head_resorted(self) -> list[TextEdit]:
@@ -546,6 +573,37 @@ def _leading_imports(body: list[ast.stmt]) -> list[ast.stmt]:
             break
         run.append(stmt)
     return run
+
+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+
+
+def _string_parts(segment: str, *, fstrings: bool = False) -> list[tuple[int, str]]:
+    """The string tokens of an implicit concatenation (offset in ``segment``, token text);
+    Undecided for an f-string part (LibCST reports its text parts; unless ``fstrings``) or
+    anything unusual."""
+    wrapped = "(" + segment + ")"
+    starts = [0]
+    for line in wrapped.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(wrapped).readline))
+    except (tokenize.TokenError, SyntaxError) as exc:
+        raise Undecided from exc
+    parts = []
+    for token in tokens:
+        if token.type == _FSTRING_START:
+            raise Undecided  # Python 3.12+ tokenizes an f-string into parts
+        if token.type != tokenize.STRING:
+            continue
+        prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
+        if "f" in prefix.lower() and not fstrings:
+            raise Undecided
+        offset = starts[token.start[0] - 1] + token.start[1] - 1
+        if wrapped[offset + 1 : offset + 1 + len(token.string)] != token.string:
+            raise Undecided
+        parts.append((offset, token.string))
+    return parts
 
 
 def _string_tokens(segment: str) -> int:
