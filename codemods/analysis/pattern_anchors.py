@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from codemods.analysis.pattern_match import LOCAL_MARK, CompiledPattern, sequence_placeholder
+from codemods.analysis.pattern_match import CompiledPattern, sequence_placeholder
 from codemods.analysis.pattern_rules import Rule, names_match
 from codemods.analysis.pattern_syntax import is_capturing, metavariable_of
 from codemods.analysis.signatures import dotted
@@ -169,7 +169,6 @@ class _Facts:
         self.defs: list[_Def] = []
         self.data = data
         self.module_name = module_name
-        self.own = f"{LOCAL_MARK}{module_name}." if module_name else None
         self._text: TextMap | bool | None = False
         self._names: Bindings | bool | None = False
         stack: list[tuple[ast.AST, int]] = [(tree, -1)]
@@ -328,7 +327,7 @@ def _qualified(globs: tuple[str, ...], base: ast.expr, facts: _Facts) -> Tri:
     table answers for its dotted chain (None: only LibCST's scopes can say)."""
     chain = dotted(base)
     table = facts.names
-    known = None if chain is None or table is None else table.resolve(chain, facts.own)
+    known = None if chain is None or table is None else table.resolve(chain, facts.module_name)
     if known is None:
         return None
     names, bound = known

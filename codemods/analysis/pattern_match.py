@@ -27,7 +27,7 @@ from libcst.metadata import (
 )
 
 from codemods.analysis.pattern_syntax import MVS_PREFIX, is_capturing, metavariable_of
-from codemods.analysis.unique_bindings import Bindings, unique_bindings
+from codemods.analysis.unique_bindings import LOCAL_MARK, Bindings, unique_bindings
 from codemods.analysis.visit import source_of
 
 Captures = dict[str, Any]  # name -> node, list of nodes, or str (a transform's result)
@@ -128,11 +128,6 @@ def _unwrap(node: cst.CSTNode) -> cst.CSTNode | None:
     return None
 
 
-#: Marks a qualified name defined in the file itself: it matches a fully spelled name, never a
-#: glob such as ``*.Cls`` (a test double called ``Cls`` is not the imported class).
-LOCAL_MARK = "\0"
-
-
 class Resolver:
     """What dotted names in the code being matched refer to (LibCST scopes)."""
 
@@ -183,8 +178,7 @@ class Resolver:
                 self._unique = unique_bindings(source_of(self.module))
             chain = literal_chain(node)
             if isinstance(self._unique, Bindings) and chain and self._read(node):
-                own = f"{LOCAL_MARK}{self.module_name}." if self.module_name else None
-                known = self._unique.resolve(chain, own)
+                known = self._unique.resolve(chain, self.module_name)
                 if known is not None:
                     return known
         scope = self.scopes.get(node)

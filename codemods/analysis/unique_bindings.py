@@ -27,6 +27,10 @@ from codemods.analysis.bindings import Binding, BindingModel
 UNBOUND = ""
 #: A name bound once, by a module-level ``def``, ``class`` or assignment: the file's own object.
 OWN = "@"
+#: Marks a qualified name defined in the file itself (``\0pkg.mod.Name``, as the pattern step's
+#: resolver writes it): it matches a fully spelled name, never a glob such as ``*.Cls`` (a test
+#: double called ``Cls`` is not the imported class).
+LOCAL_MARK = "\0"
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,11 @@ class Bindings:
     targets: dict[str, str]
     plain: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def resolve(self, chain: str, own: str | None = None) -> tuple[set[str], bool] | None:
+    def resolve(self, chain: str, module_name: str | None = None) -> tuple[set[str], bool] | None:
         """(qualified names, whether the file binds the root) as LibCST's scopes would give for
         the dotted ``chain`` read anywhere in the file; None when only the scopes can say.
-        ``own`` is the prefix the caller writes before the file's own names (its marker and
-        module path, e.g. ``"\\0pkg.mod."``; None: the caller has no module path, so none)."""
+        The file's own names are given as ``LOCAL_MARK`` + ``module_name`` + chain (none
+        without a module name), as the pattern step's resolver gives them."""
         root, _, rest = chain.partition(".")
         modules = self.plain.get(root)
         if modules is not None:
@@ -55,7 +59,7 @@ class Bindings:
         if target is None:
             return None
         if target == OWN:
-            return ({own + chain} if own is not None else set()), True
+            return ({f"{LOCAL_MARK}{module_name}.{chain}"} if module_name else set()), True
         if target == UNBOUND:
             if hasattr(builtins, root):
                 return {root}, False  # LibCST names the builtin, not the attribute read off it

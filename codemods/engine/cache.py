@@ -269,11 +269,6 @@ class Hit:
     fired: tuple[str, ...] = ()
     blob: tuple[int, int, str] | None = None  # (offset, length, sha256 hex prefix) of new bytes
 
-    @property
-    def plain(self) -> bool:
-        """Unchanged, no diagnostics."""
-        return self.blob is None and not self.diagnostics
-
     def unchanged_result(self, source: SourceFile) -> FileResult:
         """``source``'s result as this entry remembers it, taken as unchanged."""
         return FileResult(
