@@ -41,6 +41,9 @@ def main() -> int:
     parser.add_argument(
         "--only", action="append", default=[], help="only these paths (relative; repeatable)"
     )
+    parser.add_argument(
+        "--why-only", action="store_true", help="only the text path: count what fell back, why"
+    )
     args = parser.parse_args()
     recipe = RecipeLoader().load(args.recipe)
     plan = make_plan(recipe, [args.path], unsafe=True)
@@ -68,6 +71,11 @@ def main() -> int:
         if not why:
             decided["text edits"] += 1
     fast_cpu = time.process_time() - cpu
+    if args.why_only:
+        for what, count in decided.most_common():
+            print(f"  {count:5d}  {what}")
+        print(f"CPU: text edits on {fast_cpu:.1f} s (one process)")
+        return 0
     saved = {t: t.__dict__["edit"] for t in text_steps}
     for step_type in text_steps:
         step_type.edit = Step.edit  # type: ignore[method-assign]
