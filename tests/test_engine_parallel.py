@@ -276,3 +276,29 @@ def test_workers_do_not_outlive_a_killed_main_process(tmp_path: Path) -> None:
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+def test_settle_heap_again_gives_back_what_it_froze() -> None:
+    """A Ray worker serves one run after another and settles its heap before each: cyclic
+    garbage left by the previous run must still be collected (frozen objects never are)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, weakref\n"
+        "from codemods.engine.executors import settle_heap\n"
+        "class Node: pass\n"
+        "a = Node(); a.me = a\n"
+        "gone = weakref.ref(a)\n"
+        "settle_heap()\n"
+        "del a\n"
+        "gc.collect()\n"
+        "assert gone() is not None, 'frozen: not collected until the next settle'\n"
+        "settle_heap()\n"
+        "assert gone() is None, 'the previous run\\'s cycle outlived the next settle'\n"
+        "assert gc.get_freeze_count() > 0\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

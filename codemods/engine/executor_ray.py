@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from codemods.engine.discover import SourceFile
-from codemods.engine.executors import WorkerFactory, batch_size, batches
+from codemods.engine.executors import WorkerFactory, batch_size, batches, settle_heap
 from codemods.engine.results import FileResult, Status
 from codemods.errors import CodemodError
 
@@ -92,6 +92,7 @@ def _run_batch(box: list[Any], sources: Sequence[SourceFile]) -> list[Any]:
             )
         _BUILT.clear()  # a worker serves one run at a time; drop earlier runs' state
         worker = _BUILT[key] = shipped.make_worker()
+        settle_heap()
     return list(worker.batch(sources))
 
 

@@ -14,6 +14,7 @@ default) and :class:`codemods.engine.executor_ray.RayExecutor` (``--executor ray
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -24,6 +25,10 @@ from codemods.errors import CodemodError
 MAX_BATCH = 32
 
 EXECUTORS = ("process", "ray")
+
+#: The collector's thresholds in a worker: the default first two, a full collection at most
+#: every 50 second-generation ones (the default is 10). See :func:`settle_heap`.
+WORKER_GC_THRESHOLDS = (700, 10, 50)
 
 
 class BatchWorker(Protocol):
@@ -41,6 +46,21 @@ class Executor(Protocol):
     def results(self, files: Sequence[SourceFile], make_worker: WorkerFactory) -> Iterator[Any]:
         """One result per file of ``files``, in that order (a generator: close() stops it)."""
         ...
+
+
+def settle_heap() -> None:
+    """Called once in a worker process, before its first file: what it holds now (the
+    imported modules, the compiled steps, a forked copy of the driver's state) moves out of
+    the cyclic collector's reach (``gc.freeze``), and full collections come at most a fifth
+    as often. Each file makes its trees and binding model, which live long enough to reach the
+    oldest generation; with the defaults, every tenth second-generation collection then walked
+    the whole heap again (about a quarter of a move's CPU over large test modules, measured
+    with ``gc.callbacks``). Garbage cycles are still collected, so memory stays bounded; a
+    second call (a Ray worker's next run) first gives back what the first one froze."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 def batch_size(files: int, workers: int, largest: int = MAX_BATCH) -> int:

@@ -45,7 +45,7 @@ from codemods.engine.cache import (
     stat_files,
 )
 from codemods.engine.discover import SourceFile, discover, display_root
-from codemods.engine.executors import Executor, batch_size, batches
+from codemods.engine.executors import Executor, batch_size, batches, settle_heap
 from codemods.engine.guards import GENERATED_MARKER, MAX_PARSE_BYTES
 from codemods.engine.prefilter import runnable_steps
 from codemods.engine.results import FileResult, Status
@@ -282,6 +282,7 @@ def _init_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent(parent)
     _WORKER = _Worker(steps, cache, budget=budget)
+    settle_heap()
 
 
 def _die_with_parent(parent: int | None) -> None:
