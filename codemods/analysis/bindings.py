@@ -839,13 +839,16 @@ class _Builder:
         heads: dict[int, str] = {}
         while stack:
             child = stack.pop()
-            if isinstance(child, ast.Name):
-                if isinstance(child.ctx, ast.Load):
+            kind = type(child)
+            if kind is ast.Name:
+                assert isinstance(child, ast.Name)
+                if type(child.ctx) is ast.Load:
                     self.use(scope, child, child.id, heads.get(id(child), child.id))
                 else:
                     self.bind(scope, child.id, "assign", child)
                 continue
-            if isinstance(child, ast.Attribute):
+            if kind is ast.Attribute:
+                assert isinstance(child, ast.Attribute)
                 if id(child) not in heads:
                     chain = _chain(child)
                     if chain is not None:
@@ -855,16 +858,23 @@ class _Builder:
                             heads[id(inner)] = chain
                 stack.append(child.value)
                 continue
-            if isinstance(child, ast.Lambda):
+            if kind is ast.Constant:  # no child nodes
+                assert isinstance(child, ast.Constant)
+                if in_annotation and isinstance(child.value, str):
+                    self.string_expr(child.value, child, scope)
+                continue
+            if kind is ast.Lambda:
+                assert isinstance(child, ast.Lambda)
                 self.arguments_outer(child.args, scope)
                 lambda_scope = self.new_scope("lambda", child, scope)
                 self.arguments_inner(child.args, lambda_scope)
                 self.expr(child.body, lambda_scope)
                 continue
-            if isinstance(child, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            if kind in _COMPREHENSIONS:
                 self.comprehension(child, scope)
                 continue
-            if isinstance(child, ast.NamedExpr):
+            if kind is ast.NamedExpr:
+                assert isinstance(child, ast.NamedExpr)
                 stack.append(child.value)
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:
@@ -872,19 +882,19 @@ class _Builder:
                 walrus = self.bind(target_scope, child.target.id, "assign", child.target)
                 walrus.direct = False  # `a and (x := f())`: it may not happen
                 continue
-            if isinstance(child, ast.Call) and (_chain(child.func) or "").endswith("cast"):
-                first = child.args[0] if child.args else None
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    self.string_expr(first.value, first, scope)
-            if in_annotation and isinstance(child, ast.Constant) and isinstance(child.value, str):
-                self.string_expr(child.value, child, scope)
-                continue
-            if isinstance(child, ast.Subscript) and not in_annotation:
+            if kind is ast.Call:
+                assert isinstance(child, ast.Call)
+                if (_chain(child.func) or "").endswith("cast"):
+                    first = child.args[0] if child.args else None
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        self.string_expr(first.value, first, scope)
+            elif kind is ast.Subscript and not in_annotation:
+                assert isinstance(child, ast.Subscript)
                 base = _chain(child.value) or ""
                 if base.rsplit(".", 1)[-1] in ("Literal",):
                     stack.append(child.value)
                     continue
-            stack.extend(reversed(list(ast.iter_child_nodes(child))))
+            _push_children(child, stack)
 
     def comprehension(self, node: ast.AST, scope: Scope) -> None:
         generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
@@ -901,6 +911,29 @@ class _Builder:
             self.expr(node.value, inner)
         else:
             self.expr(node.elt, inner)  # type: ignore[attr-defined]
+
+
+#: Expression nodes with a scope of their own.
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
+
+#: Nodes that hold no other node and no name (``ast.Load``, ``ast.Add``, ...): never walked.
+_LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+
+
+def _push_children(node: ast.AST, stack: list[ast.AST]) -> None:
+    """Push ``node``'s child nodes so that they pop in ``ast.iter_child_nodes`` order,
+    leaving out the leaves (:data:`_LEAVES`)."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                    children.append(item)
+        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            children.append(value)
+    children.reverse()
+    stack.extend(children)
 
 
 def _note_direct(body: list[ast.stmt], scope: Scope) -> None:
