@@ -153,8 +153,10 @@ class BindingModel:
         self._groups = 0
         self._alt: list[Alternative | None] = [None]
         self._pending: list[tuple[ast.AST, Scope]] = []
-        _Builder(self).module(tree)
-        if source is not None:
+        # no `global` / `nonlocal` spelled anywhere: no scope has a declaration to look for
+        declares = source is None or "global" in source or "nonlocal" in source
+        _Builder(self, declares).module(tree)
+        if source is not None and "type:" in source:
             self._type_comment_lines(source)
         self._by_name: dict[tuple[int, str], list[Use]] = {}
         for use in self.uses:
@@ -474,8 +476,9 @@ def _is_alternative_test(test: ast.expr) -> bool:
 class _Builder:
     """Fills a :class:`BindingModel` in one walk."""
 
-    def __init__(self, model: BindingModel) -> None:
+    def __init__(self, model: BindingModel, declares: bool = True) -> None:
         self.m = model
+        self.declares = declares  # False: the source spells no `global` / `nonlocal`
         self._statement: ast.stmt | None = None
         self._stmts: list[ast.stmt] = []  # the statements being walked, innermost last
 
@@ -560,6 +563,8 @@ class _Builder:
 
     def _declarations(self, body: Iterable[ast.AST], scope: Scope) -> None:
         """``global`` / ``nonlocal`` apply to the whole scope, wherever they appear."""
+        if not self.declares:
+            return
         for stmt in body:
             for node in _own_statements(stmt):
                 if isinstance(node, ast.Global):
