@@ -122,6 +122,56 @@ def test_a_file_a_text_step_decides_never_reaches_libcst(
     assert result.parsed
 
 
+def test_calls_to_the_defining_modules_own_callable_are_decided_by_the_ast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # subprocess.py calls its own `run(..., stdout=PIPE)`: the full name of a local def
+    # matches (as the LibCST path's qualified names do); a function's local of the same name
+    # and a class attribute do not
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(
+        "title: t\ndescription: d\nsteps:\n  - rename_kwarg:\n"
+        "      callables: [pkg.proc.run, pkg.proc.Popen]\n      old: stdout\n      new: out\n"
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    source = (
+        "class Popen:\n    def __init__(self, stdout=None):\n        pass\n\n"
+        "def run(*args, stdout=None):\n    return Popen(stdout=stdout)\n\n"
+        "def check_output(*args):\n    return run(*args, stdout=1)\n\n"
+        "def other():\n    def run(stdout):\n        return stdout\n    return run(stdout=2)\n\n"
+        "class C:\n    def run(self, stdout):\n        return stdout\n    x = run(None, stdout=3)\n"
+    )
+    (tmp_path / "pkg" / "proc.py").write_text(source)
+    recipe = RecipeLoader().load(str(recipe_file))
+
+    def outcome() -> tuple:
+        (result,) = [
+            r
+            for r in run(make_plan(recipe, [tmp_path]), jobs=1)
+            if r.status is not Status.UNCHANGED
+        ]
+        return result.status, result.new, [d.message for d in result.diagnostics]
+
+    from codemods.steps.rename_kwarg import RenameKwarg
+
+    slow_edit = Step.edit
+    with monkeypatch.context() as patch:
+        patch.setattr(RenameKwarg, "edit", slow_edit)
+        slow = outcome()
+
+    def refuse(*_: object) -> cst.Module:
+        raise AssertionError("LibCST was asked to parse a file the ast path decides")
+
+    monkeypatch.setattr(cst, "parse_module", refuse)
+    fast = outcome()
+    assert fast == slow
+    assert fast[0] is Status.CHANGED
+    new = fast[1].decode()
+    assert "return Popen(out=stdout)" in new and "run(*args, out=1)" in new
+    assert "return run(stdout=2)" in new and "x = run(None, stdout=3)" in new
+
+
 def test_output_that_does_not_compile_is_not_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -221,9 +221,7 @@ class _AstRenamer:
             if not name.startswith(LOCAL):
                 qnames.add(name)
             elif self.ctx.module_name:  # as qualified_names_for: `pkg.mod.Name` matches it
-                local = f"{self.ctx.module_name}.{name[len(LOCAL) :]}"
-                if any(not p.is_glob and p.text == local for p in self.patterns):
-                    raise Undecided("a name defined in this module is one of the callables")
+                qnames.add(f"{LOCAL}{self.ctx.module_name}.{name[len(LOCAL) :]}")
         dotted = dotted_name(call.func) if self.opts.match_bare_name else None
         return matches_names(self.patterns, qnames, dotted)
 
