@@ -172,6 +172,56 @@ def test_calls_to_the_defining_modules_own_callable_are_decided_by_the_ast(
     assert "return run(stdout=2)" in new and "x = run(None, stdout=3)" in new
 
 
+def test_relative_imports_of_the_callable_are_decided_by_the_ast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncio/windows_events.py: `from . import windows_utils` then `windows_utils.Popen(...)`
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(
+        "title: t\ndescription: d\nsteps:\n  - rename_kwarg:\n"
+        "      callables: [pkg.proc.Popen]\n      old: stdout\n      new: out\n"
+    )
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    for init in ("pkg/__init__.py", "pkg/sub/__init__.py"):
+        (tmp_path / init).write_text("")
+    (tmp_path / "pkg" / "use.py").write_text(
+        "from . import proc\nfrom .proc import Popen as P\nproc.Popen(stdout=1)\nP(stdout=2)\n"
+    )
+    (tmp_path / "pkg" / "sub" / "__init__.py").write_text(
+        "from .. import proc\nfrom ... import proc as beyond\nfrom .proc import Popen\n"
+        "proc.Popen(stdout=3)\nbeyond.Popen(stdout=4)\nPopen(stdout=5)\n"
+    )
+    recipe = RecipeLoader().load(str(recipe_file))
+
+    def outcome() -> list[tuple]:
+        return [
+            (r.relpath, r.status, r.new, [d.message for d in r.diagnostics])
+            for r in run(make_plan(recipe, [tmp_path]), jobs=1)
+        ]
+
+    from codemods.steps.rename_kwarg import RenameKwarg
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RenameKwarg, "edit", Step.edit)
+        slow = outcome()
+
+    def refuse(*_: object) -> cst.Module:
+        raise AssertionError("LibCST was asked to parse a file the ast path decides")
+
+    monkeypatch.setattr(cst, "parse_module", refuse)
+    fast = outcome()
+    assert fast == slow
+    new = {str(rel): data for rel, _, data, _ in fast}
+    assert (
+        new["pkg/use.py"]
+        == b"from . import proc\nfrom .proc import Popen as P\nproc.Popen(out=1)\nP(out=2)\n"
+    )
+    package = new["pkg/sub/__init__.py"].decode()
+    assert "proc.Popen(out=3)" in package  # `..` from pkg.sub is pkg
+    assert "beyond.Popen(stdout=4)" in package  # beyond the top package: nothing
+    assert "Popen(stdout=5)" in package  # pkg.sub.proc.Popen is another class
+
+
 def test_output_that_does_not_compile_is_not_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -159,7 +159,9 @@ class Resolver:
     # -- names -------------------------------------------------------------------------------------
     def qualified_names(self, node: ast.expr, scope: _Scope) -> set[str]:
         """What the chain ``node`` (``a.b.C``) names through the imports binding ``a`` where it
-        is used: dotted paths, plus :data:`LOCAL` when ``a`` has a binding that is no import.
+        is used: dotted paths (a relative import's as LibCST spells it, ``.m.C``, for the caller
+        to resolve against the file's module), plus :data:`LOCAL` when ``a`` has a binding that
+        is no import.
         Empty for a builtin, an unbound name or an expression that is not a chain of names."""
         full = _chain(node)
         if full is None:
@@ -178,9 +180,7 @@ class Resolver:
             for target in self._import_targets(binder, root):
                 if target is None:
                     raise Undecided(f"import binding {root} not found")
-                if target.startswith("."):  # resolved from the file's package by LibCST's path
-                    raise Undecided(f"relative import binding {root}")
-                out.add(_qualify(target, root, full))
+                out.add(_qualify(target, root, full))  # relative: as LibCST spells it
         return out
 
     def _binding_scope(self, name: str, scope: _Scope) -> _Scope | None:

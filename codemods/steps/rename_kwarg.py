@@ -15,6 +15,7 @@ from libcst.metadata import ScopeProvider
 from pydantic import Field, field_validator
 
 from codemods.analysis.astnames import LOCAL, Resolver, Undecided, dotted_name
+from codemods.analysis.imports import resolve_module
 from codemods.analysis.names import (
     DottedPattern,
     matches_any,
@@ -217,8 +218,14 @@ class _AstRenamer:
 
     def _target(self, call: ast.Call, scope: object) -> DottedPattern | None:
         qnames = set()
+        module_name = self.ctx.module_name
         for name in self.resolver.qualified_names(call.func, scope):  # type: ignore[arg-type]
-            if not name.startswith(LOCAL):
+            if name.startswith("."):  # as qualified_names_for: from the file's own package
+                is_package = self.ctx.path.name == "__init__.py"
+                resolved = resolve_module(name, module_name, is_package=is_package)
+                if resolved is not None:
+                    qnames.add(resolved)
+            elif not name.startswith(LOCAL):
                 qnames.add(name)
             elif self.ctx.module_name:  # as qualified_names_for: `pkg.mod.Name` matches it
                 qnames.add(f"{LOCAL}{self.ctx.module_name}.{name[len(LOCAL) :]}")
