@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import ImportAssignment, ScopeProvider
 from pydantic import Field, field_validator, model_validator
 
+from codemods.analysis import pattern_decide
 from codemods.analysis.imports import add_import, iter_imports, remove_unused_imports
 from codemods.analysis.pattern_anchors import may_match, program_anchors
 from codemods.analysis.pattern_fix import FixTemplate, template_names
@@ -21,8 +22,16 @@ from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, app
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
 from codemods.analysis.pattern_syntax import PatternError, metavariable_of
 from codemods.analysis.positions import start_positions
+from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import LazyMetadata, derived, wrap
-from codemods.steps._base import Example, FileContext, Needles, Source, Step, StepOptions
+from codemods.steps._base import (
+    Example,
+    FileContext,
+    Needles,
+    Source,
+    Step,
+    StepOptions,
+)
 from codemods.steps._pattern_options import (
     ImportsModel,
     PatternContext,
@@ -314,6 +323,8 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         self.fix_names = used - {binding(spec)[0] for spec in self.adds}
         self._needles = _needles(self.program.rule, self.program.constraints)
         self._anchors = program_anchors(self.program.rule, self.program.constraints)
+        decider = pattern_decide.Decider(self.program)
+        self._decider = decider if decider.supported and not self.needed else None
 
     def is_safe(self) -> bool:
         return self.options.safe
@@ -334,6 +345,21 @@ safe: false           the fix can change behaviour: runs only with --unsafe
             names = _identifiers(source.tree)
             return any(group <= names for group in self._needles)
         return True
+
+    def edit(self, source: Source, ctx: FileContext) -> list[TextEdit] | None:
+        # A rule rooted at a `def`/`class` that the `ast` decides exactly
+        # (codemods/analysis/pattern_decide.py): no match, or only reports. A fix to make,
+        # or anything the `ast` cannot be sure of, is LibCST's (None).
+        if self._decider is None or not pattern_decide.ENABLED:
+            return None
+        fix = self.program.fix is not None
+        message = None if fix else self.program.message or f"{self.options.id or 'pattern'} matches here"
+        found = self._decider.matches(source.tree, source.data, ctx.module_name, message)
+        if found is None or (fix and found):
+            return None
+        for one in found:
+            ctx.report("review", one.message, one.line, one.column)
+        return []
 
     def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
         original = module
