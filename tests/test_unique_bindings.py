@@ -99,3 +99,23 @@ def test_the_shortcut_agrees_with_libcst_on_stdlib_code() -> None:
     # most reads are locals, `self` and parameters (the scopes answer those); the shortcut
     # must still really answer (on the whole stdlib: ~16% of all chains, most import uses)
     assert answered > compared // 10, (answered, compared)
+
+
+def test_the_table_from_an_already_parsed_tree_is_the_table_from_the_source() -> None:
+    """The pattern step's anchors hand over the ``ast`` the engine parsed (no type comments)
+    instead of parsing again: the table must not change, type comments included."""
+    import ast
+
+    from codemods.analysis import unique_bindings as ub
+
+    shapes = [
+        "import a\nx = 1  # type: a.B\ndef f(y):\n    # type: (a.C) -> None\n    pass\n",
+        "from typing import List\nz = []  # type: List[int]\nprint(q)\n",
+    ]
+    files = sorted(STDLIB.glob("*.py"))[::12] + sorted(STDLIB.glob("test/test_*.py"))[::25]
+    for data in [s.encode() for s in shapes] + [f.read_bytes() for f in files]:
+        ub._LAST.clear()
+        from_source = unique_bindings(data)
+        ub._LAST.clear()
+        from_tree = unique_bindings(data, ast.parse(data))
+        assert from_tree == from_source

@@ -168,6 +168,7 @@ class _Facts:
     def __init__(self, tree: ast.Module, data: bytes, module_name: str | None) -> None:
         self.defs: list[_Def] = []
         self.data = data
+        self.tree = tree
         self.module_name = module_name
         self._text: TextMap | bool | None = False
         self._names: Bindings | bool | None = False
@@ -190,7 +191,7 @@ class _Facts:
     @property
     def names(self) -> Bindings | None:
         if self._names is False:
-            self._names = unique_bindings(self.data)
+            self._names = unique_bindings(self.data, self.tree)
         return self._names  # type: ignore[return-value]
 
 

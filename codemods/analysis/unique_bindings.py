@@ -71,13 +71,15 @@ class Bindings:
 _OWN_KINDS = frozenset({"def", "class", "assign"})
 
 
-def unique_bindings(source: str | bytes) -> Bindings | None:
+def unique_bindings(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
     """The table for ``source``, read off the file's :class:`BindingModel` (None: it does not
-    parse, or it has a star import). The last file's table is kept: the pattern step's ``ast``
-    anchors and its resolver ask for the same file one after the other."""
+    parse, or it has a star import). ``tree``: the file's ``ast`` already parsed (without type
+    comments: they bind nothing, and the table reads only bindings and uses in code), so the
+    file is not parsed a second time. The last file's table is kept: the pattern step's
+    ``ast`` anchors and its resolver ask for the same file one after the other."""
     if _LAST and _LAST[0][0] == source:
         return _LAST[0][1]
-    table = _table(source)
+    table = _table(source, tree)
     _LAST[:] = [(source, table)]
     return table
 
@@ -85,9 +87,9 @@ def unique_bindings(source: str | bytes) -> Bindings | None:
 _LAST: list[tuple[str | bytes, Bindings | None]] = []
 
 
-def _table(source: str | bytes) -> Bindings | None:
+def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
     try:
-        model = BindingModel.from_source(source)
+        model = BindingModel.from_source(source) if tree is None else BindingModel(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if any(stmt.star for stmt in model.imports):
