@@ -672,7 +672,7 @@ def list_(color: ColorOpt = "auto") -> None:
                 step_id,
                 step.title(),
                 "yes" if step.safe else "no (needs --unsafe)",
-                "LibCST's full tree" if step.needs_libcst() else "ast + text edits",
+                step.rewrites_with(),
             )
         out.out.print(recipes)
         out.out.print()

@@ -187,6 +187,11 @@ class Step(Generic[OptionsT]):
         """Whether every file this step runs on goes through LibCST's full tree."""
         return cls.edit is Step.edit
 
+    @classmethod
+    def rewrites_with(cls) -> str:
+        """What ``codemod list`` says this step type rewrites with."""
+        return "LibCST's full tree" if cls.needs_libcst() else "ast + text edits"
+
     # -- whole-tree steps --------------------------------------------------------------------
     # A step that needs to see the whole tree (e.g. to register every pytest marker used)
     # returns picklable data from ``collect`` for each file it runs on; after every file is

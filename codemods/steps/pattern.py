@@ -326,6 +326,11 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         decider = pattern_decide.Decider(self.program)
         self._decider = decider if decider.supported and not self.needed else None
 
+    @classmethod
+    def rewrites_with(cls) -> str:
+        # every fix is LibCST's; a file with no match or only reports can be the ast's
+        return "LibCST's full tree (reports: ast)"
+
     def is_safe(self) -> bool:
         return self.options.safe
 
