@@ -76,6 +76,10 @@ SETUP_SHAPES: dict[str, str | None] = {
     HELPER + "class TestA(Base):\n    @dec\n    def setUp(self, x=1, *a, **k):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n\tdef setUp(self):\n\t\tpass\n\tdef tearDown(self): pass\n": "ast",
     HELPER + "class TestA(Base):\n    async def setUp(self):\n        pass\n": "ast",
+    HELPER + "class TestA(Base):\n    def setUp(self, *args):\n        pass\n": "ast",
+    HELPER + "class TestA(Base):\n    def setUp(self, /):\n        pass\n": "ast",
+    HELPER + "class TestA(Base):\n    def setUp(self, *, k):\n        pass\n": "ast",
+    HELPER + "class TestA(Base):\n    def setUp(**k):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n    def setUp(self):\n        def setUp():\n            pass\n": "ast",
     HELPER + "class TestA(Base):\n    def test(self):\n        def setUp():\n            pass\n": "ast",
     HELPER + "class TestA(Base):\n    class Inner:\n        def setUp(self):\n            pass\n": "ast",
@@ -145,6 +149,7 @@ RULES: list[tuple[dict[str, Any], dict[str, str | None]]] = [
             "class Other:\n    def test_x(self): pass\n": "ast",
             "def test_x(self): pass\n": "ast",
             "class MyCase:\n    def test_x(self: 'MyCase'): pass\n": "ast",
+            "class MyCase:\n    def test_x(self=None): pass\n    def test_y(self, a=1): pass\n": "ast",
         },
     ),
     (
@@ -158,6 +163,15 @@ RULES: list[tuple[dict[str, Any], dict[str, str | None]]] = [
         {
             "async def a(): pass\nclass K:\n    async def b(): pass\n    class L: pass\n": "ast",
             "def a(): pass\nif x:\n    class K(M): pass\n": "ast",
+            "class K(M):\n    async def b(): pass\n": "ast",
+            "@dec\nclass K:\n    pass\n": "ast",
+        },
+    ),
+    (
+        {"pattern": "class $C($$$B): $$$", "message": "$C: $$$B"},
+        {
+            "class K(*bases, A): pass\nclass J(* more): pass\n": "ast",
+            "class K(A, *bases, metaclass=M): pass\n": "ast",
         },
     ),
     (

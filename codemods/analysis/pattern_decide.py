@@ -256,7 +256,7 @@ class _Run:
         self.facts = facts
         self.tree = tree
         self.defs = facts.defs
-        self._memo: dict[tuple[int, int], tuple[Tri, Caps]] = {}
+        self._memo: dict[tuple[int, int], Caps | None] = {}
         self._header: dict[int, int] = {}
 
     def find(self) -> list[Found]:
@@ -266,11 +266,9 @@ class _Run:
         for i in self._preorder():
             if any(a in matched for a in self._ancestors(i)):
                 continue
-            holds, caps = self.eval(program.rule, i)
-            if holds is False:
+            caps = self.eval(program.rule, i)
+            if caps is None:
                 continue
-            if holds is None:
-                raise _Unknown
             ok = self._constraints(caps)
             if ok is None:
                 raise _Unknown
@@ -324,109 +322,90 @@ class _Run:
         return node.name
 
     # -- the rule at one def/class ------------------------------------------------------
-    def eval(self, rule: Rule, i: int) -> tuple[Tri, Caps]:
+    # :func:`pattern_rules.evaluate` part for part, in its order: the captures when the rule
+    # holds at the record, None when it does not; whatever the ``ast`` cannot tell raises
+    # :class:`_Unknown` (the whole file is then LibCST's).
+    def eval(self, rule: Rule, i: int) -> Caps | None:
         key = (id(rule), i)
-        cached = self._memo.get(key)
-        if cached is None:
-            cached = self._eval(rule, i)
-            self._memo[key] = cached
-        return cached
+        if key not in self._memo:
+            self._memo[key] = self._eval(rule, i)
+        return self._memo[key]
 
-    def _eval(self, rule: Rule, i: int) -> tuple[Tri, Caps]:
+    def _eval(self, rule: Rule, i: int) -> Caps | None:
         caps: Caps = {}
-        unknown = False
         if rule.pattern is not None:
-            holds, found = self._pattern(self.decider._shapes[id(rule)], i)
-            if holds is False:
-                return False, {}
-            unknown = unknown or holds is None
+            found = self._pattern(self.decider._shapes[id(rule)], i)
+            if found is None:
+                return None
             caps.update(found)
         if rule.inside is not None:
-            holds, hit = self._first(rule.inside, i)
-            if holds is False:
-                return False, {}
-            unknown = unknown or holds is None
+            hit = self._first(rule.inside, i)
+            if hit is None:
+                return None
             caps = {**hit, **caps}
-        if rule.not_inside is not None:
-            holds, _ = self._first(rule.not_inside, i)
-            if holds is True:
-                return False, {}
-            unknown = unknown or holds is None
+        if rule.not_inside is not None and self._first(rule.not_inside, i) is not None:
+            return None
         for sub in rule.all:
-            holds, got = self.eval(sub, i)
-            if holds is False:
-                return False, {}
-            unknown = unknown or holds is None
+            got = self.eval(sub, i)
+            if got is None:
+                return None
             caps = {**got, **caps}
         if rule.any:
-            branch: Tri = False
             for sub in rule.any:
-                holds, got = self.eval(sub, i)
-                if holds is None:
-                    branch = None  # an earlier branch LibCST may take: its captures unknown
-                    break
-                if holds:
+                got = self.eval(sub, i)
+                if got is not None:
                     caps = {**got, **caps}
-                    branch = True
                     break
-            if branch is False:
-                return False, {}
-            unknown = unknown or branch is None
-        if rule.not_ is not None:
-            holds, _ = self.eval(rule.not_, i)
-            if holds is True:
-                return False, {}
-            unknown = unknown or holds is None
-        return (None, {}) if unknown else (True, caps)
+            else:
+                return None
+        if rule.not_ is not None and self.eval(rule.not_, i) is not None:
+            return None
+        return caps
 
-    def _first(self, rule: Rule, i: int) -> tuple[Tri, Caps]:
-        """:func:`pattern_rules._first` over the ancestors (nearest first; the ones that are
+    def _first(self, rule: Rule, i: int) -> Caps | None:
+        """:func:`pattern_rules._first` over the ancestors, nearest first (the ones that are
         not a def/class cannot satisfy a rule that needs one)."""
         for a in self._ancestors(i):
-            holds, caps = self.eval(rule, a)
-            if holds is None:
-                return None, {}
-            if holds:
-                return True, caps
-        return False, {}
+            got = self.eval(rule, a)
+            if got is not None:
+                return got
+        return None
 
-    def _pattern(self, shape: _Shape, i: int) -> tuple[Tri, Caps]:
+    def _pattern(self, shape: _Shape, i: int) -> Caps | None:
         node = self.defs[i].node
         if shape.is_class:
             if not isinstance(node, ast.ClassDef):
-                return False, {}
+                return None
         elif not isinstance(node, ast.AsyncFunctionDef if shape.is_async else ast.FunctionDef):
-            return False, {}
+            return None
         caps: Caps = {}
         if shape.name is not None:
             if node.name != shape.name:
                 if node.name.isascii() and shape.name.isascii():
-                    return False, {}
+                    return None
                 raise _Unknown  # NFKC: the ast's name need not be the source's
             self._name_text(i)
         elif shape.name_cap is not None:
             caps[shape.name_cap] = self._name_text(i)
         if isinstance(node, ast.ClassDef):
             if node.keywords or (node.bases and not shape.any_bases):
-                return False, {}  # LibCST's `keywords` (and `bases`): the pattern has none
-            if any(isinstance(b, ast.Starred) for b in node.bases):
-                raise _Unknown
+                return None  # LibCST's `keywords` (and `bases`): the pattern has none
             if shape.bases_cap is not None:
                 caps[shape.bases_cap] = _Bases(node)
         else:
             args = node.args
             if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg:
-                return False, {}
+                return None
             first_default = len(args.args) - len(args.defaults)
             plain = [
                 None if a.annotation is not None or k >= first_default else a.arg
                 for k, a in enumerate(args.args)
             ]
             if not _params_match(shape.params, 0, plain, 0):
-                return False, {}
+                return None
         for name in shape.opaque:
             caps[name] = _OPAQUE
-        return True, caps
+        return caps
 
     # -- constraints ----------------------------------------------------------------------
     def _constraints(self, caps: Caps) -> Tri:
