@@ -73,21 +73,26 @@ SETUP_SHAPES: dict[str, str | None] = {
     # code -> "ast": decided without LibCST; "libcst": must fall back; None: either
     HELPER + "class TestA(Base):\n    def setUp(self):\n        pass\n": "ast",
     HELPER + "class TestA(Base, Base):\n    def tearDown(self):\n        pass\n": "ast",
-    HELPER + "class TestA(Base):\n    @dec\n    def setUp(self, x=1, *a, **k):\n        pass\n": "ast",
-    HELPER + "class TestA(Base):\n\tdef setUp(self):\n\t\tpass\n\tdef tearDown(self): pass\n": "ast",
+    HELPER
+    + "class TestA(Base):\n    @dec\n    def setUp(self, x=1, *a, **k):\n        pass\n": "ast",
+    HELPER
+    + "class TestA(Base):\n\tdef setUp(self):\n\t\tpass\n\tdef tearDown(self): pass\n": "ast",
     HELPER + "class TestA(Base):\n    async def setUp(self):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n    def setUp(self, *args):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n    def setUp(self, /):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n    def setUp(self, *, k):\n        pass\n": "ast",
     HELPER + "class TestA(Base):\n    def setUp(**k):\n        pass\n": "ast",
-    HELPER + "class TestA(Base):\n    def setUp(self):\n        def setUp():\n            pass\n": "ast",
-    HELPER + "class TestA(Base):\n    def test(self):\n        def setUp():\n            pass\n": "ast",
-    HELPER + "class TestA(Base):\n    class Inner:\n        def setUp(self):\n            pass\n": "ast",
-    HELPER + "class Inner(Base):\n    class TestA(Base):\n        def setUp(self):\n            pass\n": "ast",
+    HELPER
+    + "class TestA(Base):\n    def setUp(self):\n        def setUp():\n            pass\n": "ast",
+    HELPER
+    + "class TestA(Base):\n    def test(self):\n        def setUp():\n            pass\n": "ast",
+    HELPER
+    + "class TestA(Base):\n    class Inner:\n        def setUp(self):\n            pass\n": "ast",
+    HELPER
+    + "class Inner(Base):\n    class TestA(Base):\n        def setUp(self):\n            pass\n": "ast",
     HELPER
     + "class TestA(Base):\n    class Inner(Base, metaclass=M):\n        def setUp(self): pass\n": "ast",
-    HELPER
-    + "try:\n    pass\nexcept E:\n    class TestB(Base):\n        def tearDown(self): pass\n"
+    HELPER + "try:\n    pass\nexcept E:\n    class TestB(Base):\n        def tearDown(self): pass\n"
     "else:\n    class TestC(Base):\n        def setUp(self): pass\n"
     "finally:\n    class TestD(Base):\n        def setUp(self): pass\n": "ast",
     "import unittest\nclass TestA(unittest.TestCase):\n    def setUp(self):\n        pass\n": "ast",
@@ -100,10 +105,11 @@ SETUP_SHAPES: dict[str, str | None] = {
     # a fix to make: LibCST's
     "class TestA:\n    def setUp(self):\n        pass\n": "libcst",
     "class TestA(object):\n    def tearDownClass(cls):\n        pass\n": "libcst",
-    HELPER + "class TestA(Base):\n    def setUp(self):\n        pass\nclass TestB:\n    def setUp(self): pass\n": "libcst",
+    HELPER
+    + "class TestA(Base):\n    def setUp(self):\n        pass\nclass TestB:\n    def setUp(self): pass\n": "libcst",
     # names the ast normalises (NFKC): only the source says
-    HELPER + "# setUp\nclass TestA(Base):\n    def ｓetUp(self):\n        pass\n": "libcst",
-    HELPER + "class Ｔest(Base):\n    def setUp(self):\n        pass\n": None,
+    HELPER + "# setUp\nclass TestA(Base):\n    def \uff53etUp(self):\n        pass\n": "libcst",
+    HELPER + "class \uff34est(Base):\n    def setUp(self):\n        pass\n": None,
     HELPER + "x = 'é'\nclass TestÀ(Base):\n    def setUp(self):\n        pass\n": "ast",
     "class TestA(B):\n    def setUp(self):\n        pass\n": "ast",  # B: unbound
     HELPER + "class TestA(Base):\n    def setUp(self):\n        pass\nBase = 2\n": "libcst",
@@ -123,7 +129,7 @@ def test_review_findings_come_from_the_ast_in_order(monkeypatch: pytest.MonkeyPa
         + "class TestB(Base):\n    @decorated\n    def setUp(self):\n        pass\n"
     )
     status, new, _reason, _detail, diagnostics = _check(code, _recipe_steps(), "ast", monkeypatch)
-    assert new is None
+    assert (status.value, new) == ("unchanged", None)
     assert [(d.kind, d.line, d.column) for d in diagnostics] == [
         ("review", 4, 5),
         ("review", 7, 5),
@@ -172,7 +178,50 @@ RULES: list[tuple[dict[str, Any], dict[str, str | None]]] = [
         {
             "class K(*bases, A): pass\nclass J(* more): pass\n": "ast",
             "class K(A, *bases, metaclass=M): pass\n": "ast",
+            "class K(\n    A,\n): pass\n": "libcst",  # the bases' text: LibCST's
         },
+    ),
+    (
+        # the rule's own capture wins over the one its `inside` / `any` part makes
+        {
+            "pattern": "class $C: $$$",
+            "rule": {"inside": {"pattern": "class $C($$$): $$$"}},
+            "message": "$C",
+        },
+        {"class Outer:\n    class Inner: pass\n": "ast"},
+    ),
+    (
+        {
+            "pattern": "class $C: $$$",
+            "rule": {"any": [{"inside": {"pattern": "class $C($$$): $$$"}}]},
+            "message": "$C",
+        },
+        {"class Outer:\n    class Inner: pass\n": "ast"},
+    ),
+    (
+        {
+            "pattern": "def $F($$$): $$$",
+            "rule": {"not": {"pattern": "def helper($$$): $$$"}},
+            "message": "$F",
+        },
+        {"def helper(): pass\ndef other(): pass\n": "ast"},
+    ),
+    (
+        {"pattern": "class $C($$$B, metaclass=M): $$$", "message": "$C"},
+        {"class K(A, metaclass=M): pass\n": "libcst"},
+    ),
+    (
+        {"pattern": "def $F($$$X): $$$X", "message": "$F"},  # one capture twice
+        {"def f(a): pass\n": "libcst"},
+    ),
+    (
+        # `inside` a rule any ancestor satisfies (the module): not only defs and classes
+        {
+            "pattern": "def $F($$$): $$$",
+            "rule": {"inside": {"not": {"pattern": "class X: $$$"}}},
+            "message": "$F",
+        },
+        {"def f(a): pass\n": "libcst"},
     ),
     (
         {
@@ -216,6 +265,12 @@ def test_unmodelled_rules_always_go_to_libcst(monkeypatch: pytest.MonkeyPatch) -
         {"pattern": "def setUp(self): $$$", "rule": {"has": {"kind": "Return"}}, "message": "m"},
         {"pattern": "def $F($X): $$$", "message": "m"},
         {"pattern": "foo($$$)", "message": "m"},
+        {"pattern": "def setUp(self):\n    $$$\n    return foo(1)", "message": "m"},
+        {
+            "pattern": "def $F($$$ARGS): $$$",
+            "constraints": {"ARGS": {"regex": "x"}},
+            "message": "m",
+        },
     ):
         steps = step_from_options("pattern", options)
         code = "@dec\ndef setUp(self) -> None:\n    self.x = 1\n    return foo(1)\n"

@@ -83,8 +83,10 @@ class Decider:
         self.program = program
         self._shapes: dict[int, _Shape] = {}
         self.supported = (
-            program.rule.pattern is None or len(program.rule.pattern.nodes) == 1
-        ) and self._rule_ok(program.rule) and _needs_def(program.rule)
+            (program.rule.pattern is None or len(program.rule.pattern.nodes) == 1)
+            and self._rule_ok(program.rule)
+            and _needs_def(program.rule)
+        )
 
     # -- reading the rule --------------------------------------------------------------
     def _rule_ok(self, rule: Rule) -> bool:
@@ -184,9 +186,14 @@ def _shape(pattern: object) -> _Shape | None:
             return None
         params: list[tuple[bool, str | None]] = []
         for param in ps.params:
-            if param.annotation is not None or param.default is not None or param.star not in (
-                "",
-                cst.MaybeSentinel.DEFAULT,
+            if (
+                param.annotation is not None
+                or param.default is not None
+                or param.star
+                not in (
+                    "",
+                    cst.MaybeSentinel.DEFAULT,
+                )
             ):
                 return None
             mv = metavariable_of(param.name.value)
@@ -314,9 +321,6 @@ class _Run:
             line = text.text[start : len(text.text) if line_end < 0 else line_end]
             hit = _HEADER.match(line)
             if hit is None or hit.group(1) != node.name or "\x0c" in line[: hit.start(1)]:
-                raise _Unknown
-            indent = len(line) - len(line.lstrip(" \t"))
-            if indent != node.col_offset:
                 raise _Unknown
             self._header[i] = 1
         return node.name
