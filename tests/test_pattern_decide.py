@@ -207,6 +207,11 @@ RULES: list[tuple[dict[str, Any], dict[str, str | None]]] = [
         {"def helper(): pass\ndef other(): pass\n": "ast"},
     ),
     (
+        # a name the ast normalises (NFKC) in the pattern itself: only LibCST can compare it
+        {"pattern": "def \uff53etUp($$$): $$$", "message": "$$$"},
+        {"def \uff53etUp(self): pass\ndef setUp(self): pass\n": "libcst"},
+    ),
+    (
         {"pattern": "class $C($$$B, metaclass=M): $$$", "message": "$C"},
         {"class K(A, metaclass=M): pass\n": "libcst"},
     ),

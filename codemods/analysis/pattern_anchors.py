@@ -145,7 +145,9 @@ def _pattern_anchor(pattern: CompiledPattern, constraints: Mapping[str, Rule]) -
     else:
         return None
     mv = metavariable_of(node.name.value)
-    name = node.name.value if mv is None else None
+    # the ast's names are NFKC-normalised: a non-ASCII name in the pattern may be spelled
+    # differently there, so it is no condition
+    name = node.name.value if mv is None and node.name.value.isascii() else None
     name_rule = constraints.get(mv[0]) if mv is not None and not mv[1] else None
     bases_rule = None
     if isinstance(node, cst.ClassDef) and len(node.bases) == 1:

@@ -784,6 +784,7 @@ def _pattern_words(pattern: Any) -> set[str]:
                 id(node) not in skip
                 and metavariable_of(node.value) is None
                 and node.value not in ("__MV__", "True", "False", "None")  # constants, not names
+                and node.value.isascii()  # the ast's identifiers are NFKC-normalised
             ):
                 words.add(node.value)
 
