@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from codemods.analysis.pattern_anchors import _base_rule, _base_text, _Facts, _facts, _text_rule
-from codemods.analysis.pattern_match import _suite_items, sequence_placeholder
+from codemods.analysis.pattern_match import CompiledPattern, _suite_items, sequence_placeholder
 from codemods.analysis.pattern_rewrite import Program
 from codemods.analysis.pattern_rules import Rule
 from codemods.analysis.pattern_syntax import is_capturing, metavariable_of
@@ -124,7 +124,7 @@ class Decider:
             found = run.find()
             if message is not None:
                 for one in found:
-                    one.message = _MV.sub(lambda m, c=one.caps: _cap_text(m, c, facts), message)
+                    one.message = _render(message, one.caps, facts)
         except (_Unknown, RecursionError):
             return None
         return found
@@ -139,8 +139,8 @@ def _needs_def(rule: Rule) -> bool:
     return bool(rule.any) and all(_needs_def(sub) for sub in rule.any)
 
 
-def _shape(pattern: object) -> _Shape | None:
-    nodes = getattr(pattern, "nodes", ())
+def _shape(pattern: CompiledPattern) -> _Shape | None:
+    nodes = pattern.nodes
     if len(nodes) != 1:
         return None
     node = nodes[0]
@@ -459,6 +459,10 @@ def _params_match(
     if j == len(tgts) or tgts[j] is None or tgts[j] != name:
         return False
     return _params_match(pats, i + 1, tgts, j + 1)
+
+
+def _render(message: str, caps: Caps, facts: _Facts) -> str:
+    return _MV.sub(lambda m: _cap_text(m, caps, facts), message)
 
 
 def _cap_text(m: re.Match[str], caps: Caps, facts: _Facts) -> str:

@@ -89,7 +89,11 @@ _LAST: list[tuple[str | bytes, Bindings | None]] = []
 
 def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
     try:
-        model = BindingModel.from_source(source) if tree is None else BindingModel(tree)
+        if tree is None:
+            model = BindingModel.from_source(source)
+        else:
+            text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+            model = BindingModel(tree, source=text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if any(stmt.star for stmt in model.imports):
