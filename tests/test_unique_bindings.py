@@ -50,7 +50,11 @@ SHAPES = [
     "from . import rel\nfrom .x import y\nx = rel.Z, y.W\n",  # relative: the scopes answer
     "import os\ndef f(os):\n    return os.path\nos.sep\n",  # also a parameter
     "import os\nclass C:\n    import sys\n    v = sys.argv\nos.sep\n",  # class-body import
-    "from m import *\nimport os\nos.sep\nx = y\n",  # star import: everything to the scopes
+    # star imports: LibCST's scopes bind nothing for them, nor does the table
+    "from m import *\nimport os\nos.sep\nx = y\n",
+    "try:\n    from _m import *\nexcept ImportError:\n    pass\nimport unittest\n"
+    "class T(unittest.TestCase, Base, os.X):\n    pass\nBase = 1\n",
+    "import os\nfrom os import *\nos.sep, path.join, sep\ndef f():\n    from sys import *\n",
     "import os\ndef f():\n    global os\n    os = 1\nos.sep\n",
     "import os\nfor os in []: pass\nos.sep\n",
     "try:\n    import json\nexcept ImportError:\n    json = None\njson.dumps\n",
@@ -76,6 +80,11 @@ SHAPES = [
     "import typing\nT = typing.TypeVar('T')\nclass G(typing.Generic[T]):\n    x: T\n",
     "def f():\n    global G2\n    G2 = 1\nG2\nclass D:\n    pass\ndef m():\n    D = 2\n    return D\n",
     "def f(Pm=1):\n    return Pm\nPm = 3\nPm\n",
+    # read at module level before the binding: LibCST's scopes see no binding there
+    "import unittest\nclass T(unittest.TestCase, Base):\n    pass\nBase = 1\nBase\n",
+    "class T(unittest.TestCase):\n    pass\nimport unittest\nunittest.main\n",
+    "import a\nx = a.b.c\nimport a.b\ny = a.b.c\ndef f():\n    return a.b.c\n",
+    "def f():\n    return Later.x\nclass Later: pass\n",  # a function body reads it later
 ]
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from codemods.analysis.bindings import Binding, BindingModel
 
-#: A name no statement of the file binds (None: the file has a star import, so any may be bound).
+#: A name no statement of the file binds (a star import binds none, as in LibCST's scopes).
 UNBOUND = ""
 #: A name bound once, by a module-level ``def``, ``class`` or assignment: the file's own object.
 OWN = "@"
@@ -73,7 +73,7 @@ _OWN_KINDS = frozenset({"def", "class", "assign"})
 
 def unique_bindings(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
     """The table for ``source``, read off the file's :class:`BindingModel` (None: it does not
-    parse, or it has a star import). ``tree``: the file's ``ast`` already parsed (without type
+    parse). ``tree``: the file's ``ast`` already parsed (without type
     comments: they bind nothing, and the table reads only bindings and uses in code), so the
     file is not parsed a second time. The last file's table is kept: the pattern step's
     ``ast`` anchors and its resolver ask for the same file one after the other."""
@@ -96,18 +96,27 @@ def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | No
             model = BindingModel(tree, source=text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if any(stmt.star for stmt in model.imports):
-        return None
+    # a star import binds nothing LibCST's scopes see (they skip `from m import *`), and the
+    # binding model skips it the same way: the table stays LibCST's answer
     found: dict[str, list[Binding]] = {}
     declared: set[str] = set()
     for scope in model.scopes:
         for name, bindings in scope.bindings.items():
             found.setdefault(name, []).extend(bindings)
         declared |= scope.globals | scope.nonlocals
+    # LibCST's scopes pair a read with the bindings made before it in their walk (function
+    # bodies walked after the module): a module-level read that comes before a binding of its
+    # name (`class T(Base)` above `Base = ...`) is left to them
+    early: set[str] = set()
+    for use in model.uses:
+        bindings = found.get(use.name)
+        if use.where == "code" and not use.deferred and bindings:
+            if any((use.line, use.col) < (b.line, b.col) for b in bindings):
+                early.add(use.name)
     targets: dict[str, str] = {}
     plain: dict[str, tuple[str, ...]] = {}
     for name, bindings in found.items():
-        if name in declared:
+        if name in declared or name in early:
             continue
         modules = [_plain_import(one, model) for one in bindings]
         if all(modules):
