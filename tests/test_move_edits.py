@@ -44,7 +44,37 @@ unittest.case\'\'\')
 unittest.main()
 """
 
+#: f-strings mentioning the path, as test modules write them (test_build_ext, test_regrtest):
+#: LibCST reports each text part at its own position, rewrites the plain parts of a
+#: concatenation, and never rewrites an f-string's text.
+FSTRINGS = '''\
+import textwrap
+import unittest
+
+code = textwrap.dedent(f"""
+    tmp_dir = {tmp_dir!r}
+
+    import unittest
+
+    class Tests(unittest.TestCase):
+        pass
+    {{unittest}} {x:>{width}} unittest.main
+    unittest.main()
+""")
+É = f'é {x=} unittest é'
+y = (f'unittest.mock {x}'  # and unittest
+     'unittest.case' rf'\\\\unittest{x}')
+z = f'{x:unittest}' f"{x}" F'{{}}unittest'
+w = f'\\x75nittest {x}'  # no mention: LibCST reads the text as written
+
+
+class T(unittest.TestCase):
+    pass
+'''
+
 DECIDED = {
+    "f-strings: each text part reported at its position": FSTRINGS,
+    "an f-string part in a concatenation": "import unittest\nx = (f'unittest' 'x')\n",
     "sorted block re-sorted into the third-party section": SORTED_BLOCK,
     "unsorted block left in its order": (
         "import unittest\nimport os\n\nunittest.main(module=os.name)\n"
@@ -99,12 +129,17 @@ UNDECIDED = {
         "try:\n    import unittest\nexcept ImportError:\n    unittest = None\n"
     ),
     "an f-string mentioning it": "import unittest\nx = f'{unittest.main}'\n",
+    "a string naming it inside an f-string's braces": (
+        "import unittest\nx = f'{d[\"unittest.mock\"]}'\n"
+    ),
+    "a string spelling it with escapes inside an f-string's braces": (
+        "import unittest\nx = f'{d[\"\\x75nittest.mock\"]}'\nunittest.main()\n"
+    ),
     "the new name is used already": "import unittest\nunittest2 = unittest\n",
     "a read that is not the moved chain": "import unittest.mock\nunittest.main()\n",
     "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
     "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
-    "an f-string part in a concatenation": "import unittest\nx = (f'unittest' 'x')\n",
     "a concatenated docstring": '"unittest" "doc"\nimport unittest\nunittest.main()\n',
     "a nested sorted block with a moved import": (
         "def f():\n    import os\n    import unittest\n    return os, unittest\n"
@@ -167,6 +202,34 @@ DECIDED_CASES = {
     "target_verification_warns",
     "top_level_module",
 }
+
+
+def test_f_string_text_parts_are_reported_one_by_one_and_never_rewritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast, _, decided = _both_ways(FSTRINGS, monkeypatch)
+    assert decided
+    _, new, diagnostics, _ = fast  # type: ignore[misc]
+    assert new.decode() == (
+        FSTRINGS.replace(
+            "import textwrap\nimport unittest\n", "import textwrap\n\nimport unittest2\n"
+        )
+        .replace("'unittest.case'", "'unittest2.case'")
+        .replace("class T(unittest.", "class T(unittest2.")
+    )
+    mentions = [(d.line, d.column, d.message.split()[0]) for d in diagnostics]
+    # each text part where it starts: after `{tmp_dir!r}`, after `{x:>{width}}`, after `{x=}`
+    # ...; the format spec's text; the comment between the parts of the concatenation
+    assert mentions == [
+        (5, 26, "string"),
+        (11, 30, "string"),
+        (14, 13, "string"),
+        (15, 8, "string"),
+        (15, 28, "comment"),
+        (16, 25, "string"),
+        (17, 10, "string"),
+        (17, 30, "string"),
+    ]
 
 
 def test_which_fixture_cases_the_ast_decides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,9 @@ None): relative imports of the moved package, ``from pkg import old`` and other 
 spellings, alternative imports (``try/except ImportError``), a name the import binds that is
 bound again anywhere (a local, a parameter, ``global``, a second import), the new path already
 imported or its first name used, reads that are not the moved chain, ``# type:`` comments
-mentioning it, f-strings and implicitly concatenated strings mentioning it, lone ``\\r`` or
-``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort.
+mentioning it, an f-string whose braces spell it (a name, a string), lone ``\\r`` or
+``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort. The text
+parts of an f-string are reported one by one, as LibCST sees them (``TextEditPlan._fstring``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import tokenize
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.analysis.bindings import BindingModel
 from codemods.analysis.context import FileContext
@@ -234,8 +236,13 @@ class TextEditPlan:
         for node in self.strings:
             if isinstance(node, ast.JoinedStr):
                 start, end = self.tm.span(node)
-                if needle in self.text[start:end]:
-                    raise Undecided  # an f-string: LibCST reports its text parts
+                if needle in self.text[start:end] or any(
+                    isinstance(n, ast.Constant)
+                    and (needle in n.value if isinstance(n.value, str) else needle_bytes in n.value)
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str | bytes)
+                ):
+                    self._fstring(start, end, found)
                 continue
             value = node.value
             assert isinstance(value, str | bytes)
@@ -260,6 +267,68 @@ class TextEditPlan:
             loads = "." not in old and value == old and self._loads(node)
             self._one_string(start, segment, loads, found)
         return found
+
+    def _fstring(self, start: int, end: int, found: list[_Mention]) -> None:
+        """An f-string (or a concatenation holding one) as the LibCST path sees it: each
+        ``FormattedStringText`` part (its source text, ``{{`` and escapes as written) reported
+        at its own position when it mentions the path, never rewritten; each plain string part
+        of the concatenation rewritten or reported on its own. The f-string alone is parsed by
+        LibCST, so the parts are LibCST's. An expression inside the braces that spells the
+        needle (a string the LibCST path could rewrite, a name) is left to LibCST."""
+        needle = self.needle
+        snippet = "(" + self.text[start:end] + ")\n"
+        try:
+            module = cst.parse_module(snippet)
+        except (cst.ParserSyntaxError, RecursionError) as exc:
+            raise Undecided from exc
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        line_starts = [0]
+        for line in snippet.splitlines(keepends=True):
+            line_starts.append(line_starts[-1] + len(line))
+
+        def offset(node: cst.CSTNode) -> int:
+            at = positions[node].start
+            return start + line_starts[at.line - 1] + at.column - 1  # the "(" is not the file's
+
+        def expression(node: cst.FormattedStringExpression) -> None:
+            if needle in module.code_for_node(node.expression):
+                raise Undecided  # a name or a string in the braces: the LibCST path's own
+            for inner in _strings_in(node.expression):
+                value = inner.evaluated_value
+                if isinstance(value, str) and needle in value:
+                    raise Undecided
+                if isinstance(value, bytes) and needle.encode() in value:
+                    raise Undecided
+            for part in node.format_spec or ():
+                content(part)
+
+        def content(part: cst.BaseFormattedStringContent) -> None:
+            if isinstance(part, cst.FormattedStringText):
+                if self.mentioned(part.value):
+                    found.append(_Mention(offset(part), "string"))
+            elif isinstance(part, cst.FormattedStringExpression):
+                expression(part)
+            else:
+                raise Undecided
+
+        def string(node: cst.BaseExpression) -> None:
+            if isinstance(node, cst.ConcatenatedString):
+                string(node.left)
+                string(node.right)
+            elif isinstance(node, cst.FormattedString):
+                for part in node.parts:
+                    content(part)
+            elif isinstance(node, cst.SimpleString):
+                self._one_string(offset(node), node.value, False, found)
+            else:
+                raise Undecided
+
+        statement = wrapper.module.body[0]
+        expr = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+        if not isinstance(expr, cst.Expr):
+            raise Undecided
+        string(expr.value)
 
     def _one_string(self, start: int, segment: str, loads: bool, found: list[_Mention]) -> None:
         """One string token at ``start``: rewritten if it names the path (a lone module word
@@ -542,6 +611,18 @@ class _ModuleEdits(TextEditPlan):
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
             self.edits.append(TextEdit(start, end, group[dotted]))
+
+
+def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:
+    """The plain strings anywhere inside ``node``."""
+    found: list[cst.SimpleString] = []
+
+    class Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            found.append(string)
+
+    node.visit(Strings())
+    return found
 
 
 def _splice(text: str, edits: list[TextEdit]) -> str:
