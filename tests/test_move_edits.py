@@ -116,6 +116,21 @@ DECIDED = {
     "string naming the module, no import": 'from unittest import mock\nmock.patch("unittest.main")\n',
     "nothing to move, mentions only": '"""About unittest."""\nimport os  # not unittest.x\n',
     "concatenated strings, each part on its own": CONCATENATED,
+    "import old.sub also read as old.x: import old kept, import new.sub added": (
+        "import os\nimport unittest.mock  # for patch\nfrom test import support\n\n\n"
+        "@unittest.skipUnless(os.name, 'posix')\nclass T(unittest.TestCase):\n"
+        "    def test(self):\n        with unittest.mock.patch('os.sep'), \\\n"
+        "             unittest.mock.patch('os.defpath', ''):\n            support.x()\n\n\n"
+        "if __name__ == '__main__':\n    unittest.main()\n"
+    ),
+    "import old.sub read only as old.x, in a sorted block": (
+        "import unittest.test\n\n\ndef load_tests(*_):\n    # used by unittest\n"
+        "    return unittest.test.suite(unittest.defaultTestLoader)\n"
+    ),
+    "a read of old.sub's package in a function, the import at the end": (
+        "def f():\n    return unittest.mock.patch(unittest.main)\n\n\nimport unittest.mock\n"
+    ),
+    "import old.sub read as old.x only": "import unittest.mock\nunittest.main()\n",
     "from __future__ first": (
         "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
     ),
@@ -136,7 +151,21 @@ UNDECIDED = {
         "import unittest\nx = f'{d[\"\\x75nittest.mock\"]}'\nunittest.main()\n"
     ),
     "the new name is used already": "import unittest\nunittest2 = unittest\n",
-    "a read that is not the moved chain": "import unittest.mock\nunittest.main()\n",
+    "a read before the import at module level (LibCST leaves it)": (
+        "x = unittest.main\nimport unittest\nunittest.main()\n"
+    ),
+    "a read of old.sub before its import at module level": (
+        "x = unittest.mock.patch\nimport unittest.mock\nunittest.mock.patch()\n"
+    ),
+    "two reads on a line after non-ASCII text (LibCST's columns are characters)": (
+        "import unittest\nx = 'é'; unittest.main(unittest.defaultTestLoader)\n"
+    ),
+    "import old.sub also read as old.x, not alone on its line": (
+        "import unittest.mock; import os\nunittest.main(unittest.mock.patch, os)\n"
+    ),
+    "import old.sub also read as old.x, in an if block": (
+        "if True:\n    import unittest.mock\nunittest.main(unittest.mock.patch)\n"
+    ),
     "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
     "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
@@ -147,10 +176,63 @@ UNDECIDED = {
 }
 
 
-def _both_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, bool]:
+def _both_ways(
+    source: str, monkeypatch: pytest.MonkeyPatch, path: str = "t.py"
+) -> tuple[object, object, bool]:
     options = {"old": "unittest", "new": "unittest2"}
-    fast, slow, decided = both_ways("rename_module", options, source, monkeypatch)
+    fast, slow, decided = both_ways("rename_module", options, source, monkeypatch, path)
     return fast, slow, decided == [True]
+
+
+#: Files of the moved package itself (as ``unittest/loader.py`` is): its relative imports move
+#: with it and stay as they are; its absolute imports of itself are rewritten.
+INSIDE = {
+    "relative imports of siblings and of the package": (
+        "unittest/loader.py",
+        '''"""Loading unittest test cases."""
+
+import os
+import unittest.util
+from fnmatch import fnmatch
+
+from . import case, suite, util
+from .suite import _isnotsuite  # the suite, as unittest names it
+
+
+class TestLoader:
+    suiteClass = suite.TestSuite
+    x = unittest.util.safe_repr(case, util, fnmatch, os, _isnotsuite)
+''',
+    ),
+    "the package's own __init__": (
+        "unittest/__init__.py",
+        '"""Python unit testing framework (unittest)."""\n\n__all__ = ["TestCase"]\n'
+        "from .case import TestCase\nfrom .main import main\n",
+    ),
+    "a subpackage reaching up": (
+        "unittest/test/testmock/testx.py",
+        "from ... import case\nfrom ...mock import patch\n\npatch(case, 'unittest.case.x')\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(INSIDE))
+def test_relative_imports_inside_the_moved_package_are_decided_as_libcst_does(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, source = INSIDE[shape]
+    fast, slow, decided = _both_ways(source, monkeypatch, path)
+    assert fast == slow
+    assert decided, "fell back to LibCST"
+
+
+def test_an_alternative_relative_import_inside_the_moved_package_is_left_to_libcst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = "try:\n    from . import case\nexcept ImportError:\n    case = 'unittest'\n"
+    fast, slow, decided = _both_ways(source, monkeypatch, "unittest/x.py")
+    assert fast == slow
+    assert not decided
 
 
 @pytest.mark.parametrize("shape", sorted(DECIDED))
@@ -185,7 +267,7 @@ def test_the_sorted_block_is_resorted_exactly_as_the_libcst_path_does(
 
 
 #: The fixture cases of ``rename_module`` the ``ast`` decides itself; every other case goes to
-#: LibCST's full tree (relative imports inside the moved package, ``from pkg import old``,
+#: LibCST's full tree (relative imports into the moved package, ``from pkg import old``,
 #: parent-package chains, alternative imports, locals rebinding the name, the new path already
 #: imported, the new path extending the old one, a nested sorted import block that changes).
 #: ``tests/test_text_edits.py`` runs every case both ways and requires identical results.
@@ -195,6 +277,7 @@ DECIDED_CASES = {
     "import_module_and_dotted_uses",
     "module_and_its_submodule_both_imported",
     "one_word_module_strings_only_where_loaded",
+    "relative_imports_inside_the_moved_package_stay",
     "similar_names_unchanged",
     "star_import_moves_with_the_module",
     "strings_naming_the_module",

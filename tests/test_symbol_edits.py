@@ -40,6 +40,16 @@ class T(unittest.TestCase):  # a unittest TestCase
 '''
 
 DECIDED = {
+    "a read before the import in a class body (another scope: LibCST's reference)": (
+        "class K:\n    x = TestCase\n\n\nfrom unittest import TestCase\n\n\n"
+        "class T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "__all__ before the import": (
+        "__all__ = ['TestCase', 'main']\nfrom unittest import TestCase, main\n\n\n"
+        "class T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
     "f-strings: each text part reported, never rewritten, the binding renamed": (
         'import textwrap\nfrom unittest import TestCase\n\ncode = textwrap.dedent(f"""\n'
         '    import unittest\n    class T(unittest.TestCase): {body}\n""")\n'
@@ -159,6 +169,18 @@ UNDECIDED = {
     ),
     "an f-string mentioning it": (
         "import unittest\nx = f'{unittest.TestCase}'\n",
+        SAME_MODULE,
+    ),
+    "a read before the import in its scope (not one of LibCST's references)": (
+        "x = TestCase\nfrom unittest import TestCase\n\n\nclass T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a dotted read before import unittest": (
+        "x = unittest.TestCase\nimport unittest\n\n\nclass T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a quoted annotation before the import": (
+        "def f(x: 'TestCase'):\n    pass\n\n\nfrom unittest import TestCase\n\nTestCase()\n",
         SAME_MODULE,
     ),
     "a string in an f-string's braces a type checker reads": (

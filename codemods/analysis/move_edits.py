@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.analysis.bindings import BindingModel
+from codemods.analysis.bindings import Binding, BindingModel, Use
 from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
@@ -37,6 +37,8 @@ from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verif
 from codemods.analysis.text import TextEdit, TextMap
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
+#: What may follow a statement on its line: spaces and a comment.
+_TRAILING = re.compile(r"[ \t]*(#.*)?")
 _BLOCKS = (
     ast.Module,
     ast.FunctionDef,
@@ -488,6 +490,7 @@ class _ModuleEdits(TextEditPlan):
             self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
         )
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
+        self.dotted_imports: dict[str, tuple[ast.Import, ast.alias, Binding]] = {}
         for stmt in model.imports:
             node = stmt.node
             if isinstance(node, ast.ImportFrom):
@@ -505,6 +508,8 @@ class _ModuleEdits(TextEditPlan):
                         if stmt.scope is not model.module_scope:
                             raise Undecided
                         dotted_reads.append((alias.name, target))
+                        binding = stmt.bindings[node.names.index(alias)]
+                        self.dotted_imports[alias.name] = (node, alias, binding)
                 elif _under(old, alias.name):
                     raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
         self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
@@ -536,6 +541,16 @@ class _ModuleEdits(TextEditPlan):
         old = self.old
         names = [a.name for a in node.names if a.name != "*"]
         if node.level:
+            here = self.ctx.module_name
+            if (
+                module is not None
+                and here is not None
+                and _under(module, old)
+                and _under(here, old)
+            ):
+                if alternative:
+                    raise Undecided  # the LibCST path may report it left alone
+                return  # a relative import inside the moved package moves with it
             if module is None or _under(module, old) or _under(old, module):
                 raise Undecided  # relative imports of (or into) the moved package
             if any(_under(f"{module}.{n}", old) or _under(old, f"{module}.{n}") for n in names):
@@ -578,7 +593,11 @@ class _ModuleEdits(TextEditPlan):
         """``import old[.sub]`` binds ``top``: every read of it is a chain ``dotted...`` of
         one of the imports ``group`` (dotted path -> new path), rewritten to its new path.
         The name must be bound by these imports only (several only as ``import old`` with
-        ``import old.sub``, both moving), or the LibCST path's scope analysis decides."""
+        ``import old.sub``, both moving), or the LibCST path's scope analysis decides.
+
+        One ``import old.sub`` alone (``old`` the first name) that is also read as ``old.x``:
+        the LibCST path keeps ``import old`` in its place and adds ``import new.sub`` after
+        it; the ``old.sub...`` reads move, the others stay."""
         top = next(iter(group)).split(".")[0]
         count = sum(len(scope.bindings.get(top, ())) for scope in model.scopes)
         if count != len(group) or (len(group) > 1 and (top != self.old or top not in group)):
@@ -589,6 +608,18 @@ class _ModuleEdits(TextEditPlan):
             raise Undecided  # read in a string annotation, `__all__` or a type comment
         if top in self.declared:
             raise Undecided
+        new_top = self.new.split(".")[0]
+        (only,) = group if len(group) == 1 else (None,)
+        kept = (
+            only is not None
+            and only != top
+            and new_top != top
+            and any(not _under(u.chain, only) for u in model.reads(model.module_scope, top))
+        )
+        on_line: dict[int, list[Use]] = {}
+        for use in model.reads(model.module_scope, top):
+            if use.where == "code":
+                on_line.setdefault(use.line, []).append(use)
         longest = max(len(d.split(".")) for d in group)
         for node, in_fstring in self.names[top]:
             if in_fstring or not isinstance(node.ctx, ast.Load):
@@ -605,12 +636,77 @@ class _ModuleEdits(TextEditPlan):
                 if spelled in group:
                     best = (chain, spelled)
             if best is None:
+                if kept:
+                    continue  # `old.x` reads the `import old` that stays
                 raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
             chain, dotted = best  # the parent bound, or leaves it
             start, end = self.tm.span(chain)
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
+            self._sees_the_import(model, node, start, on_line, dotted, new_top)
             self.edits.append(TextEdit(start, end, group[dotted]))
+        if kept:
+            assert only is not None
+            self._keep_parent(only, group[only])
+
+    def _sees_the_import(
+        self,
+        model: BindingModel,
+        node: ast.Name,
+        start: int,
+        on_line: dict[int, list[Use]],
+        dotted: str,
+        new_top: str,
+    ) -> None:
+        """The checks the LibCST path makes of each read it rewrites (``_uses``), made the
+        same way: the binding model's read at LibCST's position (its column in characters),
+        seeing the import (not a read before it at module level), and the new first name
+        bound by the rewritten import there. Any other answer: LibCST decides (it leaves
+        the read alone, or warns and leaves the file)."""
+        column = self.tm.line_col(start)[1] - 1
+        uses = on_line.get(node.lineno, [])
+        exact = [u for u in uses if u.col == column]
+        use = exact[0] if exact else (uses[0] if len(uses) == 1 else None)
+        if use is None:
+            raise Undecided
+        _, _, binding = self.dotted_imports[dotted]
+        target = binding.target
+        if (
+            model.sees(
+                use.scope,
+                use.name,
+                use.line,
+                use.col,
+                lambda b: b.kind == "import" and b.target == target,
+            )
+            is not True
+        ):
+            raise Undecided
+        if new_top != use.name and (
+            model.sees(use.scope, new_top, use.line, use.col, lambda b: False, [binding])
+            is not True
+        ):
+            raise Undecided  # the new name has no bindings: only the rewritten import counts
+
+    def _keep_parent(self, dotted: str, target: str) -> None:
+        """``import a.b`` becomes ``import a`` with ``import new.b`` on the next line, as
+        the LibCST path's ``_still_read`` and ``insert_after`` make them (a statement at
+        module level, alone on its line)."""
+        node, alias, _ = self.dotted_imports[dotted]
+        if not any(stmt is node for stmt in self.tree.body):
+            raise Undecided  # in an indented block: the LibCST path indents it (and re-sorts)
+        start = self.tm.offset(alias.lineno, alias.col_offset)
+        edit = next(e for e in self.edits if e.start == start and e.end == start + len(dotted))
+        kept = TextEdit(edit.start, edit.end, dotted.rpartition(".")[0])
+        self.edits[self.edits.index(edit)] = kept
+        self.import_edits[self.import_edits.index(edit)] = kept
+        node_start, node_end = self.tm.span(node)
+        line_start = self.text.rfind("\n", 0, node_start) + 1
+        line_end = self.text.find("\n", node_end)
+        rest = self.text[node_end : line_end if line_end >= 0 else len(self.text)]
+        if line_end < 0 or self.text[line_start:node_start] or not _TRAILING.fullmatch(rest):
+            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        self.edits.append(TextEdit(line_end + 1, line_end + 1, f"import {target}\n"))
 
 
 def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:

@@ -187,6 +187,12 @@ class _SymbolEdits(TextEditPlan):
             name in s.globals or name in s.nonlocals for s in model.scopes
         ):
             raise Undecided
+        last = max(((b.line, b.col) for b in stmt.scope.bindings.get(name, ())), default=None)
+        if last is None or any(
+            u.scope is stmt.scope and u.where != "all" and (u.line, u.col) < last
+            for u in model.reads(stmt.scope, name)
+        ):
+            raise Undecided  # read before it in its own scope: not one of LibCST's references
         found = self.names.get(name, [])
         code = [u for u in model.reads(stmt.scope, name) if u.where == "code"]
         if any(u.where in ("type_comment",) for u in model.reads(stmt.scope, name)):
