@@ -24,6 +24,7 @@ import ast
 import io
 import re
 import tokenize
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import libcst as cst
@@ -61,6 +62,8 @@ _WHY: list | None = None
 
 
 _DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+#: Nodes without children or positions: never part of what the rules look at.
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 class Undecided(Exception):
@@ -156,12 +159,24 @@ class TextEditPlan:
 
     def _index(self, tops: set[str]) -> None:
         """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
-        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
+        strings (an f-string as a whole), and the blocks and docstrings the rules look at.
+
+        Every statement is visited, but an expression only where its lines can hold what the
+        rules look for: a word of ``tops`` or the needle, or a backslash (an escape can spell
+        the needle in a string's value, a continuation can split it). A string or a name
+        elsewhere can be neither rewritten nor reported, so the index need not hold it, nor
+        its parents. Inside an f-string everything is visited (before Python 3.12 the
+        positions there are the f-string's own)."""
         self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
         self.declared: set[str] = set()
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
         self.strings: list[ast.Constant | ast.JoinedStr] = []
+        words = sorted({*tops, self.needle}, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(w) for w in words if w) + r"|\\")
+        line_of = self.tm.line_col
+        lines = sorted({line_of(m.start())[0] for m in pattern.finditer(self.text)})
+        count = len(lines)
         parents = self.parents
         stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
         while stack:
@@ -184,6 +199,12 @@ class TextEditPlan:
             elif isinstance(node, ast.Global | ast.Nonlocal):
                 self.declared.update(node.names)
             for child in ast.iter_child_nodes(node):
+                if isinstance(child, _LEAVES):
+                    continue
+                if not in_fstring and isinstance(child, ast.expr):
+                    at = bisect_left(lines, child.lineno)
+                    if at == count or lines[at] > child.end_lineno:  # type: ignore[operator]
+                        continue  # nothing on its lines the rules look at
                 parents[id(child)] = node
                 stack.append((child, in_fstring))
 
