@@ -131,6 +131,16 @@ DECIDED = {
         "def f():\n    return unittest.mock.patch(unittest.main)\n\n\nimport unittest.mock\n"
     ),
     "import old.sub read as old.x only": "import unittest.mock\nunittest.main()\n",
+    "strings spelling the path through escapes or a continuation": (
+        "import importlib\nimport unittest\n\nA = importlib.import_module('\\x75nittest')\n"
+        "B = '\\x75nittest.mock'\nC = 'unit\\\ntest.case'\nunittest.main()\n"
+    ),
+    "multi-line expressions, the path on an inner line only": (
+        "import importlib\nimport unittest as ut\n\nx = dict(\n    a=1,\n    b=[\n"
+        "        importlib.import_module(\n            'unittest',\n        ),\n"
+        '        \'unittest.mock.patch\',\n    ],\n)\ny = """first line\n'
+        '    unittest here\n"""\nut.main()\n'
+    ),
     "from __future__ first": (
         "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
     ),
