@@ -44,7 +44,37 @@ unittest.case\'\'\')
 unittest.main()
 """
 
+#: f-strings mentioning the path, as test modules write them (test_build_ext, test_regrtest):
+#: LibCST reports each text part at its own position, rewrites the plain parts of a
+#: concatenation, and never rewrites an f-string's text.
+FSTRINGS = '''\
+import textwrap
+import unittest
+
+code = textwrap.dedent(f"""
+    tmp_dir = {tmp_dir!r}
+
+    import unittest
+
+    class Tests(unittest.TestCase):
+        pass
+    {{unittest}} {x:>{width}} unittest.main
+    unittest.main()
+""")
+É = f'é {x=} unittest é'
+y = (f'unittest.mock {x}'  # and unittest
+     'unittest.case' rf'\\\\unittest{x}')
+z = f'{x:unittest}' f"{x}" F'{{}}unittest'
+w = f'\\x75nittest {x}'  # no mention: LibCST reads the text as written
+
+
+class T(unittest.TestCase):
+    pass
+'''
+
 DECIDED = {
+    "f-strings: each text part reported at its position": FSTRINGS,
+    "an f-string part in a concatenation": "import unittest\nx = (f'unittest' 'x')\n",
     "sorted block re-sorted into the third-party section": SORTED_BLOCK,
     "unsorted block left in its order": (
         "import unittest\nimport os\n\nunittest.main(module=os.name)\n"
@@ -86,6 +116,31 @@ DECIDED = {
     "string naming the module, no import": 'from unittest import mock\nmock.patch("unittest.main")\n',
     "nothing to move, mentions only": '"""About unittest."""\nimport os  # not unittest.x\n',
     "concatenated strings, each part on its own": CONCATENATED,
+    "import old.sub also read as old.x: import old kept, import new.sub added": (
+        "import os\nimport unittest.mock  # for patch\nfrom test import support\n\n\n"
+        "@unittest.skipUnless(os.name, 'posix')\nclass T(unittest.TestCase):\n"
+        "    def test(self):\n        with unittest.mock.patch('os.sep'), \\\n"
+        "             unittest.mock.patch('os.defpath', ''):\n            support.x()\n\n\n"
+        "if __name__ == '__main__':\n    unittest.main()\n"
+    ),
+    "import old.sub read only as old.x, in a sorted block": (
+        "import unittest.test\n\n\ndef load_tests(*_):\n    # used by unittest\n"
+        "    return unittest.test.suite(unittest.defaultTestLoader)\n"
+    ),
+    "a read of old.sub's package in a function, the import at the end": (
+        "def f():\n    return unittest.mock.patch(unittest.main)\n\n\nimport unittest.mock\n"
+    ),
+    "import old.sub read as old.x only": "import unittest.mock\nunittest.main()\n",
+    "strings spelling the path through escapes or a continuation": (
+        "import importlib\nimport unittest\n\nA = importlib.import_module('\\x75nittest')\n"
+        "B = '\\x75nittest.mock'\nC = 'unit\\\ntest.case'\nunittest.main()\n"
+    ),
+    "multi-line expressions, the path on an inner line only": (
+        "import importlib\nimport unittest as ut\n\nx = dict(\n    a=1,\n    b=[\n"
+        "        importlib.import_module(\n            'unittest',\n        ),\n"
+        '        \'unittest.mock.patch\',\n    ],\n)\ny = """first line\n'
+        '    unittest here\n"""\nut.main()\n'
+    ),
     "from __future__ first": (
         "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
     ),
@@ -99,12 +154,31 @@ UNDECIDED = {
         "try:\n    import unittest\nexcept ImportError:\n    unittest = None\n"
     ),
     "an f-string mentioning it": "import unittest\nx = f'{unittest.main}'\n",
+    "a string naming it inside an f-string's braces": (
+        "import unittest\nx = f'{d[\"unittest.mock\"]}'\n"
+    ),
+    "a string spelling it with escapes inside an f-string's braces": (
+        "import unittest\nx = f'{d[\"\\x75nittest.mock\"]}'\nunittest.main()\n"
+    ),
     "the new name is used already": "import unittest\nunittest2 = unittest\n",
-    "a read that is not the moved chain": "import unittest.mock\nunittest.main()\n",
+    "a read before the import at module level (LibCST leaves it)": (
+        "x = unittest.main\nimport unittest\nunittest.main()\n"
+    ),
+    "a read of old.sub before its import at module level": (
+        "x = unittest.mock.patch\nimport unittest.mock\nunittest.mock.patch()\n"
+    ),
+    "two reads on a line after non-ASCII text (LibCST's columns are characters)": (
+        "import unittest\nx = 'é'; unittest.main(unittest.defaultTestLoader)\n"
+    ),
+    "import old.sub also read as old.x, not alone on its line": (
+        "import unittest.mock; import os\nunittest.main(unittest.mock.patch, os)\n"
+    ),
+    "import old.sub also read as old.x, in an if block": (
+        "if True:\n    import unittest.mock\nunittest.main(unittest.mock.patch)\n"
+    ),
     "the module imported twice": "import unittest\nimport unittest\nunittest.main()\n",
     "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
-    "an f-string part in a concatenation": "import unittest\nx = (f'unittest' 'x')\n",
     "a concatenated docstring": '"unittest" "doc"\nimport unittest\nunittest.main()\n',
     "a nested sorted block with a moved import": (
         "def f():\n    import os\n    import unittest\n    return os, unittest\n"
@@ -112,10 +186,63 @@ UNDECIDED = {
 }
 
 
-def _both_ways(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, bool]:
+def _both_ways(
+    source: str, monkeypatch: pytest.MonkeyPatch, path: str = "t.py"
+) -> tuple[object, object, bool]:
     options = {"old": "unittest", "new": "unittest2"}
-    fast, slow, decided = both_ways("rename_module", options, source, monkeypatch)
+    fast, slow, decided = both_ways("rename_module", options, source, monkeypatch, path)
     return fast, slow, decided == [True]
+
+
+#: Files of the moved package itself (as ``unittest/loader.py`` is): its relative imports move
+#: with it and stay as they are; its absolute imports of itself are rewritten.
+INSIDE = {
+    "relative imports of siblings and of the package": (
+        "unittest/loader.py",
+        '''"""Loading unittest test cases."""
+
+import os
+import unittest.util
+from fnmatch import fnmatch
+
+from . import case, suite, util
+from .suite import _isnotsuite  # the suite, as unittest names it
+
+
+class TestLoader:
+    suiteClass = suite.TestSuite
+    x = unittest.util.safe_repr(case, util, fnmatch, os, _isnotsuite)
+''',
+    ),
+    "the package's own __init__": (
+        "unittest/__init__.py",
+        '"""Python unit testing framework (unittest)."""\n\n__all__ = ["TestCase"]\n'
+        "from .case import TestCase\nfrom .main import main\n",
+    ),
+    "a subpackage reaching up": (
+        "unittest/test/testmock/testx.py",
+        "from ... import case\nfrom ...mock import patch\n\npatch(case, 'unittest.case.x')\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(INSIDE))
+def test_relative_imports_inside_the_moved_package_are_decided_as_libcst_does(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, source = INSIDE[shape]
+    fast, slow, decided = _both_ways(source, monkeypatch, path)
+    assert fast == slow
+    assert decided, "fell back to LibCST"
+
+
+def test_an_alternative_relative_import_inside_the_moved_package_is_left_to_libcst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = "try:\n    from . import case\nexcept ImportError:\n    case = 'unittest'\n"
+    fast, slow, decided = _both_ways(source, monkeypatch, "unittest/x.py")
+    assert fast == slow
+    assert not decided
 
 
 @pytest.mark.parametrize("shape", sorted(DECIDED))
@@ -150,7 +277,7 @@ def test_the_sorted_block_is_resorted_exactly_as_the_libcst_path_does(
 
 
 #: The fixture cases of ``rename_module`` the ``ast`` decides itself; every other case goes to
-#: LibCST's full tree (relative imports inside the moved package, ``from pkg import old``,
+#: LibCST's full tree (relative imports into the moved package, ``from pkg import old``,
 #: parent-package chains, alternative imports, locals rebinding the name, the new path already
 #: imported, the new path extending the old one, a nested sorted import block that changes).
 #: ``tests/test_text_edits.py`` runs every case both ways and requires identical results.
@@ -160,6 +287,7 @@ DECIDED_CASES = {
     "import_module_and_dotted_uses",
     "module_and_its_submodule_both_imported",
     "one_word_module_strings_only_where_loaded",
+    "relative_imports_inside_the_moved_package_stay",
     "similar_names_unchanged",
     "star_import_moves_with_the_module",
     "strings_naming_the_module",
@@ -167,6 +295,34 @@ DECIDED_CASES = {
     "target_verification_warns",
     "top_level_module",
 }
+
+
+def test_f_string_text_parts_are_reported_one_by_one_and_never_rewritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast, _, decided = _both_ways(FSTRINGS, monkeypatch)
+    assert decided
+    _, new, diagnostics, _ = fast  # type: ignore[misc]
+    assert new.decode() == (
+        FSTRINGS.replace(
+            "import textwrap\nimport unittest\n", "import textwrap\n\nimport unittest2\n"
+        )
+        .replace("'unittest.case'", "'unittest2.case'")
+        .replace("class T(unittest.", "class T(unittest2.")
+    )
+    mentions = [(d.line, d.column, d.message.split()[0]) for d in diagnostics]
+    # each text part where it starts: after `{tmp_dir!r}`, after `{x:>{width}}`, after `{x=}`
+    # ...; the format spec's text; the comment between the parts of the concatenation
+    assert mentions == [
+        (5, 26, "string"),
+        (11, 30, "string"),
+        (14, 13, "string"),
+        (15, 8, "string"),
+        (15, 28, "comment"),
+        (16, 25, "string"),
+        (17, 10, "string"),
+        (17, 30, "string"),
+    ]
 
 
 def test_which_fixture_cases_the_ast_decides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,24 @@ class T(unittest.TestCase):  # a unittest TestCase
 '''
 
 DECIDED = {
+    "a read before the import in a class body (another scope: LibCST's reference)": (
+        "class K:\n    x = TestCase\n\n\nfrom unittest import TestCase\n\n\n"
+        "class T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "__all__ before the import": (
+        "__all__ = ['TestCase', 'main']\nfrom unittest import TestCase, main\n\n\n"
+        "class T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "f-strings: each text part reported, never rewritten, the binding renamed": (
+        'import textwrap\nfrom unittest import TestCase\n\ncode = textwrap.dedent(f"""\n'
+        '    import unittest\n    class T(unittest.TestCase): {body}\n""")\n'
+        "q = f'TestCase.test_x.<locals>.{name}'\n"
+        "y = (f'from unittest {x} TestCase' 'unittest.TestCase.run' f'{x:unittest.TestCase}')\n\n\n"
+        "class T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
     "concatenated strings naming the path, each part on its own": (
         "import unittest\n\nx = ('unittest.TestCase.run' 'x')\n"
         "y = ('see unittest.TestCase here'  # unittest.TestCase\n     'unittest.TestCase')\n"
@@ -151,6 +169,26 @@ UNDECIDED = {
     ),
     "an f-string mentioning it": (
         "import unittest\nx = f'{unittest.TestCase}'\n",
+        SAME_MODULE,
+    ),
+    "a read before the import in its scope (not one of LibCST's references)": (
+        "x = TestCase\nfrom unittest import TestCase\n\n\nclass T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a dotted read before import unittest": (
+        "x = unittest.TestCase\nimport unittest\n\n\nclass T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "a quoted annotation before the import": (
+        "def f(x: 'TestCase'):\n    pass\n\n\nfrom unittest import TestCase\n\nTestCase()\n",
+        SAME_MODULE,
+    ),
+    "a string in an f-string's braces a type checker reads": (
+        "from typing import cast\nfrom unittest import TestCase\n\nx = f'{cast(\"TestCase\", y)}'\n",
+        SAME_MODULE,
+    ),
+    "a plain part of a concatenation with an f-string in an annotation": (
+        "from unittest import TestCase\n\n\ndef f(x: ('TestCase' f'{y}')):\n    return TestCase\n",
         SAME_MODULE,
     ),
     "import unittest.mock in a function": (

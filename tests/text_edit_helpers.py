@@ -47,17 +47,22 @@ def decided_fixture_cases(step_id: str, monkeypatch: pytest.MonkeyPatch) -> set[
 
 
 def both_ways(
-    step_id: str, options: dict[str, str], source: str, monkeypatch: pytest.MonkeyPatch
+    step_id: str,
+    options: dict[str, str],
+    source: str,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str = "t.py",
 ) -> tuple[object, object, list[bool]]:
-    """``source`` (as ``t.py``) through the step with its ``edit`` and with it switched off:
-    (result, LibCST's result, whether each call of ``edit`` decided)."""
+    """``source`` (as ``path``, every folder on it a package) through the step with its
+    ``edit`` and with it switched off: (result, LibCST's result, whether each call of
+    ``edit`` decided)."""
     steps = step_from_options(step_id, options)
     step_type = all_steps()[step_id]
     decided: list[bool] = []
     spy = _spy(step_type, decided)
 
     def seen() -> object:
-        out = transform_source(source.encode(), steps, case_context("t.py"), "t.py")
+        out = transform_source(source.encode(), steps, case_context(path), path)
         return out.status, out.new, out.diagnostics, out.reason
 
     with monkeypatch.context() as patch:

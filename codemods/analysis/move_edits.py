@@ -13,8 +13,9 @@ None): relative imports of the moved package, ``from pkg import old`` and other 
 spellings, alternative imports (``try/except ImportError``), a name the import binds that is
 bound again anywhere (a local, a parameter, ``global``, a second import), the new path already
 imported or its first name used, reads that are not the moved chain, ``# type:`` comments
-mentioning it, f-strings and implicitly concatenated strings mentioning it, lone ``\\r`` or
-``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort.
+mentioning it, an f-string whose braces spell it (a name, a string), lone ``\\r`` or
+``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort. The text
+parts of an f-string are reported one by one, as LibCST sees them (``TextEditPlan._fstring``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import ast
 import io
 import re
 import tokenize
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.analysis.bindings import BindingModel
+from codemods.analysis.bindings import Binding, BindingModel, Use
 from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
@@ -35,6 +38,8 @@ from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verif
 from codemods.analysis.text import TextEdit, TextMap
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
+#: What may follow a statement on its line: spaces and a comment.
+_TRAILING = re.compile(r"[ \t]*(#.*)?")
 _BLOCKS = (
     ast.Module,
     ast.FunctionDef,
@@ -57,6 +62,8 @@ _WHY: list | None = None
 
 
 _DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+#: Nodes without children or positions: never part of what the rules look at.
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 class Undecided(Exception):
@@ -152,12 +159,24 @@ class TextEditPlan:
 
     def _index(self, tops: set[str]) -> None:
         """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
-        strings (an f-string as a whole), and the blocks and docstrings the rules look at."""
+        strings (an f-string as a whole), and the blocks and docstrings the rules look at.
+
+        Every statement is visited, but an expression only where its lines can hold what the
+        rules look for: a word of ``tops`` or the needle, or a backslash (an escape can spell
+        the needle in a string's value, a continuation can split it). A string or a name
+        elsewhere can be neither rewritten nor reported, so the index need not hold it, nor
+        its parents. Inside an f-string everything is visited (before Python 3.12 the
+        positions there are the f-string's own)."""
         self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
         self.declared: set[str] = set()
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
         self.strings: list[ast.Constant | ast.JoinedStr] = []
+        words = sorted({*tops, self.needle}, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(w) for w in words if w) + r"|\\")
+        line_of = self.tm.line_col
+        lines = sorted({line_of(m.start())[0] for m in pattern.finditer(self.text)})
+        count = len(lines)
         parents = self.parents
         stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
         while stack:
@@ -180,6 +199,12 @@ class TextEditPlan:
             elif isinstance(node, ast.Global | ast.Nonlocal):
                 self.declared.update(node.names)
             for child in ast.iter_child_nodes(node):
+                if isinstance(child, _LEAVES):
+                    continue
+                if not in_fstring and isinstance(child, ast.expr):
+                    at = bisect_left(lines, child.lineno)
+                    if at == count or lines[at] > child.end_lineno:  # type: ignore[operator]
+                        continue  # nothing on its lines the rules look at
                 parents[id(child)] = node
                 stack.append((child, in_fstring))
 
@@ -234,8 +259,13 @@ class TextEditPlan:
         for node in self.strings:
             if isinstance(node, ast.JoinedStr):
                 start, end = self.tm.span(node)
-                if needle in self.text[start:end]:
-                    raise Undecided  # an f-string: LibCST reports its text parts
+                if needle in self.text[start:end] or any(
+                    isinstance(n, ast.Constant)
+                    and (needle in n.value if isinstance(n.value, str) else needle_bytes in n.value)
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str | bytes)
+                ):
+                    self._fstring(start, end, found)
                 continue
             value = node.value
             assert isinstance(value, str | bytes)
@@ -260,6 +290,68 @@ class TextEditPlan:
             loads = "." not in old and value == old and self._loads(node)
             self._one_string(start, segment, loads, found)
         return found
+
+    def _fstring(self, start: int, end: int, found: list[_Mention]) -> None:
+        """An f-string (or a concatenation holding one) as the LibCST path sees it: each
+        ``FormattedStringText`` part (its source text, ``{{`` and escapes as written) reported
+        at its own position when it mentions the path, never rewritten; each plain string part
+        of the concatenation rewritten or reported on its own. The f-string alone is parsed by
+        LibCST, so the parts are LibCST's. An expression inside the braces that spells the
+        needle (a string the LibCST path could rewrite, a name) is left to LibCST."""
+        needle = self.needle
+        snippet = "(" + self.text[start:end] + ")\n"
+        try:
+            module = cst.parse_module(snippet)
+        except (cst.ParserSyntaxError, RecursionError) as exc:
+            raise Undecided from exc
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        line_starts = [0]
+        for line in snippet.splitlines(keepends=True):
+            line_starts.append(line_starts[-1] + len(line))
+
+        def offset(node: cst.CSTNode) -> int:
+            at = positions[node].start
+            return start + line_starts[at.line - 1] + at.column - 1  # the "(" is not the file's
+
+        def expression(node: cst.FormattedStringExpression) -> None:
+            if needle in module.code_for_node(node.expression):
+                raise Undecided  # a name or a string in the braces: the LibCST path's own
+            for inner in _strings_in(node.expression):
+                value = inner.evaluated_value
+                if isinstance(value, str) and needle in value:
+                    raise Undecided
+                if isinstance(value, bytes) and needle.encode() in value:
+                    raise Undecided
+            for part in node.format_spec or ():
+                content(part)
+
+        def content(part: cst.BaseFormattedStringContent) -> None:
+            if isinstance(part, cst.FormattedStringText):
+                if self.mentioned(part.value):
+                    found.append(_Mention(offset(part), "string"))
+            elif isinstance(part, cst.FormattedStringExpression):
+                expression(part)
+            else:
+                raise Undecided
+
+        def string(node: cst.BaseExpression) -> None:
+            if isinstance(node, cst.ConcatenatedString):
+                string(node.left)
+                string(node.right)
+            elif isinstance(node, cst.FormattedString):
+                for part in node.parts:
+                    content(part)
+            elif isinstance(node, cst.SimpleString):
+                self._one_string(offset(node), node.value, False, found)
+            else:
+                raise Undecided
+
+        statement = wrapper.module.body[0]
+        expr = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+        if not isinstance(expr, cst.Expr):
+            raise Undecided
+        string(expr.value)
 
     def _one_string(self, start: int, segment: str, loads: bool, found: list[_Mention]) -> None:
         """One string token at ``start``: rewritten if it names the path (a lone module word
@@ -419,6 +511,7 @@ class _ModuleEdits(TextEditPlan):
             self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
         )
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
+        self.dotted_imports: dict[str, tuple[ast.Import, ast.alias, Binding]] = {}
         for stmt in model.imports:
             node = stmt.node
             if isinstance(node, ast.ImportFrom):
@@ -436,6 +529,8 @@ class _ModuleEdits(TextEditPlan):
                         if stmt.scope is not model.module_scope:
                             raise Undecided
                         dotted_reads.append((alias.name, target))
+                        binding = stmt.bindings[node.names.index(alias)]
+                        self.dotted_imports[alias.name] = (node, alias, binding)
                 elif _under(old, alias.name):
                     raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
         self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
@@ -467,6 +562,16 @@ class _ModuleEdits(TextEditPlan):
         old = self.old
         names = [a.name for a in node.names if a.name != "*"]
         if node.level:
+            here = self.ctx.module_name
+            if (
+                module is not None
+                and here is not None
+                and _under(module, old)
+                and _under(here, old)
+            ):
+                if alternative:
+                    raise Undecided  # the LibCST path may report it left alone
+                return  # a relative import inside the moved package moves with it
             if module is None or _under(module, old) or _under(old, module):
                 raise Undecided  # relative imports of (or into) the moved package
             if any(_under(f"{module}.{n}", old) or _under(old, f"{module}.{n}") for n in names):
@@ -509,7 +614,11 @@ class _ModuleEdits(TextEditPlan):
         """``import old[.sub]`` binds ``top``: every read of it is a chain ``dotted...`` of
         one of the imports ``group`` (dotted path -> new path), rewritten to its new path.
         The name must be bound by these imports only (several only as ``import old`` with
-        ``import old.sub``, both moving), or the LibCST path's scope analysis decides."""
+        ``import old.sub``, both moving), or the LibCST path's scope analysis decides.
+
+        One ``import old.sub`` alone (``old`` the first name) that is also read as ``old.x``:
+        the LibCST path keeps ``import old`` in its place and adds ``import new.sub`` after
+        it; the ``old.sub...`` reads move, the others stay."""
         top = next(iter(group)).split(".")[0]
         count = sum(len(scope.bindings.get(top, ())) for scope in model.scopes)
         if count != len(group) or (len(group) > 1 and (top != self.old or top not in group)):
@@ -520,6 +629,18 @@ class _ModuleEdits(TextEditPlan):
             raise Undecided  # read in a string annotation, `__all__` or a type comment
         if top in self.declared:
             raise Undecided
+        new_top = self.new.split(".")[0]
+        (only,) = group if len(group) == 1 else (None,)
+        kept = (
+            only is not None
+            and only != top
+            and new_top != top
+            and any(not _under(u.chain, only) for u in model.reads(model.module_scope, top))
+        )
+        on_line: dict[int, list[Use]] = {}
+        for use in model.reads(model.module_scope, top):
+            if use.where == "code":
+                on_line.setdefault(use.line, []).append(use)
         longest = max(len(d.split(".")) for d in group)
         for node, in_fstring in self.names[top]:
             if in_fstring or not isinstance(node.ctx, ast.Load):
@@ -536,12 +657,89 @@ class _ModuleEdits(TextEditPlan):
                 if spelled in group:
                     best = (chain, spelled)
             if best is None:
+                if kept:
+                    continue  # `old.x` reads the `import old` that stays
                 raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
             chain, dotted = best  # the parent bound, or leaves it
             start, end = self.tm.span(chain)
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
+            self._sees_the_import(model, node, start, on_line, dotted, new_top)
             self.edits.append(TextEdit(start, end, group[dotted]))
+        if kept:
+            assert only is not None
+            self._keep_parent(only, group[only])
+
+    def _sees_the_import(
+        self,
+        model: BindingModel,
+        node: ast.Name,
+        start: int,
+        on_line: dict[int, list[Use]],
+        dotted: str,
+        new_top: str,
+    ) -> None:
+        """The checks the LibCST path makes of each read it rewrites (``_uses``), made the
+        same way: the binding model's read at LibCST's position (its column in characters),
+        seeing the import (not a read before it at module level), and the new first name
+        bound by the rewritten import there. Any other answer: LibCST decides (it leaves
+        the read alone, or warns and leaves the file)."""
+        column = self.tm.line_col(start)[1] - 1
+        uses = on_line.get(node.lineno, [])
+        exact = [u for u in uses if u.col == column]
+        use = exact[0] if exact else (uses[0] if len(uses) == 1 else None)
+        if use is None:
+            raise Undecided
+        _, _, binding = self.dotted_imports[dotted]
+        target = binding.target
+        if (
+            model.sees(
+                use.scope,
+                use.name,
+                use.line,
+                use.col,
+                lambda b: b.kind == "import" and b.target == target,
+            )
+            is not True
+        ):
+            raise Undecided
+        if new_top != use.name and (
+            model.sees(use.scope, new_top, use.line, use.col, lambda b: False, [binding])
+            is not True
+        ):
+            raise Undecided  # the new name has no bindings: only the rewritten import counts
+
+    def _keep_parent(self, dotted: str, target: str) -> None:
+        """``import a.b`` becomes ``import a`` with ``import new.b`` on the next line, as
+        the LibCST path's ``_still_read`` and ``insert_after`` make them (a statement at
+        module level, alone on its line)."""
+        node, alias, _ = self.dotted_imports[dotted]
+        if not any(stmt is node for stmt in self.tree.body):
+            raise Undecided  # in an indented block: the LibCST path indents it (and re-sorts)
+        start = self.tm.offset(alias.lineno, alias.col_offset)
+        edit = next(e for e in self.edits if e.start == start and e.end == start + len(dotted))
+        kept = TextEdit(edit.start, edit.end, dotted.rpartition(".")[0])
+        self.edits[self.edits.index(edit)] = kept
+        self.import_edits[self.import_edits.index(edit)] = kept
+        node_start, node_end = self.tm.span(node)
+        line_start = self.text.rfind("\n", 0, node_start) + 1
+        line_end = self.text.find("\n", node_end)
+        rest = self.text[node_end : line_end if line_end >= 0 else len(self.text)]
+        if line_end < 0 or self.text[line_start:node_start] or not _TRAILING.fullmatch(rest):
+            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        self.edits.append(TextEdit(line_end + 1, line_end + 1, f"import {target}\n"))
+
+
+def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:
+    """The plain strings anywhere inside ``node``."""
+    found: list[cst.SimpleString] = []
+
+    class Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            found.append(string)
+
+    node.visit(Strings())
+    return found
 
 
 def _splice(text: str, edits: list[TextEdit]) -> str:

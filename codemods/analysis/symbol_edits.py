@@ -15,15 +15,15 @@ other strings that the LibCST path reports as mentions. The leading import block
 by the LibCST path's own function, as for ``rename_module``
 (:class:`codemods.analysis.move_edits.TextEditPlan`).
 
-Everything unusual is left to LibCST's full tree (the caller gets None): a name bound more
-than once in the file (a local, a parameter, a second import, ``global``), reads the binding
-model does not resolve to the import, f-strings and ``# type:`` comments naming it, a string
-a type checker may read (``cast("A", x)``, ``List["A"]``) naming a renamed binding,
-alternative imports (``try/except ImportError``), ``from pkg.mod import *``, a module moved
-out of the package it is reached through, ``patch.object(mod, "A")``, a module alias with
-other uses, a parenthesised or nested multi-name import a name moves out of, the new name
-bound in a function, another from-import of the same module (the LibCST path may merge into
-it), and nested import blocks the LibCST path would re-sort.
+Everything unusual is left to LibCST's full tree (the caller gets None): a name bound more than
+once in the file (a local, a parameter, a second import, ``global``), reads the binding model
+does not resolve to the import, a read inside an f-string's braces, ``# type:`` comments naming
+it, a string a type checker may read (``cast("A", x)``, ``List["A"]``) naming a renamed
+binding, alternative imports (``try/except ImportError``), ``from pkg.mod import *``, a module
+moved out of the package it is reached through, ``patch.object(mod, "A")``, a module alias with
+other uses, a parenthesised or nested multi-name import a name moves out of, the new name bound
+in a function, another from-import of the same module (the LibCST path may merge into it), and
+nested import blocks the LibCST path would re-sort.
 """
 
 from __future__ import annotations
@@ -187,6 +187,12 @@ class _SymbolEdits(TextEditPlan):
             name in s.globals or name in s.nonlocals for s in model.scopes
         ):
             raise Undecided
+        last = max(((b.line, b.col) for b in stmt.scope.bindings.get(name, ())), default=None)
+        if last is None or any(
+            u.scope is stmt.scope and u.where != "all" and (u.line, u.col) < last
+            for u in model.reads(stmt.scope, name)
+        ):
+            raise Undecided  # read before it in its own scope: not one of LibCST's references
         found = self.names.get(name, [])
         code = [u for u in model.reads(stmt.scope, name) if u.where == "code"]
         if any(u.where in ("type_comment",) for u in model.reads(stmt.scope, name)):
@@ -599,8 +605,13 @@ class _SymbolEdits(TextEditPlan):
             if id(node) in self.replaced_strings or id(node) in self.docstrings:
                 continue
             if isinstance(node, ast.JoinedStr):
-                start, end = self.tm.span(node)
-                if any(p.search(self.text[start:end]) for p in patterns.values()):
+                # a string in its braces may be a type to LibCST's scopes, and so may a plain
+                # part of a concatenation in a hint (`x: "A" f""`); its own text never is
+                if any(p.search(v) for v in _braced_strings(node) for p in patterns.values()):
+                    raise Undecided
+                if (id(node) in annotations or self._may_be_a_type_hint(node, annotations)) and any(
+                    p.search(self.tm.segment(node)) for p in patterns.values()
+                ):
                     raise Undecided
                 continue
             value = node.value
@@ -659,3 +670,20 @@ class _SymbolEdits(TextEditPlan):
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
                 out.add(id(node.returns))
         return out
+
+
+def _braced_strings(node: ast.JoinedStr) -> list[str]:
+    """The strings inside the braces of an f-string (in its expressions, at any depth; its
+    own text parts and those of its format specs are not among them)."""
+    out: list[str] = []
+    for value in node.values:
+        if not isinstance(value, ast.FormattedValue):
+            continue
+        out += [
+            n.value
+            for n in ast.walk(value.value)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        if isinstance(value.format_spec, ast.JoinedStr):
+            out += _braced_strings(value.format_spec)
+    return out
