@@ -110,9 +110,13 @@ def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | No
     early: set[str] = set()
     for use in model.uses:
         bindings = found.get(use.name)
-        if use.where == "code" and not use.deferred and bindings:
-            if any((use.line, use.col) < (b.line, b.col) for b in bindings):
-                early.add(use.name)
+        if (
+            use.where == "code"
+            and not use.deferred
+            and bindings
+            and any((use.line, use.col) < (b.line, b.col) for b in bindings)
+        ):
+            early.add(use.name)
     targets: dict[str, str] = {}
     plain: dict[str, tuple[str, ...]] = {}
     for name, bindings in found.items():
