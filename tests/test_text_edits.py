@@ -122,84 +122,28 @@ def test_a_file_a_text_step_decides_never_reaches_libcst(
     assert result.parsed
 
 
-def test_calls_to_the_defining_modules_own_callable_are_decided_by_the_ast(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # subprocess.py calls its own `run(..., stdout=PIPE)`: the full name of a local def
-    # matches (as the LibCST path's qualified names do); a function's local of the same name
-    # and a class attribute do not
+def _kwarg_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, callables: str, files: dict[str, str]
+) -> dict[str, tuple]:
+    """``rename_kwarg stdout -> out`` on ``files``, with its ``ast`` path off and on (LibCST
+    refused then): asserts both give the same result; (status, bytes, messages) per file."""
+    from codemods.steps.rename_kwarg import RenameKwarg
+
     recipe_file = tmp_path / "r.yaml"
     recipe_file.write_text(
         "title: t\ndescription: d\nsteps:\n  - rename_kwarg:\n"
-        "      callables: [pkg.proc.run, pkg.proc.Popen]\n      old: stdout\n      new: out\n"
+        f"      callables: [{callables}]\n      old: stdout\n      new: out\n"
     )
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    source = (
-        "class Popen:\n    def __init__(self, stdout=None):\n        pass\n\n"
-        "def run(*args, stdout=None):\n    return Popen(stdout=stdout)\n\n"
-        "def check_output(*args):\n    return run(*args, stdout=1)\n\n"
-        "def other():\n    def run(stdout):\n        return stdout\n    return run(stdout=2)\n\n"
-        "class C:\n    def run(self, stdout):\n        return stdout\n    x = run(None, stdout=3)\n"
-    )
-    (tmp_path / "pkg" / "proc.py").write_text(source)
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
     recipe = RecipeLoader().load(str(recipe_file))
 
-    def outcome() -> tuple:
-        (result,) = [
-            r
+    def outcome() -> dict[str, tuple]:
+        return {
+            str(r.relpath): (r.status, r.new, [d.message for d in r.diagnostics])
             for r in run(make_plan(recipe, [tmp_path]), jobs=1)
-            if r.status is not Status.UNCHANGED
-        ]
-        return result.status, result.new, [d.message for d in result.diagnostics]
-
-    from codemods.steps.rename_kwarg import RenameKwarg
-
-    slow_edit = Step.edit
-    with monkeypatch.context() as patch:
-        patch.setattr(RenameKwarg, "edit", slow_edit)
-        slow = outcome()
-
-    def refuse(*_: object) -> cst.Module:
-        raise AssertionError("LibCST was asked to parse a file the ast path decides")
-
-    monkeypatch.setattr(cst, "parse_module", refuse)
-    fast = outcome()
-    assert fast == slow
-    assert fast[0] is Status.CHANGED
-    new = fast[1].decode()
-    assert "return Popen(out=stdout)" in new and "run(*args, out=1)" in new
-    assert "return run(stdout=2)" in new and "x = run(None, stdout=3)" in new
-
-
-def test_relative_imports_of_the_callable_are_decided_by_the_ast(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # asyncio/windows_events.py: `from . import windows_utils` then `windows_utils.Popen(...)`
-    recipe_file = tmp_path / "r.yaml"
-    recipe_file.write_text(
-        "title: t\ndescription: d\nsteps:\n  - rename_kwarg:\n"
-        "      callables: [pkg.proc.Popen]\n      old: stdout\n      new: out\n"
-    )
-    (tmp_path / "pkg" / "sub").mkdir(parents=True)
-    for init in ("pkg/__init__.py", "pkg/sub/__init__.py"):
-        (tmp_path / init).write_text("")
-    (tmp_path / "pkg" / "use.py").write_text(
-        "from . import proc\nfrom .proc import Popen as P\nproc.Popen(stdout=1)\nP(stdout=2)\n"
-    )
-    (tmp_path / "pkg" / "sub" / "__init__.py").write_text(
-        "from .. import proc\nfrom ... import proc as beyond\nfrom .proc import Popen\n"
-        "proc.Popen(stdout=3)\nbeyond.Popen(stdout=4)\nPopen(stdout=5)\n"
-    )
-    recipe = RecipeLoader().load(str(recipe_file))
-
-    def outcome() -> list[tuple]:
-        return [
-            (r.relpath, r.status, r.new, [d.message for d in r.diagnostics])
-            for r in run(make_plan(recipe, [tmp_path]), jobs=1)
-        ]
-
-    from codemods.steps.rename_kwarg import RenameKwarg
+        }
 
     with monkeypatch.context() as patch:
         patch.setattr(RenameKwarg, "edit", Step.edit)
@@ -211,12 +155,50 @@ def test_relative_imports_of_the_callable_are_decided_by_the_ast(
     monkeypatch.setattr(cst, "parse_module", refuse)
     fast = outcome()
     assert fast == slow
-    new = {str(rel): data for rel, _, data, _ in fast}
-    assert (
-        new["pkg/use.py"]
-        == b"from . import proc\nfrom .proc import Popen as P\nproc.Popen(out=1)\nP(out=2)\n"
+    return fast
+
+
+def test_calls_to_the_defining_modules_own_callable_are_decided_by_the_ast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # subprocess.py calls its own `run(..., stdout=PIPE)`: the full name of a local def
+    # matches (as the LibCST path's qualified names do); a function's local of the same name
+    # and a class attribute do not
+    source = (
+        "class Popen:\n    def __init__(self, stdout=None):\n        pass\n\n"
+        "def run(*args, stdout=None):\n    return Popen(stdout=stdout)\n\n"
+        "def check_output(*args):\n    return run(*args, stdout=1)\n\n"
+        "def other():\n    def run(stdout):\n        return stdout\n    return run(stdout=2)\n\n"
+        "class C:\n    def run(self, stdout):\n        return stdout\n    x = run(None, stdout=3)\n"
     )
-    package = new["pkg/sub/__init__.py"].decode()
+    files = {"pkg/__init__.py": "", "pkg/proc.py": source}
+    results = _kwarg_both_ways(tmp_path, monkeypatch, "pkg.proc.run, pkg.proc.Popen", files)
+    status, data, _ = results["pkg/proc.py"]
+    assert status is Status.CHANGED
+    new = data.decode()
+    assert "return Popen(out=stdout)" in new and "run(*args, out=1)" in new
+    assert "return run(stdout=2)" in new and "x = run(None, stdout=3)" in new
+
+
+def test_relative_imports_of_the_callable_are_decided_by_the_ast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncio/windows_events.py: `from . import windows_utils` then `windows_utils.Popen(...)`
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/use.py": (
+            "from . import proc\nfrom .proc import Popen as P\nproc.Popen(stdout=1)\nP(stdout=2)\n"
+        ),
+        "pkg/sub/__init__.py": (
+            "from .. import proc\nfrom ... import proc as beyond\nfrom .proc import Popen\n"
+            "proc.Popen(stdout=3)\nbeyond.Popen(stdout=4)\nPopen(stdout=5)\n"
+        ),
+    }
+    results = _kwarg_both_ways(tmp_path, monkeypatch, "pkg.proc.Popen", files)
+    assert results["pkg/use.py"][1] == (
+        b"from . import proc\nfrom .proc import Popen as P\nproc.Popen(out=1)\nP(out=2)\n"
+    )
+    package = results["pkg/sub/__init__.py"][1].decode()
     assert "proc.Popen(out=3)" in package  # `..` from pkg.sub is pkg
     assert "beyond.Popen(stdout=4)" in package  # beyond the top package: nothing
     assert "Popen(stdout=5)" in package  # pkg.sub.proc.Popen is another class

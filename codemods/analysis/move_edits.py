@@ -157,6 +157,17 @@ class TextEditPlan:
             )
         return self._with_head_resorted()
 
+    def line_end_alone(self, node: ast.stmt) -> int:
+        """Where the line of ``node`` ends, when it is alone on that line (a comment may
+        follow): what an insertion after it, as the LibCST path's ``insert_after``, needs."""
+        start, end = self.tm.span(node)
+        line_start = self.text.rfind("\n", 0, start) + 1
+        line_end = self.text.find("\n", end)
+        rest = self.text[end : line_end if line_end >= 0 else len(self.text)]
+        if line_end < 0 or self.text[line_start:start] or not _TRAILING.fullmatch(rest):
+            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        return line_end
+
     def _index(self, tops: set[str]) -> None:
         """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
         strings (an f-string as a whole), and the blocks and docstrings the rules look at.
@@ -721,12 +732,7 @@ class _ModuleEdits(TextEditPlan):
         kept = TextEdit(edit.start, edit.end, dotted.rpartition(".")[0])
         self.edits[self.edits.index(edit)] = kept
         self.import_edits[self.import_edits.index(edit)] = kept
-        node_start, node_end = self.tm.span(node)
-        line_start = self.text.rfind("\n", 0, node_start) + 1
-        line_end = self.text.find("\n", node_end)
-        rest = self.text[node_end : line_end if line_end >= 0 else len(self.text)]
-        if line_end < 0 or self.text[line_start:node_start] or not _TRAILING.fullmatch(rest):
-            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        line_end = self.line_end_alone(node)
         self.edits.append(TextEdit(line_end + 1, line_end + 1, f"import {target}\n"))
 
 

@@ -41,9 +41,6 @@ from codemods.analysis.text import TextEdit, TextMap
 #: Calls whose first two arguments are an object and an attribute name (``patch.object``).
 _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
 
-#: What may follow a statement on its line: spaces and a comment.
-_TRAILING = re.compile(r"[ \t]*(#.*)?")
-
 #: Calls whose string arguments LibCST's scopes read as types.
 _HINT_CALLS = frozenset({"cast", "TypeVar", "NewType"})
 
@@ -520,12 +517,7 @@ class _SymbolEdits(TextEditPlan):
         alone on its line), as the LibCST path's ``insert_after`` places it."""
         if not any(stmt is node for stmt in self.tree.body):
             raise Undecided  # in an indented block: the LibCST path indents it (and re-sorts)
-        start, end = self.tm.span(node)
-        line_start = self.text.rfind("\n", 0, start) + 1
-        line_end = self.text.find("\n", end)
-        rest = self.text[end : line_end if line_end >= 0 else len(self.text)]
-        if line_end < 0 or self.text[line_start:start] or not _TRAILING.fullmatch(rest):
-            raise Undecided  # `a; import old.sub`, a `;` after it, or no line end
+        line_end = self.line_end_alone(node)
         self._import_edit(node, TextEdit(line_end + 1, line_end + 1, f"{statement}\n"))  # type: ignore[arg-type]
 
     def _chain(self, node: ast.Name) -> str:

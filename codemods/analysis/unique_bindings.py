@@ -109,12 +109,12 @@ def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | No
     # name (`class T(Base)` above `Base = ...`) is left to them
     early: set[str] = set()
     for use in model.uses:
-        bindings = found.get(use.name)
+        bound = found.get(use.name)
         if (
             use.where == "code"
             and not use.deferred
-            and bindings
-            and any((use.line, use.col) < (b.line, b.col) for b in bindings)
+            and bound
+            and any((use.line, use.col) < (b.line, b.col) for b in bound)
         ):
             early.add(use.name)
     targets: dict[str, str] = {}
