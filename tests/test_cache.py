@@ -273,6 +273,31 @@ def test_files_modified_within_the_racy_window_are_read_again(
     assert sorted(reads) == ["calls.py", "local.py"]
 
 
+def test_a_result_that_asked_the_project_is_remembered_again_after_the_project_moved(
+    tree: Path, reads: list[str]
+) -> None:
+    # another file changes: local.py asked the project, so its entry no longer holds and it
+    # runs again, to the same bytes and key; that run must leave its stat record in place
+    # (it dropped it as stale, so the next run read local.py once more)
+    step = CompiledStep(_AsksProject(StepOptions()), "test")
+    recipe = Recipe("t", "t", "t", "", (step,), fingerprint="t")
+    plan = make_plan(recipe, [tree])
+    backdate(tree)
+    list(run(plan, cache=True))
+    plain = tree / "pkg" / "plain.py"
+    plain.write_text("x = 2\n")
+    when = time.time() - HOUR / 2
+    os.utime(plain, (when, when))
+    plan = make_plan(recipe, [tree])
+    reads.clear()
+    again = {Path(r.relpath).name: r for r in run(plan, cache=True)}
+    assert again["local.py"].parsed and "local.py" in reads
+    reads.clear()
+    warm = {Path(r.relpath).name: r for r in run(plan, cache=True)}
+    assert warm["local.py"].cached and not warm["local.py"].parsed
+    assert "local.py" not in reads, reads  # its stat vouches for it again
+
+
 SAME_SIZE_BEFORE = (
     "from app.context import UserExecutionContext\n\n"
     "ctx = UserExecutionContext(user_id='u', sessian_id='s')\n"

@@ -745,7 +745,9 @@ class StatCache:
             return  # racy: it will simply be read next time
         value, context = known
         record: StatRecord = (*_signature(st), context, value)
-        if self.entries.get(source.relpath) != record:
+        # also when it equals the loaded record that `hits` found stale (a result that asked
+        # the project, whose state moved: recomputed to the same key): `save` drops the stale
+        if self.entries.get(source.relpath) != record or source.relpath in self.stale:
             self.fresh[source.relpath] = record
 
     def save(self, files: Sequence[SourceFile], root: Path, scan_roots: Sequence[Path]) -> None:
