@@ -107,16 +107,15 @@ def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | No
     # LibCST's scopes pair a read with the bindings made before it in their walk (function
     # bodies walked after the module): a module-level read that comes before a binding of its
     # name (`class T(Base)` above `Base = ...`) is left to them
-    early: set[str] = set()
-    for use in model.uses:
-        bound = found.get(use.name)
-        if (
-            use.where == "code"
-            and not use.deferred
-            and bound
-            and any((use.line, use.col) < (b.line, b.col) for b in bound)
-        ):
-            early.add(use.name)
+    last = {name: max((b.line, b.col) for b in bound) for name, bound in found.items()}
+    early = {
+        use.name
+        for use in model.uses
+        if use.where == "code"
+        and not use.deferred
+        and use.name in last
+        and (use.line, use.col) < last[use.name]
+    }
     targets: dict[str, str] = {}
     plain: dict[str, tuple[str, ...]] = {}
     for name, bindings in found.items():
