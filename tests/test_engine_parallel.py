@@ -302,3 +302,60 @@ def test_settle_heap_again_gives_back_what_it_froze() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+class _WatchesCollector(Step[StepOptions]):
+    """Record whether the cyclic collector runs during each file, and leave a cycle behind
+    (test step)"""
+
+    id: ClassVar[str] = "watches_collector"
+    seen: ClassVar[list[bool]] = []
+    cycles: ClassVar[list[Any]] = []
+
+    def transform(self, module: cst.Module, ctx: FileContext) -> cst.Module:
+        import gc
+        import weakref
+
+        self.seen.append(gc.isenabled())
+        self.cycles.append(weakref.ref(_Cycle()))  # garbage only the collector can free
+        if ctx.relpath.endswith("mod_007.py"):
+            raise RuntimeError("boom")
+        return module
+
+
+def test_the_collector_is_paused_per_file_and_collects_what_the_file_left() -> None:
+    """In this process (-j1) the collector does not run during a file's work, the cycles a
+    file leaves are collected when it is done (memory stays bounded by one file's garbage),
+    and the collector is running again after the run, also after a step raised; a caller
+    that disabled it keeps it disabled."""
+    import gc
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_tree(Path(tmp), count=12)
+        plan = _plan_with(root, _WatchesCollector(StepOptions()))
+        _WatchesCollector.seen.clear()
+        _WatchesCollector.cycles.clear()
+        assert gc.isenabled()
+        results = list(run(plan, jobs=1))
+        assert gc.isenabled()
+        assert [r.relpath for r in results if r.status is Status.FAILED] == ["pkg3/mod_007.py"]
+        assert _WatchesCollector.seen and not any(_WatchesCollector.seen)
+        assert all(ref() is None for ref in _WatchesCollector.cycles)
+
+        _WatchesCollector.seen.clear()
+        _WatchesCollector.cycles.clear()
+        gc.disable()
+        try:
+            list(run(plan, jobs=1))
+            assert not gc.isenabled()
+            assert all(ref() is not None for ref in _WatchesCollector.cycles)
+        finally:
+            gc.enable()
+            _WatchesCollector.cycles.clear()
+            gc.collect()

@@ -45,7 +45,13 @@ from codemods.engine.cache import (
     stat_files,
 )
 from codemods.engine.discover import SourceFile, discover, display_root
-from codemods.engine.executors import Executor, batch_size, batches, settle_heap
+from codemods.engine.executors import (
+    Executor,
+    OneFileHeap,
+    batch_size,
+    batches,
+    settle_heap,
+)
 from codemods.engine.guards import GENERATED_MARKER, MAX_PARSE_BYTES
 from codemods.engine.prefilter import runnable_steps
 from codemods.engine.results import FileResult, Status
@@ -106,9 +112,7 @@ def make_plan(
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
     write_roots = tuple(dict.fromkeys(project_root(Path(p)) for p in paths))
-    return Plan(
-        recipe, steps, held_back, files, root, scan_roots, write_roots, tuple(unreadable)
-    )
+    return Plan(recipe, steps, held_back, files, root, scan_roots, write_roots, tuple(unreadable))
 
 
 def process(
@@ -250,7 +254,8 @@ class _Worker:
             result = _transform(source, data, self.steps, project, module_name, runnable)
             return result, project.asked  # from a child process too (see budget.within)
 
-        done = within(self.budget, data, work)
+        with OneFileHeap():
+            done = within(self.budget, data, work)
         if isinstance(done, str):
             return _over_budget(source, done), None, None
         result, asked = done
