@@ -359,3 +359,50 @@ def test_the_collector_is_paused_per_file_and_collects_what_the_file_left() -> N
             gc.enable()
             _WatchesCollector.cycles.clear()
             gc.collect()
+
+
+MOVES_TREE = {
+    "test_a.py": (
+        "import os\nimport unittest\nfrom unittest import TestCase, mock\n\n\n"
+        "class T(unittest.TestCase):\n    def test(self):\n        with mock.patch('os.sep'):\n"
+        "            self.assertTrue(os.sep)\n\n\nclass U(TestCase):\n    pass\n"
+    ),
+    "test_b.py": (
+        "import unittest\nimport unittest.mock as m\n\n\ndef f():\n"
+        "    return unittest.TestCase, m.Mock\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "rename_module:\n      old: unittest\n      new: unittest2",
+        "rename_symbol:\n      old: unittest.TestCase\n      new: unittest.BaseTestCase",
+    ],
+    ids=["rename_module", "rename_symbol"],
+)
+def test_a_move_leaves_no_garbage_for_the_collector(tmp_path: Path, step: str) -> None:
+    """The moves' binding models break their own cycles once the edits are known: a changed
+    file the ``ast`` decides leaves nothing for the cyclic collector to find (it walked
+    ~4.5 ms of binding-model garbage per stdlib test module). LibCST's own scope analysis,
+    on the files it still decides, is cyclic by design (not covered here)."""
+    import gc
+
+    for name, text in MOVES_TREE.items():
+        (tmp_path / name).write_text(text)
+    recipe_file = tmp_path / "recipe.yaml"
+    recipe_file.write_text(f"title: t\ndescription: t\nsteps:\n  - {step}\n")
+    plan = make_plan(RecipeLoader().load(str(recipe_file)), [tmp_path])
+    list(run(plan, jobs=1))  # imports and caches warmed
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        results = list(run(plan, jobs=1))
+        gc.collect()
+        garbage = sorted({type(o).__name__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert {r.relpath for r in results if r.status is Status.CHANGED} == set(MOVES_TREE)
+    assert garbage == []

@@ -85,12 +85,15 @@ def module_move_edits(
 ) -> list[TextEdit] | None:
     """The edits ``rename_module old -> new`` makes to this file (diagnostics reported on
     ``ctx``), or None when LibCST's full tree must decide."""
+    plan = _ModuleEdits(tree, text_map, old, new, ctx)
     try:
-        return _ModuleEdits(tree, text_map, old, new, ctx).run()
+        return plan.run()
     except Undecided as exc:
         if _WHY is not None:
             _WHY.append(exc.__traceback__)
         return None
+    finally:
+        plan.release()
 
 
 def _name_tail(func: ast.expr) -> str:
@@ -134,6 +137,14 @@ class TextEditPlan:
         self.planned: list[tuple[str, list[str], int]] = []  # verify_target calls, in order
         self.parents: dict[int, ast.AST] = {}
         self.replaced_strings: set[int] = set()  # id() of strings the plan rewrote as code
+        self.models: list[BindingModel] = []  # the binding models :meth:`run` made
+
+    def release(self) -> None:
+        """Once the edits are known: the binding model's cycles broken (see
+        :meth:`BindingModel.release`), the indexes of the tree dropped."""
+        for model in self.models:
+            model.release()
+        self.parents.clear()
 
     def mentioned(self, text: str) -> bool:
         """Whether a comment's or a string's source text mentions the old path."""
@@ -521,6 +532,7 @@ class _ModuleEdits(TextEditPlan):
         model = BindingModel(
             self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
         )
+        self.models.append(model)
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
         self.dotted_imports: dict[str, tuple[ast.Import, ast.alias, Binding]] = {}
         for stmt in model.imports:

@@ -58,12 +58,15 @@ def symbol_move_edits(
 ) -> list[TextEdit] | None:
     """The edits ``rename_symbol old -> new`` makes to this file (diagnostics reported on
     ``ctx``), or None when LibCST's full tree must decide."""
+    plan = _SymbolEdits(tree, text_map, old, new, alias_old_name, ctx)
     try:
-        return _SymbolEdits(tree, text_map, old, new, alias_old_name, ctx).run()
+        return plan.run()
     except Undecided as exc:
         if _WHY is not None:
             _WHY.append(exc.__traceback__)
         return None
+    finally:
+        plan.release()
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -108,6 +111,7 @@ class _SymbolEdits(TextEditPlan):
             self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
         )
         self.model = model
+        self.models.append(model)
         names: list[tuple[ImportStmt, int, ast.alias]] = []  # `from old import A`
         modules: list[tuple[ImportStmt, int, ast.alias]] = []  # `import old [as m]`
         chains: list[tuple[ImportStmt, ast.alias]] = []  # `import pkg`, read as `pkg.mod.A`
