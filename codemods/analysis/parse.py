@@ -56,7 +56,10 @@ def parse_file(
         return facts
     collector = _Collector(facts, module, is_package, model)
     collector.python_functions, collector.python_classes = python_functions, python_classes
-    collector.visit(tree)
+    try:
+        collector.visit(tree)
+    finally:
+        model.release()  # the facts are plain data: nothing asks the model again
     try:  # errors the parser accepts but the compiler does not ('await' outside async, ...)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

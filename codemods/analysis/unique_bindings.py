@@ -96,6 +96,13 @@ def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | No
             model = BindingModel(tree, source=text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    try:
+        return _read_table(model)
+    finally:
+        model.release()  # the table is plain data: nothing asks the model again
+
+
+def _read_table(model: BindingModel) -> Bindings:
     # a star import binds nothing LibCST's scopes see (they skip `from m import *`), and the
     # binding model skips it the same way: the table stays LibCST's answer
     found: dict[str, list[Binding]] = {}
