@@ -24,8 +24,10 @@ import ast
 import builtins
 import re
 import warnings
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from codemods.analysis.imports import resolve_module
 
@@ -143,7 +145,11 @@ class BindingModel:
         *,
         is_package: bool = False,
         source: str | None = None,
+        only: Iterable[str] | None = None,
     ) -> None:
+        """``only``: the caller asks about these names (and about imports) alone, so an
+        expression whose lines spell none of them, nor any name an import of the file binds,
+        is not walked (it can neither read nor bind such a name). Needs ``source``."""
         self.module_name = module_name
         self.is_package = is_package
         self.module_scope = Scope("module", tree, None)
@@ -155,7 +161,10 @@ class BindingModel:
         self._pending: list[tuple[ast.AST, Scope]] = []
         # no `global` / `nonlocal` spelled anywhere: no scope has a declaration to look for
         declares = source is None or "global" in source or "nonlocal" in source
-        _Builder(self, declares).module(tree)
+        lines = imports = None
+        if only is not None and source is not None and "\r" not in source:
+            lines, imports = _lines_mentioning(tree, source, only)
+        _Builder(self, declares, lines, imports).module(tree)
         if source is not None and "type:" in source:
             self._type_comment_lines(source)
         self._by_name: dict[tuple[int, str], list[Use]] = {}
@@ -490,11 +499,35 @@ def _is_alternative_test(test: ast.expr) -> bool:
 class _Builder:
     """Fills a :class:`BindingModel` in one walk."""
 
-    def __init__(self, model: BindingModel, declares: bool = True) -> None:
+    def __init__(
+        self,
+        model: BindingModel,
+        declares: bool = True,
+        lines: list[int] | None = None,
+        imports: list[int] | None = None,
+    ) -> None:
         self.m = model
         self.declares = declares  # False: the source spells no `global` / `nonlocal`
+        #: The lines an expression must reach to be walked (None: every expression is), and
+        #: the lines of the import statements (a body without either is not walked).
+        self.lines = lines
+        self.import_lines = imports or []
         self._statement: ast.stmt | None = None
         self._stmts: list[ast.stmt] = []  # the statements being walked, innermost last
+
+    def quiet(self, node: ast.stmt) -> bool:
+        """Whether ``node``'s lines spell none of the asked names and hold no import: its
+        body can neither bind nor read such a name, nor make an import statement."""
+        lines = self.lines
+        if lines is None:
+            return False
+        first, last = node.lineno, node.end_lineno
+        assert last is not None
+        for sorted_lines in (lines, self.import_lines):
+            at = bisect_left(sorted_lines, first)
+            if at < len(sorted_lines) and sorted_lines[at] <= last:
+                return False
+        return True
 
     # scopes --------------------------------------------------------------------------------
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
@@ -628,10 +661,11 @@ class _Builder:
                 self.expr(base, scope)
             for kw in node.keywords:
                 self.expr(kw.value, scope)
-            inner = self.new_scope("class", node, scope)
-            _note_direct(node.body, inner)
-            self._declarations(node.body, inner)
-            self.block(node.body, inner)
+            if not self.quiet(node):
+                inner = self.new_scope("class", node, scope)
+                _note_direct(node.body, inner)
+                self._declarations(node.body, inner)
+                self.block(node.body, inner)
             self.bind(scope, node.name, "class", node, at=node)
         elif isinstance(node, ast.Try | getattr(ast, "TryStar", ast.Try)):
             if any(_catches_import_error(h) for h in node.handlers):
@@ -787,6 +821,8 @@ class _Builder:
 
     def function_body(self, node: ast.AST, scope: Scope) -> None:
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        if self.quiet(node):
+            return
         inner = self.new_scope("function", node, scope)
         _note_direct(node.body, inner)
         self._declarations(node.body, inner)
@@ -854,6 +890,11 @@ class _Builder:
 
     # expressions ----------------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, in_annotation: bool = False) -> None:
+        lines = self.lines
+        if lines is not None:
+            at = bisect_left(lines, node.lineno)
+            if at == len(lines) or lines[at] > node.end_lineno:  # type: ignore[operator]
+                return  # none of the asked names, nor an escape, on its lines
         stack: list[ast.AST] = [node]
         heads: dict[int, str] = {}
         while stack:
@@ -930,6 +971,48 @@ class _Builder:
             self.expr(node.value, inner)
         else:
             self.expr(node.elt, inner)  # type: ignore[attr-defined]
+
+
+def _lines_mentioning(
+    tree: ast.Module, source: str, only: Iterable[str]
+) -> tuple[list[int], list[int]]:
+    """The sorted numbers of the lines of ``source`` that spell one of ``only``, or a name
+    bound by an import statement of ``tree`` that names one of them (anywhere in the file: a
+    read may come before its import), or a backslash (an escape may spell a name inside a
+    string read as a type); and the sorted lines of the import statements."""
+    asked = {name for name in only if name}
+    imports: list[int] = []
+    words = set(asked)
+    stack: list[ast.AST] = list(tree.body)
+    while stack:  # statements only: an import is never inside an expression
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            imports.append(stmt.lineno)
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if asked.intersection(alias.name.split(".")):
+                    words.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(stmt, ast.ImportFrom):
+            spelled = (stmt.module or "").split(".")
+            for alias in stmt.names:
+                if alias.name != "*" and (
+                    asked.intersection(spelled) or alias.name in asked or stmt.level
+                ):
+                    words.add(alias.asname or alias.name)
+        else:
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(stmt, name, None)
+                if block:
+                    stack.extend(block)
+    words.add("\\")
+    starts = list(accumulate(len(line) + 1 for line in source.split("\n")))
+    found: set[int] = set()
+    for word in words:
+        at = source.find(word)
+        while at >= 0:
+            found.add(bisect_right(starts, at) + 1)
+            at = source.find(word, at + len(word))
+    return sorted(found), sorted(imports)
 
 
 #: Expression nodes with a scope of their own.

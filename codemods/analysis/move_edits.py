@@ -530,7 +530,11 @@ class _ModuleEdits(TextEditPlan):
             raise Undecided
         ctx = self.ctx
         model = BindingModel(
-            self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
+            self.tree,
+            ctx.module_name,
+            is_package=ctx.path.name == "__init__.py",
+            source=text,
+            only={*old.split("."), *new.split(".")},
         )
         self.models.append(model)
         dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)

@@ -108,7 +108,11 @@ class _SymbolEdits(TextEditPlan):
         if "\r" in text:
             raise Undecided
         model = BindingModel(
-            self.tree, ctx.module_name, is_package=ctx.path.name == "__init__.py", source=text
+            self.tree,
+            ctx.module_name,
+            is_package=ctx.path.name == "__init__.py",
+            source=text,
+            only={*old.dotted.split("."), *self.new.dotted.split(".")},
         )
         self.model = model
         self.models.append(model)
