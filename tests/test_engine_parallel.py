@@ -406,3 +406,31 @@ def test_a_move_leaves_no_garbage_for_the_collector(tmp_path: Path, step: str) -
         gc.garbage.clear()
     assert {r.relpath for r in results if r.status is Status.CHANGED} == set(MOVES_TREE)
     assert garbage == []
+
+
+def test_no_file_s_tree_outlives_its_file(tmp_path: Path) -> None:
+    """The pattern steps keep one file's walk and binding table while its steps run; once the
+    engine is done with the file they are gone (kept, a file's tree was walked by the cyclic
+    collector after every file and again in the older generations)."""
+    import ast
+    import gc
+
+    for n in range(6):
+        (tmp_path / f"test_{n}.py").write_text(
+            "from base import Base\n\n\nclass TestA:\n"
+            f"    def setUp(self):\n        self.n = {n}\n\n    def test_x(self):\n"
+            "        assert self.n == self.n\n\n\nclass TestB(Base):\n"
+            "    def setUp(self):\n        self.m = 1\n"
+        )
+    recipe = RecipeLoader().load("unittest-setup-to-pytest")
+    plan = make_plan(recipe, [tmp_path])
+
+    def modules() -> int:
+        gc.collect()
+        return sum(isinstance(o, ast.Module) for o in gc.get_objects())
+
+    before = modules()
+    results = list(run(plan, jobs=1))
+    assert sum(r.status is Status.CHANGED for r in results) == 6  # the steps ran on each
+    assert all(r.diagnostics for r in results)  # and the review rule too
+    assert modules() <= before

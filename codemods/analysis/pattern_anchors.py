@@ -34,6 +34,7 @@ import libcst as cst
 from codemods.analysis.pattern_match import CompiledPattern, sequence_placeholder
 from codemods.analysis.pattern_rules import Rule, names_match
 from codemods.analysis.pattern_syntax import is_capturing, metavariable_of
+from codemods.analysis.per_file import one_file_cache
 from codemods.analysis.signatures import dotted
 from codemods.analysis.text import TextMap
 from codemods.analysis.unique_bindings import Bindings, unique_bindings
@@ -207,7 +208,7 @@ def _statements(node: ast.AST) -> Iterable[ast.AST]:
                 yield from _statements(child)
 
 
-_FACTS: list[tuple[ast.Module, _Facts]] = []
+_FACTS: list[tuple[ast.Module, _Facts]] = one_file_cache()  # emptied after each file
 
 
 def _facts(tree: ast.Module, data: bytes, module_name: str | None) -> _Facts:

@@ -22,6 +22,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from codemods.analysis.bindings import Binding, BindingModel
+from codemods.analysis.per_file import one_file_cache
 
 #: A name no statement of the file binds (a star import binds none, as in LibCST's scopes).
 UNBOUND = ""
@@ -84,7 +85,7 @@ def unique_bindings(source: str | bytes, tree: ast.Module | None = None) -> Bind
     return table
 
 
-_LAST: list[tuple[str | bytes, Bindings | None]] = []
+_LAST: list[tuple[str | bytes, Bindings | None]] = one_file_cache()  # emptied after each file
 
 
 def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:

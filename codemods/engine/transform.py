@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.per_file import one_file
 from codemods.analysis.text import TextEdit, apply_edits
 from codemods.analysis.visit import file_metadata, remember_source
 from codemods.engine.diff import split_lines
@@ -94,7 +95,8 @@ def transform_source(
     if runnable is None:
         runnable = runnable_steps(steps, data, scan_relpath)
     applicable = [(i, s) for i, s in enumerate(steps) if s.applies_to(scan_relpath)]
-    with file_metadata():  # the steps share one file's metadata, dropped with the file
+    # the steps share one file's metadata and analysis, dropped with the file
+    with file_metadata(), one_file():
         return _transform(data, runnable, ctx, generated_marker, applicable)
 
 

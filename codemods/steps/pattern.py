@@ -21,6 +21,7 @@ from codemods.analysis.pattern_match import Matcher, Resolver, literal_chain
 from codemods.analysis.pattern_rewrite import MAX_PASSES, Program, Rewriter, apply
 from codemods.analysis.pattern_rules import ModuleIndex, Rule
 from codemods.analysis.pattern_syntax import PatternError, metavariable_of
+from codemods.analysis.per_file import one_file_cache
 from codemods.analysis.positions import start_positions
 from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import LazyMetadata, derived, wrap
@@ -358,7 +359,9 @@ safe: false           the fix can change behaviour: runs only with --unsafe
         if self._decider is None or not pattern_decide.ENABLED:
             return None
         fix = self.program.fix is not None
-        message = None if fix else self.program.message or f"{self.options.id or 'pattern'} matches here"
+        message = (
+            None if fix else self.program.message or f"{self.options.id or 'pattern'} matches here"
+        )
         found = self._decider.matches(source.tree, source.data, ctx.module_name, message)
         if found is None or (fix and found):
             return None
@@ -793,7 +796,7 @@ def _pattern_words(pattern: Any) -> set[str]:
     return words
 
 
-_ID_CACHE: list[tuple[ast.AST, frozenset[str]]] = []
+_ID_CACHE: list[tuple[ast.AST, frozenset[str]]] = one_file_cache()  # emptied after each file
 
 
 def _identifiers(tree: ast.Module) -> frozenset[str]:
