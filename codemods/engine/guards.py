@@ -21,6 +21,8 @@ import operator
 import re
 import warnings
 
+from codemods.analysis.per_file import one_file_cache
+
 #: Files above this size are reported ("too large") instead of parsed.
 MAX_PARSE_BYTES = 10_000_000
 
@@ -53,10 +55,22 @@ def needs_depth_check(data: bytes) -> bool:
     """Whether ``data`` could nest deeply enough to crash the parser (cheap, conservative).
 
     Every test runs at C speed (``bytes.count``, ``re``, ``translate``, ``itertools``): this
-    is on the path of every file that gets parsed.
+    is on the path of every file that gets parsed. The budget and the parse guard both ask
+    for the same bytes of a file: the last answer is kept for them.
     """
     if len(data) < _GUARD_MIN_BYTES:
         return False
+    if _LAST_CHECK and _LAST_CHECK[0][0] is data:
+        return bool(_LAST_CHECK[0][1])
+    answer = _needs_depth_check(data)
+    _LAST_CHECK[:] = [(data, answer)]
+    return answer
+
+
+_LAST_CHECK: list[tuple[bytes, bool]] = one_file_cache()  # emptied after each file
+
+
+def _needs_depth_check(data: bytes) -> bool:
     if data.count(b"elif") > _CHAIN or data.count(b"\\\n") + data.count(b"\\\r") > _CHAIN:
         return True
     if max(map(len, data.split(b"\n"))) > _SPAN:
