@@ -79,6 +79,16 @@ DECIDED = {
     "unsorted block left in its order": (
         "import unittest\nimport os\n\nunittest.main(module=os.name)\n"
     ),
+    "unsorted block after a docstring, with a from-import": (
+        '"""Doc."""\nimport unittest\nfrom os import path\nimport os.path\n\n'
+        "unittest.main(path, os.path)\n"
+    ),
+    "unsorted block with two imports on a line (LibCST's one line)": (
+        "import unittest; import os\nimport sys\n\nunittest.main(os, sys)\n"
+    ),
+    "sorted block whose moved import keeps its place": (
+        "import os\nimport sys\nimport unittest\n\nunittest.main(os, sys)\n"
+    ),
     "a blank line with spaces inside a sorted block": (
         "import os\n   \nimport unittest\n\nunittest.main()\n"
     ),

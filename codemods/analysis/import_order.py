@@ -23,6 +23,7 @@ x = 1
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -89,6 +90,29 @@ def _key(
         fold(name or ""),
         _alias_key(node),
     )
+
+
+def ast_key(
+    node: ast.Import | ast.ImportFrom,
+    first_party: Callable[[str], bool],
+    settings: IsortSettings = DEFAULT,
+) -> Key:
+    """:func:`_key` of the same one-import line, read off CPython's ``ast``: a block whose
+    keys are out of order is not re-sorted (:func:`resort_imports`), which the ``ast`` paths
+    can tell without parsing it with LibCST."""
+    fold = (lambda t: t) if settings.case_sensitive else str.lower
+    straight, from_ = (1, 0) if settings.from_first else (0, 1)
+    if settings.force_sort_within_sections:
+        straight = from_ = 0
+    first = node.names[0]
+    alias = (0, "*") if first.name == "*" else (first.asname is not None, first.name.lower())
+    if isinstance(node, ast.Import):
+        return (_section(first.name, first_party, settings), straight, 0, fold(first.name), alias)
+    name = node.module or ""
+    if node.level:
+        distance = node.level if settings.relative_closest_first else -node.level
+        return (LOCAL, from_, distance, fold(name), alias)
+    return (_section(name, first_party, settings), from_, 0, fold(name), alias)
 
 
 def _alias_key(node: cst.Import | cst.ImportFrom) -> tuple[int, str]:

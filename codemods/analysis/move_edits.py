@@ -32,7 +32,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.analysis.bindings import Binding, BindingModel, Use
 from codemods.analysis.context import FileContext
-from codemods.analysis.import_order import resort_imports
+from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
 from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
 from codemods.analysis.text import TextEdit, TextMap
@@ -467,6 +467,28 @@ class TextEditPlan:
         ]
 
     # -- the leading import block, re-sorted as the LibCST path re-sorts it -----------------
+    #: Whether a rewritten import may merge into another one (``resort_imports`` does that
+    #: before it looks at the order): not for a module move, which leaves a file that imports
+    #: the new path already to the LibCST path.
+    may_merge = True
+
+    def _head_unsorted(self, leading: list[ast.stmt]) -> bool:
+        """Whether the leading imports, as the original has them, are out of isort's order
+        (then LibCST's path does not re-sort them). Each must be alone on its lines, as a
+        LibCST one-import line is; else the LibCST path decides."""
+        imports = [s for s in leading if isinstance(s, ast.Import | ast.ImportFrom)]
+        if len(imports) < 2 or len(imports) != len(leading) - (leading[0] is not imports[0]):
+            return False
+        previous = 0
+        for stmt in leading:
+            if stmt.lineno <= previous:
+                return False  # `import a; import b`: one LibCST line
+            previous = stmt.end_lineno or stmt.lineno
+        settings = isort_settings(self.ctx)
+        party = lambda top: first_party(self.ctx, top)  # noqa: E731
+        keys = [ast_key(s, party, settings) for s in imports]  # type: ignore[arg-type]
+        return keys != sorted(keys)
+
     def _with_head_resorted(self) -> list[TextEdit]:
         if not self.renamed_imports:
             return sorted(self.edits)
@@ -479,6 +501,8 @@ class TextEditPlan:
         leading = body[:index]
         if not any(isinstance(s, ast.Import | ast.ImportFrom) for s in leading):
             return sorted(self.edits)
+        if not self.may_merge and self._head_unsorted(leading):
+            return sorted(self.edits)  # resort_imports leaves a block out of order as it is
         end_line = leading[-1].end_lineno
         assert end_line is not None
         line_end = self.text.find("\n", self.tm.offset(end_line, 0))
@@ -509,6 +533,8 @@ class TextEditPlan:
 
 
 class _ModuleEdits(TextEditPlan):
+    may_merge = False
+
     def __init__(
         self, tree: ast.Module, text_map: TextMap, old: str, new: str, ctx: FileContext
     ) -> None:
