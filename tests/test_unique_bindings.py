@@ -128,3 +128,47 @@ def test_the_table_from_an_already_parsed_tree_is_the_table_from_the_source() ->
         ub._LAST.clear()
         from_tree = unique_bindings(data, ast.parse(data))
         assert from_tree == from_source
+
+
+def test_the_table_narrowed_to_class_bases_answers_as_the_whole_one() -> None:
+    """The pattern step's anchors ask the table about class bases alone, so it is built for
+    their roots (``only``): for every base chain of the stdlib's classes it must answer as
+    the table of every name does, and leave any other root to the scopes."""
+    import ast
+    import warnings
+
+    from codemods.analysis import per_file
+    from codemods.analysis.signatures import dotted
+
+    compared = 0
+    files = [*sorted(STDLIB.glob("[a-h]*.py")), *sorted((STDLIB / "test").glob("test_[a-c]*.py"))]
+    for path in files:
+        text = path.read_bytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                continue
+        chains = {
+            chain
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+            for chain in map(dotted, node.bases)
+            if chain is not None
+        }
+        roots = frozenset(c.partition(".")[0] for c in chains)
+        with per_file.one_file():
+            full = unique_bindings(text, tree)
+            narrow = unique_bindings(text, tree, roots)
+        if full is None:
+            assert narrow is None
+            continue
+        assert narrow is not None and narrow is not full
+        for chain in chains:
+            assert narrow.resolve(chain, "m") == full.resolve(chain, "m"), (path, chain)
+            compared += 1
+        outside = next((n for n in full.targets if n not in roots), None)
+        if outside is not None:
+            assert narrow.resolve(outside, "m") is None
+    assert compared > 300

@@ -194,7 +194,15 @@ class _Facts:
     @property
     def names(self) -> Bindings | None:
         if self._names is False:
-            self._names = unique_bindings(self.data, self.tree)
+            # the table is asked about class bases alone (:func:`_qualified`): their roots
+            roots = set()
+            for record in self.defs:
+                if isinstance(record.node, ast.ClassDef):
+                    for base in record.node.bases:
+                        chain = dotted(base)
+                        if chain is not None:
+                            roots.add(chain.partition(".")[0])
+            self._names = unique_bindings(self.data, self.tree, frozenset(roots))
         return self._names  # type: ignore[return-value]
 
 

@@ -43,6 +43,8 @@ class Bindings:
 
     targets: dict[str, str]
     plain: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The names the table answers for (None: every name); another root is left to the scopes.
+    asked: frozenset[str] | None = None
 
     def resolve(self, chain: str, module_name: str | None = None) -> tuple[set[str], bool] | None:
         """(qualified names, whether the file binds the root) as LibCST's scopes would give for
@@ -50,6 +52,8 @@ class Bindings:
         The file's own names are given as ``LOCAL_MARK`` + ``module_name`` + chain (none
         without a module name), as the pattern step's resolver gives them."""
         root, _, rest = chain.partition(".")
+        if self.asked is not None and root not in self.asked:
+            return None
         modules = self.plain.get(root)
         if modules is not None:
             # `import a` names every chain from `a`; `import a.b` only those through `a.b`
@@ -72,45 +76,54 @@ class Bindings:
 _OWN_KINDS = frozenset({"def", "class", "assign"})
 
 
-def unique_bindings(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
+def unique_bindings(
+    source: str | bytes, tree: ast.Module | None = None, only: frozenset[str] | None = None
+) -> Bindings | None:
     """The table for ``source``, read off the file's :class:`BindingModel` (None: it does not
     parse). ``tree``: the file's ``ast`` already parsed (without type
     comments: they bind nothing, and the table reads only bindings and uses in code), so the
     file is not parsed a second time. The last file's table is kept: the pattern step's
     ``ast`` anchors and its resolver ask for the same file one after the other."""
-    if _LAST and _LAST[0][0] == source:
-        return _LAST[0][1]
-    table = _table(source, tree)
-    _LAST[:] = [(source, table)]
+    if tree is None:
+        only = None  # narrowing needs the tree and the text
+    if _LAST and _LAST[0][0] == source and _LAST[0][1] == only:
+        return _LAST[0][2]
+    table = _table(source, tree, only)
+    _LAST[:] = [(source, only, table)]
     return table
 
 
-_LAST: list[tuple[str | bytes, Bindings | None]] = one_file_cache()  # emptied after each file
+_LAST: list[tuple[str | bytes, frozenset[str] | None, Bindings | None]] = (
+    one_file_cache()
+)  # emptied after each file
 
 
-def _table(source: str | bytes, tree: ast.Module | None = None) -> Bindings | None:
+def _table(
+    source: str | bytes, tree: ast.Module | None = None, only: frozenset[str] | None = None
+) -> Bindings | None:
     try:
         if tree is None:
             model = BindingModel.from_source(source)
         else:
             text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-            model = BindingModel(tree, source=text)
+            model = BindingModel(tree, source=text, only=only)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        return _read_table(model)
+        return _read_table(model, only)
     finally:
         model.release()  # the table is plain data: nothing asks the model again
 
 
-def _read_table(model: BindingModel) -> Bindings:
+def _read_table(model: BindingModel, only: frozenset[str] | None = None) -> Bindings:
     # a star import binds nothing LibCST's scopes see (they skip `from m import *`), and the
     # binding model skips it the same way: the table stays LibCST's answer
     found: dict[str, list[Binding]] = {}
     declared: set[str] = set()
     for scope in model.scopes:
         for name, bindings in scope.bindings.items():
-            found.setdefault(name, []).extend(bindings)
+            if only is None or name in only:  # a narrowed model answers for these alone
+                found.setdefault(name, []).extend(bindings)
         declared |= scope.globals | scope.nonlocals
     # LibCST's scopes pair a read with the bindings made before it in their walk (function
     # bodies walked after the module): a module-level read that comes before a binding of its
@@ -154,9 +167,11 @@ def _read_table(model: BindingModel) -> Bindings:
         else:
             targets[name] = alias.name  # `import a.b as x`
     for use in model.uses:
-        if use.where == "code" and use.name not in found and use.name not in declared:
+        if use.where != "code" or (only is not None and use.name not in only):
+            continue
+        if use.name not in found and use.name not in declared:
             targets[use.name] = UNBOUND
-    return Bindings(targets, plain)
+    return Bindings(targets, plain, only)
 
 
 def _plain_import(one: Binding, model: BindingModel) -> str | None:
