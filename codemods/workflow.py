@@ -23,6 +23,7 @@ from codemods import config as configuration
 from codemods import vcs
 from codemods.analysis.project import Projects
 from codemods.engine import Plan, Status, Summary, make_plan, process, run, write
+from codemods.engine.checked import CheckedOptions
 from codemods.engine.diff import unified_diff
 from codemods.engine.discover import SourceFile
 from codemods.engine.executors import make_executor
@@ -78,15 +79,20 @@ def _looks_like_source(ref: str) -> bool:
 
 
 def resolve_recipe(
-    ref: str | None, paths: Sequence[Path] | None, cfg: configuration.Config
+    ref: str | None,
+    paths: Sequence[Path] | None,
+    cfg: configuration.Config,
+    *,
+    checked: CheckedOptions | None = None,
 ) -> tuple[Recipe, list[Path] | None]:
     """The recipe to run and the paths to scan, from arguments and configuration.
 
     With ``[tool.codemod] recipes`` set, a first argument that is an existing directory or
     Python file is a path, not a recipe (``codemod apply src/`` runs the configured recipes).
+    ``checked``: step options that passed every check before (see ``engine/checked.py``).
     """
     given = list(paths) if paths else None
-    loader = RecipeLoader(extra_dirs=cfg.recipe_dirs)
+    loader = RecipeLoader(extra_dirs=cfg.recipe_dirs, checked=checked)
     if ref is not None and cfg.recipes and _looks_like_source(ref):
         given = [Path(ref), *(given or [])]
         ref = None
@@ -136,7 +142,9 @@ def execute(opts: RunOptions, out: Output) -> int:
             hint="review interactively with the text format, or write a report with `preview`",
         )
     cfg = configuration.load_config()
-    recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg)
+    # a run with the cache skips re-checking options that passed before (engine/checked.py)
+    checked = CheckedOptions() if opts.engine.cache else None
+    recipe, paths = resolve_recipe(opts.recipe, opts.paths, cfg, checked=checked)
     selection = select_steps(recipe, opts.only, opts.skip)
     recipe = selection.recipe
     given = paths or []  # on the command line (the config's own `paths` are not warned about)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -27,7 +28,7 @@ from codemods.recipe.models import (
     RecipeModel,
 )
 from codemods.recipe.yaml_source import PathKey, YamlSource, load_yaml
-from codemods.steps import Step, all_steps
+from codemods.steps import CHECKED, Step, all_steps
 
 
 def builtin_recipe_dir() -> Path:
@@ -59,12 +60,37 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-class RecipeLoader:
-    """Loads recipes from the built-in directory and any extra directories, with caching."""
+class CheckedOptions(Protocol):
+    """Step options known to pass every check, expensive ones included (compiling a pattern),
+    with this exact tool: keys from :func:`options_key` (``engine/checked.py`` keeps them)."""
 
-    def __init__(self, extra_dirs: Sequence[Path] = ()) -> None:
+    def __contains__(self, key: object) -> bool: ...
+
+    def add(self, key: str) -> None: ...
+
+
+def options_key(step_type: type[Step[Any]], value: Any) -> str:
+    """What a verdict on ``value`` as ``step_type``'s options is remembered by."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    name = f"{step_type.__module__}.{step_type.__qualname__}"
+    return hashlib.sha256(f"{name}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class RecipeLoader:
+    """Loads recipes from the built-in directory and any extra directories, with caching.
+
+    ``checked``: options known to pass every check (a run's loader: ``codemod preview`` and
+    ``apply``); for those, checks that compile code (a ``pattern`` step's rules) are left
+    out and the step compiles on first use. Options not in it are checked in full, as
+    without it, and added once they pass: a broken recipe always fails with its message.
+    """
+
+    def __init__(
+        self, extra_dirs: Sequence[Path] = (), *, checked: CheckedOptions | None = None
+    ) -> None:
         self.dirs = [*extra_dirs, builtin_recipe_dir()]
         self._cache: dict[Path, Recipe] = {}
+        self.checked = checked
 
     # -- discovery -------------------------------------------------------------------------
     def available(self) -> list[RecipeInfo]:
@@ -261,12 +287,18 @@ class RecipeLoader:
                 for s in child.steps
             )
             return child
-        step = _build_step(key, value, source, item_path)
+        step = _build_step(key, value, source, item_path, self.checked)
         steps.append(CompiledStep(step, path.stem, own_filter, (path.stem,)))
         return None
 
 
-def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) -> Step[Any]:
+def _build_step(
+    key: str,
+    value: Any,
+    source: YamlSource,
+    item_path: PathKey,
+    checked: CheckedOptions | None = None,
+) -> Step[Any]:
     steps = all_steps()
     if key not in steps:
         close = difflib.get_close_matches(key, [*steps, "recipe"], n=1, cutoff=0.5)
@@ -291,15 +323,20 @@ def _build_step(key: str, value: Any, source: YamlSource, item_path: PathKey) ->
             path=format_path((*item_path, key)),
             hint=f"write the options indented under `{key}:`; see `codemod explain {key}`",
         )
+    verdict = options_key(step_type, value) if checked is not None else None
+    known = verdict is not None and verdict in checked  # type: ignore[operator]
     try:
-        options = step_type.Options.model_validate(value)
+        options = step_type.Options.model_validate(value, context={CHECKED: known})
     except ValidationError as exc:
         raise combine_errors(
             _all_from_validation(
                 exc, source, (*item_path, key), step_type.Options.model_fields, step_id=key
             )
         ) from None
-    return step_type(options)
+    step = step_type(options)
+    if verdict is not None and not known:
+        checked.add(verdict)  # type: ignore[union-attr]
+    return step
 
 
 def _all_from_validation(

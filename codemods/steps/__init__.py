@@ -7,6 +7,7 @@ import pkgutil
 from functools import cache
 
 from codemods.steps._base import (
+    CHECKED,
     Diagnostic,
     Example,
     FileContext,
@@ -21,6 +22,7 @@ from codemods.steps._base import (
 )
 
 __all__ = [
+    "CHECKED",
     "Diagnostic",
     "Example",
     "FileContext",

@@ -30,6 +30,7 @@ from codemods.analysis.project import ProjectIndex
 from codemods.analysis.text import TextEdit, TextMap
 
 __all__ = [
+    "CHECKED",
     "Diagnostic",
     "DiagnosticKind",
     "Example",
@@ -42,6 +43,12 @@ __all__ = [
     "StepOptions",
     "StepSkip",
 ]
+
+
+#: Validation context key (``Options.model_validate(value, context={CHECKED: True})``): these
+#: exact options passed every check before, with this exact tool, so checks that compile code
+#: may be left out (the step compiles on first use instead). See ``RecipeLoader(checked=...)``.
+CHECKED = "checked"
 
 
 class StepOptions(BaseModel):

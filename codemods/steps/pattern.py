@@ -7,11 +7,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 import libcst as cst
 from libcst.metadata import ImportAssignment, ScopeProvider
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from codemods.analysis import pattern_decide
 from codemods.analysis.imports import add_import, iter_imports, remove_unused_imports
@@ -26,6 +28,7 @@ from codemods.analysis.positions import start_positions
 from codemods.analysis.text import TextEdit
 from codemods.analysis.visit import LazyMetadata, derived, wrap
 from codemods.steps._base import (
+    CHECKED,
     Example,
     FileContext,
     Needles,
@@ -95,13 +98,17 @@ class PatternOptions(StepOptions):
         return _check_pattern(value)
 
     @model_validator(mode="after")
-    def _compile(self) -> PatternOptions:
+    def _compile(self, info: ValidationInfo) -> PatternOptions:
         if (
             self.pattern is None
             and (self.rule is None or self.rule.pattern is None)
             and (self.rule is None or not (self.rule.kind or self.rule.all or self.rule.any))
         ):
             raise ValueError("give a `pattern` (or a `rule` with a pattern or a kind)")
+        if isinstance(info.context, Mapping) and info.context.get(CHECKED):
+            # compiled before with this very tool (steps/_base.py CHECKED): the step compiles
+            # when a file first needs it; a run whose files are all cache hits never does
+            return self
         program = build_program(self)  # raises on a bad fix, transform or rewriter
         ids = {r.id for r in self.rewriters}
         for name, tr in self.transform.items():
@@ -116,7 +123,26 @@ class PatternOptions(StepOptions):
                 "the fix matches the pattern again, so the rewrite would never end; "
                 "add a condition (e.g. `constraints` or `rule: {not: ...}`) that the fixed code fails"
             )
+        _handoff(self, program)
         return self
+
+
+#: Programs compiled by the validator, picked up by the step made from the same options
+#: (by identity), so that loading a recipe compiles each pattern once, not twice.
+_COMPILED: dict[int, tuple[PatternOptions, Program]] = {}
+
+
+def _handoff(options: PatternOptions, program: Program) -> None:
+    if len(_COMPILED) >= 64:  # options validated but never made into a step
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[id(options)] = (options, program)
+
+
+def _compiled(options: PatternOptions) -> Program:
+    kept = _COMPILED.pop(id(options), None)
+    if kept is not None and kept[0] is options:
+        return kept[1]
+    return build_program(options)
 
 
 def build_program(options: PatternOptions) -> Program:
@@ -186,6 +212,17 @@ def _matches_own_fix(program: Program, options: PatternOptions) -> bool:
     if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
         node = node.body[0]
     return matcher.match(node) is not None
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """What the step reads off its compiled program (see :attr:`Pattern.program`)."""
+
+    needed: list[ImportSpecKey]  # imports.add entries the fix uses
+    fix_names: set[str]
+    needles: Groups | None
+    anchors: Any
+    decider: pattern_decide.Decider | None
 
 
 class Pattern(Step[PatternOptions]):
@@ -313,19 +350,54 @@ safe: false           the fix can change behaviour: runs only with --unsafe
 
     def __init__(self, options: PatternOptions) -> None:
         super().__init__(options)
-        self.program = build_program(options)
         self.adds = [parse_import(t) for t in options.imports.add]
         self.removes = [parse_import(t) for t in options.imports.remove_if_unused]
+        kept = _COMPILED.get(id(options))
+        if kept is not None and kept[0] is options:
+            self.program  # noqa: B018  (validated just now: take that program)
+        # else compiled on first use (a run whose files are all cache hits: never)
+
+    @cached_property
+    def program(self) -> Program:
+        """The compiled rule, fix, constraints, transforms and rewriters (on first use)."""
+        return _compiled(self.options)
+
+    @cached_property
+    def _derived(self) -> _Derived:
+        program = self.program
         used: set[str] = set()
-        for template in [self.program.fix, *(r.fix for r in self.program.rewriters.values())]:
+        for template in [program.fix, *(r.fix for r in program.rewriters.values())]:
             if template is not None:
                 used |= template_names(template)
-        self.needed = [spec for spec in self.adds if binding(spec)[0] in used]
-        self.fix_names = used - {binding(spec)[0] for spec in self.adds}
-        self._needles = _needles(self.program.rule, self.program.constraints)
-        self._anchors = program_anchors(self.program.rule, self.program.constraints)
-        decider = pattern_decide.Decider(self.program)
-        self._decider = decider if decider.supported and not self.needed else None
+        needed = [spec for spec in self.adds if binding(spec)[0] in used]
+        decider = pattern_decide.Decider(program)
+        return _Derived(
+            needed=needed,
+            fix_names=used - {binding(spec)[0] for spec in self.adds},
+            needles=_needles(program.rule, program.constraints),
+            anchors=program_anchors(program.rule, program.constraints),
+            decider=decider if decider.supported and not needed else None,
+        )
+
+    @property
+    def needed(self) -> list[ImportSpecKey]:
+        return self._derived.needed
+
+    @property
+    def fix_names(self) -> set[str]:
+        return self._derived.fix_names
+
+    @property
+    def _needles(self) -> Groups | None:
+        return self._derived.needles
+
+    @property
+    def _anchors(self) -> Any:
+        return self._derived.anchors
+
+    @property
+    def _decider(self) -> pattern_decide.Decider | None:
+        return self._derived.decider
 
     @classmethod
     def rewrites_with(cls) -> str:
