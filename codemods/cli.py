@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -309,6 +311,15 @@ def main(
     ] = False,
 ) -> None:
     """Rewrite Python code safely with declarative YAML recipes."""
+    _settle_imports()
+
+
+@cache
+def _settle_imports() -> None:
+    """What the imports made lives as long as the process: out of the cyclic collector's
+    reach (``gc.freeze``, once per process), so full collections do not walk LibCST's,
+    pydantic's and rich's objects again (a warm run spent ~0.15 s on that)."""
+    gc.freeze()
 
 
 def _color(value: str) -> ColorMode:

@@ -215,8 +215,14 @@ def _secret() -> bytes:
     return os.urandom(32)
 
 
+@cache
+def _keyed() -> hmac.HMAC:
+    """The HMAC state after the key, copied for each record (as new, without re-keying)."""
+    return hmac.new(_secret(), digestmod=hashlib.sha256)
+
+
 def _mac(*parts: bytes) -> bytes:
-    h = hmac.new(_secret(), digestmod=hashlib.sha256)
+    h = _keyed().copy()
     for part in parts:
         h.update(_LENGTH.pack(len(part)) + part)
     return h.digest()[:MAC_SIZE]

@@ -184,7 +184,8 @@ def _discover(
         if top is not None and respect_gitignore:
             chain_above = [top, *[p for p in reversed(absolute.parents) if top in p.parents]]
             chain_above = [d for d in dict.fromkeys(chain_above) if d != absolute]
-        yield from _walk(
+        found: list[SourceFile] = []
+        _walk(
             absolute,
             absolute,
             root,
@@ -195,7 +196,9 @@ def _discover(
             respect_gitignore,
             os.path.realpath(absolute),
             unreadable,
+            found,
         )
+        yield from found
 
 
 def _walk(
@@ -208,8 +211,11 @@ def _walk(
     seen: set[str],
     respect_gitignore: bool,
     real_directory: str,  # os.path.realpath(directory), carried down instead of resolving each file
-    unreadable: list[Path] | None = None,
-) -> Iterator[SourceFile]:
+    unreadable: list[Path] | None,
+    found: list[SourceFile],
+) -> None:
+    """Append the files under ``directory`` to ``found``, in order (a list, not a chain of
+    generators: each file would otherwise pass through one generator per directory level)."""
     chain = [*chain, directory] if respect_gitignore else chain
     # only directories with a .gitignore on the chain can ignore anything
     check = respect_gitignore and any(ignores.spec_for(d) is not None for d in chain)
@@ -219,14 +225,15 @@ def _walk(
         if unreadable is not None:
             unreadable.append(directory)
         return
+    prefix = _under(directory, root) if directory != root else ""
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):  # never a symlink: its real path is known
             if entry.name in DEFAULT_EXCLUDES:
                 continue
-            path = Path(entry.path)
+            path = directory / entry.name
             if check and ignores.ignored(path, True, chain):
                 continue
-            yield from _walk(
+            _walk(
                 path,
                 scan_root,
                 root,
@@ -237,9 +244,10 @@ def _walk(
                 respect_gitignore,
                 os.path.join(real_directory, entry.name),
                 unreadable,
+                found,
             )
         elif entry.name.endswith(extensions) and entry.is_file():
-            path = Path(entry.path)
+            path = directory / entry.name
             if check and ignores.ignored(path, False, chain):
                 continue
             if entry.is_symlink():
@@ -249,7 +257,11 @@ def _walk(
             if real in seen:
                 continue
             seen.add(real)
-            yield SourceFile(path, scan_root, _rel(path, root))
+            if prefix is None:
+                relpath = _rel(path, root)
+            else:
+                relpath = f"{prefix}/{entry.name}" if prefix else entry.name
+            found.append(SourceFile(path, scan_root, relpath))
 
 
 def _under(path: Path, base: Path) -> str | None:

@@ -99,15 +99,16 @@ def make_plan(
     root = display_root(paths)
     extensions = (".py", ".pyi") if include_stubs else (".py",)
     unreadable: list[Path] = []
-    files = tuple(
-        discover(
-            paths,
-            root,
-            extensions=extensions,
-            generated_marker=generated_marker,
-            unreadable=unreadable,
+    with OneFileHeap():  # tens of thousands of long-lived, acyclic objects: no collection
+        files = tuple(
+            discover(
+                paths,
+                root,
+                extensions=extensions,
+                generated_marker=generated_marker,
+                unreadable=unreadable,
+            )
         )
-    )
     steps = tuple(s for s in recipe.steps if unsafe or s.step.is_safe())
     held_back = tuple(s.step.id for s in recipe.steps if not unsafe and not s.step.is_safe())
     scan_roots = tuple(Path(p).resolve() for p in paths)
@@ -431,15 +432,16 @@ def run(
     stats: list[os.stat_result | None] = []
     hits: dict[int, Hit] = {}
     if cache:
-        fingerprint = run_fingerprint(plan.recipe, plan.steps)
-        store = ResultCache(plan.root, fingerprint)
-        stat_cache = StatCache(plan.root, fingerprint, started_ns=started)
-        stats = stat_files(plan.files)  # once, for the stat cache and the project state
-        view = store.view(project_state(plan.files, stats))
-        projects = Projects()
-        hits = stat_cache.hits(
-            plan.files, stats, view, lambda s: projects.module_of(s.path, s.scan_root)
-        )
+        with OneFileHeap():  # the tables below: long-lived and acyclic, no collection
+            fingerprint = run_fingerprint(plan.recipe, plan.steps)
+            store = ResultCache(plan.root, fingerprint)
+            stat_cache = StatCache(plan.root, fingerprint, started_ns=started)
+            stats = stat_files(plan.files)  # once, for the stat cache and the project state
+            view = store.view(project_state(plan.files, stats))
+            projects = Projects()
+            hits = stat_cache.hits(
+                plan.files, stats, view, lambda s: projects.module_of(s.path, s.scan_root)
+            )
     collected: dict[int, list[tuple[str, Any]]] = {}
     results = _results(plan.files, plan.steps, view, jobs or default_jobs(), hits, executor, budget)
     try:
