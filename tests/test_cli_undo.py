@@ -293,3 +293,18 @@ def test_undo_removes_a_file_the_apply_created(tmp_path: Path) -> None:
     assert result.returncode == 0, out(result)
     assert not (tmp_path / "pytest.ini").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".codemod_cache", "tests"]
+
+
+def test_undo_after_an_apply_killed_while_recording_says_there_is_no_journal(
+    tmp_path: Path,
+) -> None:
+    """An apply killed before its journal's manifest was written had written no file: undo
+    says there is no journal (it used to say every apply had been undone already)."""
+    files = make_tree(tmp_path, 3)
+    before = [p.read_bytes() for p in files]
+    (tmp_path / ".codemod_cache" / "journal" / "20261201T000000-1-abcd").mkdir(parents=True)
+    result = codemod(tmp_path, "undo")
+    assert result.returncode != 0
+    assert "no undo journal" in out(result)
+    assert "undone already" not in out(result)
+    assert [p.read_bytes() for p in files] == before

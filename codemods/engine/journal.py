@@ -391,11 +391,17 @@ class UndoReport:
 
 def latest_run(root: Path) -> Run:
     """The newest run not undone yet; a damaged newest run is an error, never skipped."""
-    for item in list_runs(root):
+    runs = list_runs(root)
+    for item in runs:
         if isinstance(item, JournalError):
             raise item
         if item.state != "undone":
             return item
+    if not runs:  # only applies killed while recording (they had written no file)
+        raise JournalError(
+            f"no undo journal in {journal_dir(root)}: no apply finished recording one",
+            hint="an apply killed before it recorded its journal had written no file",
+        )
     raise JournalError(
         "nothing to undo: every recorded apply has been undone already",
         hint="`codemod undo --list` shows the runs",
