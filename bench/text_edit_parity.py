@@ -44,6 +44,9 @@ def main() -> int:
     parser.add_argument(
         "--why-only", action="store_true", help="only the text path: count what fell back, why"
     )
+    parser.add_argument(
+        "--files", action="store_true", help="name each file handed to LibCST and the line why"
+    )
     args = parser.parse_args()
     recipe = RecipeLoader().load(args.recipe)
     plan = make_plan(recipe, [args.path], unsafe=True)
@@ -68,6 +71,8 @@ def main() -> int:
             frame = traceback.extract_tb(tb)[-1]
             where = f"{Path(frame.filename).stem} line {frame.lineno}"
             decided[f"LibCST: {where}: {(frame.line or '').strip()}"] += 1
+            if args.files:
+                print(f"  LibCST: {source.scan_relpath}: {where}")
         if not why:
             decided["text edits"] += 1
     fast_cpu = time.process_time() - cpu

@@ -154,6 +154,27 @@ DECIDED = {
     "from __future__ first": (
         "from __future__ import annotations\n\nimport sys\nimport unittest\n\nunittest.main()\n"
     ),
+    "import old in a function only, read there and in a function inside it": (
+        "def collect(info_add):\n    import unittest\n    try:\n        from test import x\n"
+        "    except (ImportError, unittest.SkipTest):\n        return\n\n"
+        "    def inner():\n        return unittest.main\n\n    return inner\n"
+    ),
+    "import old at module level, import old.sub in a method": (
+        "import sys\nimport unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    def test(self):\n        import unittest.mock\n"
+        "        with unittest.mock.patch.dict('sys.modules'):\n"
+        "            del sys.modules['unittest.mock']\n\n    def other(self):\n"
+        "        return unittest.main\n\n\nif __name__ == '__main__':\n    unittest.main()\n"
+    ),
+    "the same import in a function and in a block of it": (
+        "def f(x):\n    import unittest\n    if x:\n        import unittest\n"
+        "    return unittest.main\n"
+    ),
+    "the same import at module level and in an if block": (
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    def test(self):\n"
+        "        return unittest.mock\n\n\nif __name__ == '__main__':\n"
+        "    import unittest\n    unittest.main()\n"
+    ),
 }
 
 UNDECIDED = {
@@ -190,6 +211,17 @@ UNDECIDED = {
     "a spaced chain": "import unittest\nimport unittest.mock\nunittest . mock.patch()\n",
     "a type comment": "import unittest\nx = None  # type: unittest.TestCase\n",
     "a concatenated docstring": '"unittest" "doc"\nimport unittest\nunittest.main()\n',
+    "a read in a function before its own import of it": (
+        "import unittest\n\n\ndef f():\n    unittest.main()\n    import unittest\n"
+    ),
+    "import old in a class body": "class K:\n    import unittest\n    x = unittest.main\n",
+    "the same import twice, a class body reading it before the second": (
+        "import unittest\n\n\nclass T:\n    case = unittest.TestCase\n\n\n"
+        "if __name__ == '__main__':\n    import unittest\n    unittest.main()\n"
+    ),
+    "the same import twice in a function's block": (
+        "def f(x):\n    import unittest\n    import unittest\n    return unittest.main\n"
+    ),
     "a nested sorted block with a moved import": (
         "def f():\n    import os\n    import unittest\n    return os, unittest\n"
     ),

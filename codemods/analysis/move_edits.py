@@ -11,7 +11,9 @@ path uses (:func:`codemods.analysis.import_order.resort_imports`), parsed by Lib
 a few lines, not the module. Everything unusual is left to LibCST's full tree (the caller gets
 None): relative imports of the moved package, ``from pkg import old`` and other parent-package
 spellings, alternative imports (``try/except ImportError``), a name the import binds that is
-bound again anywhere (a local, a parameter, ``global``, a second import), the new path already
+bound otherwise where it is bound (a local, a parameter, ``global``, another import; ``import
+old`` in a function is decided, and the same ``import old`` made again in another block), an
+import in a class body, the new path already
 imported or its first name used, reads that are not the moved chain, ``# type:`` comments
 mentioning it, an f-string whose braces spell it (a name, a string), lone ``\\r`` or
 ``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort. The text
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.analysis.bindings import Binding, BindingModel, Use
+from codemods.analysis.bindings import Binding, BindingModel, Scope, Use
 from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
@@ -563,8 +565,11 @@ class _ModuleEdits(TextEditPlan):
             only={*old.split("."), *new.split(".")},
         )
         self.models.append(model)
-        dotted_reads: list[tuple[str, str]] = []  # (dotted bound path, its new path)
-        self.dotted_imports: dict[str, tuple[ast.Import, ast.alias, Binding]] = {}
+        # (dotted bound path, its new path, the scope the import binds in)
+        dotted_reads: list[tuple[str, str, Scope]] = []
+        #: (id of the scope, dotted path) -> the imports ``import dotted`` binding it there
+        self.dotted_imports: dict[tuple[int, str], list[tuple[ast.Import, ast.alias, Binding]]]
+        self.dotted_imports = {}
         for stmt in model.imports:
             node = stmt.node
             if isinstance(node, ast.ImportFrom):
@@ -579,29 +584,30 @@ class _ModuleEdits(TextEditPlan):
                     self._rename_alias(node, alias, target)
                     self.planned.append((target, [], node.lineno))
                     if alias.asname is None:
-                        if stmt.scope is not model.module_scope:
-                            raise Undecided
-                        dotted_reads.append((alias.name, target))
+                        if stmt.scope.kind not in ("module", "function"):
+                            raise Undecided  # a class body: its reads are LibCST's to tell
+                        dotted_reads.append((alias.name, target, stmt.scope))
                         binding = stmt.bindings[node.names.index(alias)]
-                        self.dotted_imports[alias.name] = (node, alias, binding)
+                        self.dotted_imports.setdefault((id(stmt.scope), alias.name), []).append(
+                            (node, alias, binding)
+                        )
                 elif _under(old, alias.name):
                     raise Undecided  # `import pkg; pkg.old.A`: a parent-package chain
-        self._index({dotted.split(".")[0] for dotted, _ in dotted_reads})
-        groups: dict[str, dict[str, str]] = {}
-        for dotted, target in dotted_reads:
-            group = groups.setdefault(dotted.split(".")[0], {})
-            if dotted in group:
-                raise Undecided  # the same import twice
-            group[dotted] = target
-        for group in groups.values():
-            self._rename_reads(model, group)
+        self._index({dotted.split(".")[0] for dotted, _, _ in dotted_reads})
+        # first name -> id of the scope -> (the scope, {dotted path: its new path})
+        groups: dict[str, dict[int, tuple[Scope, dict[str, str]]]] = {}
+        for dotted, target, scope in dotted_reads:
+            by_scope = groups.setdefault(dotted.split(".")[0], {})
+            by_scope.setdefault(id(scope), (scope, {}))[1][dotted] = target
+        for top, by_scope in groups.items():
+            self._rename_reads(model, top, list(by_scope.values()))
         if self.renamed_imports:
             if model.bindings_of_module(new):
                 raise Undecided  # the new path is imported already: duplicates to avoid
             old_top, new_top = old.split(".")[0], new.split(".")[0]
             if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
                 raise Undecided  # the new first name may be something else here
-            tops = {dotted.split(".")[0] for dotted, _ in dotted_reads}
+            tops = {dotted.split(".")[0] for dotted, _, _ in dotted_reads}
             for match in _TYPE_COMMENT.finditer(text):
                 line_end = text.find("\n", match.end())
                 rest = text[match.end() : line_end if line_end >= 0 else len(text)]
@@ -663,19 +669,38 @@ class _ModuleEdits(TextEditPlan):
         self.import_edits.append(edit)
         self.renamed_imports.add(id(node))
 
-    def _rename_reads(self, model: BindingModel, group: dict[str, str]) -> None:
-        """``import old[.sub]`` binds ``top``: every read of it is a chain ``dotted...`` of
-        one of the imports ``group`` (dotted path -> new path), rewritten to its new path.
-        The name must be bound by these imports only (several only as ``import old`` with
-        ``import old.sub``, both moving), or the LibCST path's scope analysis decides.
+    def _rename_reads(
+        self, model: BindingModel, top: str, groups: list[tuple[Scope, dict[str, str]]]
+    ) -> None:
+        """``import old[.sub]`` binds ``top`` (at module level or in functions, ``groups``
+        holding each such scope's imports: dotted path -> new path): every read of it is a
+        chain ``dotted...`` of one of the imports of the scope it resolves to, rewritten to
+        its new path. In each scope binding ``top`` the name must be bound by these imports
+        only (several only as ``import old`` with ``import old.sub``, both moving, or as the
+        same ``import old`` in different blocks), or the LibCST path's scope analysis decides.
 
         One ``import old.sub`` alone (``old`` the first name) that is also read as ``old.x``:
         the LibCST path keeps ``import old`` in its place and adds ``import new.sub`` after
         it; the ``old.sub...`` reads move, the others stay."""
-        top = next(iter(group)).split(".")[0]
-        count = sum(len(scope.bindings.get(top, ())) for scope in model.scopes)
-        if count != len(group) or (len(group) > 1 and (top != self.old or top not in group)):
-            raise Undecided
+        by_scope = {id(scope): (scope, group) for scope, group in groups}
+        for scope in model.scopes:
+            bindings = scope.bindings.get(top, ())
+            if not bindings:
+                continue
+            if id(scope) not in by_scope:
+                raise Undecided  # bound otherwise there (a local, a parameter...)
+            group = by_scope[id(scope)][1]
+            imports = [self.dotted_imports[(id(scope), d)] for d in group]
+            if len(bindings) != sum(len(i) for i in imports):
+                raise Undecided
+            if len(group) > 1 and (top != self.old or top not in group):
+                raise Undecided
+            if any(len(i) > 1 for i in imports):
+                if len(group) > 1:
+                    raise Undecided  # the same import twice beside another one
+                parents = [id(self.parents.get(id(node))) for node, _, _ in imports[0]]
+                if len(set(parents)) != len(parents):
+                    raise Undecided  # the same import twice in one block: LibCST drops one
         if any(top in s.globals or top in s.nonlocals for s in model.scopes):
             raise Undecided
         if any(u.name == top and u.where != "code" for u in model.uses):
@@ -683,21 +708,32 @@ class _ModuleEdits(TextEditPlan):
         if top in self.declared:
             raise Undecided
         new_top = self.new.split(".")[0]
-        (only,) = group if len(group) == 1 else (None,)
-        kept = (
-            only is not None
-            and only != top
-            and new_top != top
-            and any(not _under(u.chain, only) for u in model.reads(model.module_scope, top))
-        )
-        on_line: dict[int, list[Use]] = {}
-        for use in model.reads(model.module_scope, top):
-            if use.where == "code":
-                on_line.setdefault(use.line, []).append(use)
-        longest = max(len(d.split(".")) for d in group)
+        kept: dict[int, bool] = {}
+        on_line: dict[int, dict[int, list[Use]]] = {}  # id of the scope -> line -> its reads
+        resolved: dict[tuple[int, int], Scope] = {}  # a read's position -> the import's scope
+        for scope, group in groups:
+            (only,) = group if len(group) == 1 else (None,)
+            reads = model.reads(scope, top)
+            kept[id(scope)] = (
+                only is not None
+                and only != top
+                and new_top != top
+                and len(self.dotted_imports[(id(scope), only)]) == 1
+                and any(not _under(u.chain, only) for u in reads)
+            )
+            lines = on_line.setdefault(id(scope), {})
+            for use in reads:
+                if use.where == "code":
+                    lines.setdefault(use.line, []).append(use)
+                    resolved[(use.line, use.col)] = scope
+        longest = max(len(d.split(".")) for _, group in groups for d in group)
         for node, in_fstring in self.names[top]:
             if in_fstring or not isinstance(node.ctx, ast.Load):
                 raise Undecided
+            scope = resolved.get((node.lineno, node.col_offset))
+            if scope is None:
+                raise Undecided  # a read the binding model resolves to none of the imports
+            group = by_scope[id(scope)][1]
             chain: ast.expr = node
             spelled = top
             best: tuple[ast.expr, str] | None = (node, top) if top in group else None
@@ -710,18 +746,21 @@ class _ModuleEdits(TextEditPlan):
                 if spelled in group:
                     best = (chain, spelled)
             if best is None:
-                if kept:
+                if kept[id(scope)]:
                     continue  # `old.x` reads the `import old` that stays
                 raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
             chain, dotted = best  # the parent bound, or leaves it
             start, end = self.tm.span(chain)
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
-            self._sees_the_import(model, node, start, on_line, dotted, new_top)
+            self._sees_the_import(
+                model, node, start, on_line[id(scope)], self.dotted_imports[(id(scope), dotted)]
+            )
             self.edits.append(TextEdit(start, end, group[dotted]))
-        if kept:
-            assert only is not None
-            self._keep_parent(only, group[only])
+        for scope, group in groups:
+            if kept[id(scope)]:
+                (only,) = group
+                self._keep_parent(self.dotted_imports[(id(scope), only)][0], group[only])
 
     def _sees_the_import(
         self,
@@ -729,22 +768,32 @@ class _ModuleEdits(TextEditPlan):
         node: ast.Name,
         start: int,
         on_line: dict[int, list[Use]],
-        dotted: str,
-        new_top: str,
+        imports: list[tuple[ast.Import, ast.alias, Binding]],
     ) -> None:
         """The checks the LibCST path makes of each read it rewrites (``_uses``), made the
         same way: the binding model's read at LibCST's position (its column in characters),
         seeing the import (not a read before it at module level), and the new first name
         bound by the rewritten import there. Any other answer: LibCST decides (it leaves
-        the read alone, or warns and leaves the file)."""
+        the read alone, or warns and leaves the file).
+
+        The same import made twice (in two blocks): the LibCST path checks the read for each
+        import its scope analysis counts it a reference of (one before it in the read's own
+        scope, any from a scope below); here for each of those, and at least one must be."""
+        new_top = self.new.split(".")[0]
         column = self.tm.line_col(start)[1] - 1
         uses = on_line.get(node.lineno, [])
         exact = [u for u in uses if u.col == column]
         use = exact[0] if exact else (uses[0] if len(uses) == 1 else None)
         if use is None:
             raise Undecided
-        _, _, binding = self.dotted_imports[dotted]
-        target = binding.target
+        seen = [
+            binding
+            for _, _, binding in imports
+            if use.scope is not binding.scope or (binding.line, binding.col) < (use.line, use.col)
+        ]
+        if not seen:
+            raise Undecided
+        target = seen[0].target  # the same for each: the same statement
         if (
             model.sees(
                 use.scope,
@@ -756,17 +805,19 @@ class _ModuleEdits(TextEditPlan):
             is not True
         ):
             raise Undecided
-        if new_top != use.name and (
-            model.sees(use.scope, new_top, use.line, use.col, lambda b: False, [binding])
-            is not True
-        ):
-            raise Undecided  # the new name has no bindings: only the rewritten import counts
+        for binding in seen:
+            if new_top != use.name and (
+                model.sees(use.scope, new_top, use.line, use.col, lambda b: False, [binding])
+                is not True
+            ):
+                raise Undecided  # the new name has no bindings: only the rewritten import counts
 
-    def _keep_parent(self, dotted: str, target: str) -> None:
+    def _keep_parent(self, found: tuple[ast.Import, ast.alias, Binding], target: str) -> None:
         """``import a.b`` becomes ``import a`` with ``import new.b`` on the next line, as
         the LibCST path's ``_still_read`` and ``insert_after`` make them (a statement at
         module level, alone on its line)."""
-        node, alias, _ = self.dotted_imports[dotted]
+        node, alias, _ = found
+        dotted = alias.name
         if not any(stmt is node for stmt in self.tree.body):
             raise Undecided  # in an indented block: the LibCST path indents it (and re-sorts)
         start = self.tm.offset(alias.lineno, alias.col_offset)
