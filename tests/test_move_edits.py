@@ -170,6 +170,29 @@ DECIDED = {
         "def f(x):\n    import unittest\n    if x:\n        import unittest\n"
         "    return unittest.main\n"
     ),
+    "a nested sorted block with a moved import": (
+        "def f():\n    import os\n    import unittest\n    return os, unittest\n"
+    ),
+    "a nested sorted block with a moved from-import, then a class": (
+        "import sys\n\nif hasattr(sys, 'x'):\n    import multiprocessing\n"
+        "    from unittest.mock import patch\n\n    class T:\n        def f(self):\n"
+        "            return patch, multiprocessing\n"
+    ),
+    "a nested sorted block after a docstring and a blank line, two levels deep": (
+        "class K:\n    def f(self):\n        \"\"\"Doc.\"\"\"\n\n        import os\n"
+        "        import sys\n        import unittest.mock\n        import zlib\n"
+        "        return os, sys, unittest.mock, zlib\n"
+    ),
+    "a nested sorted block in sections, with spaces on a blank line after it": (
+        "def f():\n    import os\n    from unittest import mock\n\n    import attr\n"
+        "    \n    return os, mock, attr\n"
+    ),
+    "a nested block not in isort's order: left as it is": (
+        "def f():\n    import unittest\n    import os\n    return os, unittest\n"
+    ),
+    "a nested block indented with a tab": (
+        "def f():\n\timport os\n\tfrom unittest import mock\n\treturn os, mock\n"
+    ),
     "the same import at module level and in an if block": (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    def test(self):\n"
         "        return unittest.mock\n\n\nif __name__ == '__main__':\n"
@@ -222,8 +245,14 @@ UNDECIDED = {
     "the same import twice in a function's block": (
         "def f(x):\n    import unittest\n    import unittest\n    return unittest.main\n"
     ),
-    "a nested sorted block with a moved import": (
-        "def f():\n    import os\n    import unittest\n    return os, unittest\n"
+    "a nested block's imports after a comment": (
+        "def f():\n    # the imports\n    import os\n    import unittest\n    return os, unittest\n"
+    ),
+    "a nested block's imports in an else block": (
+        "if x:\n    pass\nelse:\n    import os\n    import unittest\n    y = os, unittest\n"
+    ),
+    "a nested block's imports on its header's line": (
+        "if x: import os; import unittest\ny = os, unittest\n"
     ),
 }
 

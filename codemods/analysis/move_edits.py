@@ -16,7 +16,10 @@ old`` in a function is decided, and the same ``import old`` made again in anothe
 import in a class body, the new path already
 imported or its first name used, reads that are not the moved chain, ``# type:`` comments
 mentioning it, an f-string whose braces spell it (a name, a string), lone ``\\r`` or
-``\\r\\n`` line ends, and nested import blocks that the LibCST path would re-sort. The text
+``\\r\\n`` line ends, and nested import blocks the LibCST path would re-sort where their
+lines alone cannot tell how (a comment before them, an ``else:`` block). A nested block's
+leading imports are re-sorted as the module's, their lines alone parsed by LibCST
+(``TextEditPlan._resort_nested``). The text
 parts of an f-string are reported one by one, as LibCST sees them (``TextEditPlan._fstring``).
 """
 
@@ -250,8 +253,9 @@ class TextEditPlan:
 
     def _check_nested_blocks(self) -> None:
         """The LibCST path re-sorts the leading imports of every changed indented block: a
-        block that starts with two or more imports is left to it when one of them changes or
-        a blank line between them holds spaces (re-sorting would normalise it)."""
+        block that starts with two or more imports, one of them rewritten, is re-sorted the
+        same way (:meth:`_resort_nested`); with none rewritten, it is left to LibCST when a
+        blank line between them holds spaces (re-sorting would normalise it)."""
         for node in self.blocks:
             if isinstance(node, ast.Module):
                 continue
@@ -262,7 +266,10 @@ class TextEditPlan:
                 if len(run) < 2:
                     continue
                 if any(id(stmt) in self.renamed_imports for stmt in run):
-                    raise Undecided
+                    if body is not getattr(node, "body", None):
+                        raise Undecided  # an `else:` block: where its header ends is unknown
+                    self._resort_nested(node, body, run)
+                    continue
                 first = self.tm.offset(run[0].lineno, 0)
                 last = self.tm.offset(run[-1].lineno, 0)
                 for line in self.text[first:last].split("\n"):
@@ -272,6 +279,73 @@ class TextEditPlan:
                 for body in (node.finalbody,):
                     if len(_leading_imports(body)) >= 2:
                         raise Undecided
+
+    def _resort_nested(self, node: ast.AST, body: list[ast.stmt], run: list[ast.stmt]) -> None:
+        """The leading imports ``run`` of the indented block ``body`` of ``node`` (one of them
+        rewritten), re-sorted as the LibCST path's ``leave_IndentedBlock`` re-sorts them: the
+        lines of the run alone, under an ``if`` header of their own, parsed by LibCST and
+        handed to the same function (:func:`codemods.analysis.import_order.resort_imports`);
+        the edits inside them become one edit. Left to LibCST where the lines before the run
+        (the block's first statement's leading lines to LibCST) are not all blank, or the run
+        shares a line with its header."""
+        text = self.text
+        after = body[0] if body[0] is not run[0] else None  # a docstring
+        header = getattr(node, "lineno", None)
+        if header is None:
+            raise Undecided
+        since = after.end_lineno if after is not None else header
+        assert since is not None
+        if run[0].lineno <= since:
+            raise Undecided  # `if x: import a; import b`: a one-line suite
+        start = self.tm.offset(run[0].lineno, 0)
+        between = text[self.tm.offset(since + 1, 0) : start] if run[0].lineno > since + 1 else ""
+        if between.strip():
+            raise Undecided  # a comment (or a multi-line header) before the run
+        end_line = run[-1].end_lineno
+        assert end_line is not None
+        line_end = text.find("\n", self.tm.offset(end_line, 0))
+        if line_end < 0 or text[line_end - 1 : line_end] == "\\":
+            raise Undecided
+        end = line_end + 1
+        if any(e.start < start < e.end or e.start < end < e.end for e in self.edits):
+            raise Undecided
+        inside = [e for e in self.edits if start <= e.start and e.end <= end]
+        region = text[start:end]
+        indent = region[: len(region) - len(region.lstrip(" \t"))]
+        if not indent:
+            raise Undecided
+        shifted = [TextEdit(e.start - start, e.end - start, e.new) for e in inside]
+        updated = _splice(region, shifted)
+        try:
+            original_module = cst.parse_module("if 1:\n" + region)
+            updated_module = cst.parse_module("if 1:\n" + updated)
+        except cst.ParserSyntaxError as exc:
+            raise Undecided from exc
+        original_if, updated_if = original_module.body[0], updated_module.body[0]
+        if not isinstance(original_if, cst.If) or not isinstance(updated_if, cst.If):
+            raise Undecided
+        original_block, updated_block = original_if.body, updated_if.body
+        if not isinstance(original_block, cst.IndentedBlock) or not isinstance(
+            updated_block, cst.IndentedBlock
+        ):
+            raise Undecided
+        resorted_block = resort_imports(
+            original_block,
+            updated_block,
+            lambda top: first_party(self.ctx, top),
+            isort_settings(self.ctx),
+            None if "\t" in indent else indent,
+        )
+        if resorted_block is updated_block:
+            return
+        resorted = updated_module.code_for_node(resorted_block)
+        if not resorted.startswith("\n"):
+            raise Undecided
+        resorted = resorted[1:]  # the header's line end
+        if resorted == updated:
+            return
+        self.edits = [e for e in self.edits if not (start <= e.start and e.end <= end)]
+        self.edits.append(TextEdit(start, end, resorted))
 
     # -- strings and comments ---------------------------------------------------------------
     def _strings(self) -> list[_Mention]:
