@@ -150,6 +150,11 @@ DECIDED = {
         "from app.core import Registry\n\nx: Registry = Registry()\n",
         MOVED,
     ),
+    "a nested sorted block the moved import re-sorts": (
+        "def f():\n    import os\n\n    from app.b import helper\n"
+        "    from app.core import Registry\n    return Registry(os, helper)\n",
+        MOVED,
+    ),
     "a from-import whose only name moves and is renamed": (
         "import os\nfrom app.core import Registry\n\n\ndef f(r: 'Registry') -> None:\n"
         "    return Registry(os.sep)\n",
