@@ -150,6 +150,25 @@ DECIDED = {
         "from app.core import Registry\n\nx: Registry = Registry()\n",
         MOVED,
     ),
+    "another from-import of the module in the leading block: merged as LibCST merges": (
+        "from unittest import TestCase\nfrom unittest import main\nclass T(TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "another from-import of the module, an unsorted leading block": (
+        "from unittest import mock\nfrom test import support\nfrom unittest import TestCase\n"
+        "from io import StringIO\n\nimport os\nimport unittest\n\n\n"
+        "class T(TestCase):\n    x = mock, support, StringIO, os, unittest.main\n",
+        SAME_MODULE,
+    ),
+    "a moved name beside a from-import of the new module": (
+        "from app.agents import helper\nfrom app.core import Registry\n\nRegistry(helper)\n",
+        MOVED,
+    ),
+    "another from-import of the module in a function's leading block": (
+        "def f():\n    from unittest import TestCase\n    from unittest import main\n"
+        "    return TestCase, main\n",
+        SAME_MODULE,
+    ),
     "a nested sorted block the moved import re-sorts": (
         "def f():\n    import os\n\n    from app.b import helper\n"
         "    from app.core import Registry\n    return Registry(os, helper)\n",
@@ -209,8 +228,9 @@ UNDECIDED = {
         "from unittest import TestCase\n\n\ndef f(BaseTestCase=TestCase):\n    return BaseTestCase\n",
         SAME_MODULE,
     ),
-    "another from-import of the module": (
-        "from unittest import TestCase\nfrom unittest import main\nclass T(TestCase):\n    pass\n",
+    "another from-import of the module, both after code in a block (a run LibCST merges in)": (
+        "def f():\n    x = 1\n    from unittest import TestCase\n    from unittest import main\n"
+        "    return TestCase, main, x\n",
         SAME_MODULE,
     ),
     "a string a type checker reads": (
@@ -347,7 +367,13 @@ DECIDED_CASES = {
     "from_import",
     "from_import_alias_kept",
     "import_module_as",
+    "merged_as_name_kept_separate",
+    "merged_import_wrapped_at_line_length",
+    "merged_in_a_function_block",
+    "merged_into_existing_from_import",
+    "merged_into_parenthesised_one_per_line",
     "move_and_rename_every_use",
+    "move_and_rename_existing_alias_kept",
     "module_beside_its_submodule_import",
     "move_and_rename_keep_old_name_as_alias",
     "move_and_rename_new_name_taken",
@@ -355,6 +381,7 @@ DECIDED_CASES = {
     "other_module_defining_the_same_name_untouched",
     "other_modules_and_names_unchanged",
     "parenthesised_multiline_layout_kept",
+    "partial_move_one_line",
     "partial_move_and_rename_with_all",
     "same_module_rename_adds_no_duplicate_import",
     "same_module_rename_every_read_and_all",

@@ -22,8 +22,10 @@ it, a string a type checker may read (``cast("A", x)``, ``List["A"]``) naming a 
 binding, alternative imports (``try/except ImportError``), ``from pkg.mod import *``, a module
 moved out of the package it is reached through, ``patch.object(mod, "A")``, a module alias with
 other uses, a parenthesised or nested multi-name import a name moves out of, the new name bound
-in a function, another from-import of the same module (the LibCST path may merge into it), and
-nested import blocks the LibCST path would re-sort.
+in a function, another from-import of the same module where the rewritten one is not among
+its block's leading imports (the LibCST path may merge it into that one; among the leading
+imports, the re-sort by the LibCST path's own function merges it the same way), and nested
+import blocks whose re-sort the text cannot tell (see ``TextEditPlan._check_nested_blocks``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from collections.abc import Sequence
 from codemods.analysis.bindings import BindingModel, ImportStmt
 from codemods.analysis.context import FileContext
 from codemods.analysis.imports import Symbol, mentions, rename_in_annotation
-from codemods.analysis.move_edits import TextEditPlan, Undecided, _name_tail, _string_tokens
+from codemods.analysis.move_edits import (
+    TextEditPlan,
+    Undecided,
+    _leading_imports,
+    _name_tail,
+    _string_tokens,
+)
 from codemods.analysis.text import TextEdit, TextMap
 
 #: Calls whose first two arguments are an object and an attribute name (``patch.object``).
@@ -246,14 +254,16 @@ class _SymbolEdits(TextEditPlan):
         if new.module != old.module:
             if node.level:
                 raise Undecided  # a relative import to re-spell
-            if self._from_imports_of(new.module, node) or self._from_imports_of(old.module, node):
+            if (
+                self._from_imports_of(new.module, node) or self._from_imports_of(old.module, node)
+            ) and not self._in_a_leading_run(node):
                 raise Undecided  # the LibCST path may merge the rewritten import into that one
             if len(node.names) == 1:
                 self._rename_from_module(node, old.module, new.module)
                 self._rename_alias(node, alias, new.name, new_as)
             else:
                 self._move_out(node, index, new.module, new.name, new_as)
-        elif self._from_imports_of(old.module, node):
+        elif self._from_imports_of(old.module, node) and not self._in_a_leading_run(node):
             raise Undecided  # the LibCST path may merge the rewritten import into that one
         else:
             self._rename_alias(node, alias, new.name, new_as)
@@ -269,6 +279,18 @@ class _SymbolEdits(TextEditPlan):
         old name there."""
         scope = self.model.module_scope
         return stmt.scope is scope and any(b.kind != "import" for b in scope.bindings.get(name, []))
+
+    def _in_a_leading_run(self, node: ast.ImportFrom) -> bool:
+        """Whether ``node`` is among the leading imports of its block (the module's or an
+        indented block's): the only run of import lines where the LibCST path merges a
+        rewritten from-import into another (``merge_from_imports``, in ``resort_imports``),
+        and the run the text path hands to that same function."""
+        parent = self.parents.get(id(node))
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(parent, field, None)
+            if isinstance(body, list) and any(stmt is node for stmt in body):
+                return any(stmt is node for stmt in _leading_imports(body))
+        return False
 
     def _from_imports_of(self, module: str, node: ast.ImportFrom) -> bool:
         """Whether another ``from module import ...`` is in the file."""
