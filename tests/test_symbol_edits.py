@@ -169,6 +169,17 @@ DECIDED = {
         "    return TestCase, main\n",
         SAME_MODULE,
     ),
+    "import old at module level, import old.sub in a method that reads none of it": (
+        "import sys\nimport unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    def test(self):\n        import unittest.mock\n"
+        "        del sys.modules['unittest.mock']\n\n\nunittest.main()\n",
+        SAME_MODULE,
+    ),
+    "import old in a function that reads none of it, every module-level read moved": (
+        "import unittest\n\n\ndef f():\n    import unittest\n    return 1\n\n\n"
+        "class T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
     "a nested sorted block the moved import re-sorts": (
         "def f():\n    import os\n\n    from app.b import helper\n"
         "    from app.core import Registry\n    return Registry(os, helper)\n",
@@ -217,6 +228,16 @@ UNDECIDED = {
     ),
     "import unittest.mock in a function": (
         "def f():\n    import unittest.mock\n\n    class T(unittest.TestCase):\n        pass\n",
+        SAME_MODULE,
+    ),
+    "import old in a function read there, beside the module's": (
+        "import unittest\n\n\ndef f():\n    import unittest\n    return unittest.TestCase\n\n\n"
+        "class T(unittest.TestCase):\n    pass\n",
+        SAME_MODULE,
+    ),
+    "import old in a function, read there before it": (
+        "import unittest\n\n\ndef f():\n    x = unittest.main\n    import unittest.mock\n"
+        "    return x\n\n\nclass T(unittest.TestCase):\n    pass\n",
         SAME_MODULE,
     ),
     "patch.object on the module": (

@@ -8,7 +8,8 @@ changed): ``from pkg.mod import A`` (relative too when only the name changes), `
 import (``from pkg2.mod2 import B`` added after it), every read the import binds renamed
 (code, a quoted annotation of its own, ``__all__``), the new name already a class or function
 of the module (``from pkg.mod import B as A``, with the same info), ``import pkg.mod`` (beside
-``import pkg.mod.sub`` too, or alone: ``import pkg.mod`` added), ``import pkg.mod as m``,
+``import pkg.mod.sub`` too, or alone: ``import pkg.mod`` added; one in a function that
+nothing reads is left as it is), ``import pkg.mod as m``,
 ``from pkg import mod`` and ``import pkg`` with their ``mod.A`` / ``m.A`` / ``pkg.mod.A``
 uses, strings naming the path (``patch("pkg.mod.A.x")``), and the comments, docstrings and
 other strings that the LibCST path reports as mentions. The leading import block is re-sorted
@@ -411,6 +412,8 @@ class _SymbolEdits(TextEditPlan):
             return
         if alias.asname is None:
             rest, moved = self._dotted()
+            if id(node) in self._idle:
+                return  # nothing reads it: the LibCST path's plan of it stops at once
         else:
             rest = list[ast.expr](self._reads(stmt, alias.asname))
             moved = self._moved(rest)
@@ -448,6 +451,8 @@ class _SymbolEdits(TextEditPlan):
         return moved
 
     _dotted_plan: tuple[list[ast.expr], list[ast.Attribute]] | None = None
+    #: ``id`` of the ``import old[.sub]`` statements in a function that nothing reads.
+    _idle: frozenset[int] = frozenset()
 
     def _dotted(self) -> tuple[list[ast.expr], list[ast.Attribute]]:
         """``import old`` (with any ``import old.sub``, as LibCST's scopes see them: a read
@@ -467,6 +472,19 @@ class _SymbolEdits(TextEditPlan):
         ]
         if not imports:
             raise Undecided
+        bound = len(imports)
+        # `import old.sub` in a function that reads none of it (every read of the name there
+        # would resolve to it): the LibCST path finds no reference of it and leaves it
+        module_scope = self.model.module_scope
+        idle = [
+            b for b in imports if b.scope is not module_scope and not self.model.reads(b.scope, top)
+        ]
+        if idle:
+            self._idle = frozenset(id(b.stmt.node) for b in idle if b.stmt)
+            imports = [b for b in imports if b not in idle]
+            if not imports:
+                self._dotted_plan = [], []
+                return self._dotted_plan
         plain = imports[0].alias.name == top  # type: ignore[union-attr]
         body = {id(stmt) for stmt in self.tree.body}
         if (len(imports) > 1 or not plain) and any(
@@ -476,7 +494,7 @@ class _SymbolEdits(TextEditPlan):
         subs = [b.alias.name for b in imports[1 if plain else 0 :] if b.alias is not None]
         if top in subs:
             raise Undecided  # `import old` after `import old.sub`, or twice
-        reads = self._reads(imports[0].stmt, top, len(imports))  # type: ignore[arg-type]
+        reads = self._reads(imports[0].stmt, top, bound)  # type: ignore[arg-type]
         rest: list[ast.expr] = [
             r for r in reads if not any(_under(self._chain(r), sub) for sub in subs)
         ]
