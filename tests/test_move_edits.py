@@ -193,6 +193,11 @@ DECIDED = {
     "a nested block indented with a tab": (
         "def f():\n\timport os\n\tfrom unittest import mock\n\treturn os, mock\n"
     ),
+    "an f-string reading it": "import unittest\nx = f'{unittest.main}'\n",
+    "reads in f-strings' braces: a format spec, a conversion, a multi-line f-string": (
+        "import unittest\n\nx = f'{unittest}'\ny = f'{a:>{unittest.w}} {unittest.main!r}'\n"
+        "z = (f'{a}'\n     f\"\"\"{b}\n  {unittest.case.TestCase} {'x'} {unittest}\"\"\")\n"
+    ),
     "the same import at module level and in an if block": (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    def test(self):\n"
         "        return unittest.mock\n\n\nif __name__ == '__main__':\n"
@@ -207,7 +212,12 @@ UNDECIDED = {
     "alternative imports": (
         "try:\n    import unittest\nexcept ImportError:\n    unittest = None\n"
     ),
-    "an f-string mentioning it": "import unittest\nx = f'{unittest.main}'\n",
+    "the name in an f-string's text beside a read in its braces": (
+        "import unittest\nx = f'unittest: {unittest}'\n"
+    ),
+    "a read in an f-string nested in another's braces": (
+        "import unittest\nx = f'{f\"{unittest.main}\"}'\n"
+    ),
     "a string naming it inside an f-string's braces": (
         "import unittest\nx = f'{d[\"unittest.mock\"]}'\n"
     ),

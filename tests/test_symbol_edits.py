@@ -180,6 +180,15 @@ DECIDED = {
         "class T(unittest.TestCase):\n    pass\n",
         SAME_MODULE,
     ),
+    "an f-string reading it": (
+        "import unittest\nx = f'{unittest.TestCase}'\n",
+        SAME_MODULE,
+    ),
+    "an f-string reading the module otherwise": (
+        "import unittest\n\nx = f'{unittest!r:>{unittest.w}}'\n\n\nclass T(unittest.TestCase):\n"
+        "    pass\n",
+        SAME_MODULE,
+    ),
     "a nested sorted block the moved import re-sorts": (
         "def f():\n    import os\n\n    from app.b import helper\n"
         "    from app.core import Registry\n    return Registry(os, helper)\n",
@@ -202,8 +211,8 @@ UNDECIDED = {
         "class T(unittest.TestCase):\n    pass\n",
         SAME_MODULE,
     ),
-    "an f-string mentioning it": (
-        "import unittest\nx = f'{unittest.TestCase}'\n",
+    "the name in an f-string's text beside a read in its braces": (
+        "import unittest\nx = f'unittest {unittest.TestCase}'\n",
         SAME_MODULE,
     ),
     "a read before the import in its scope (not one of LibCST's references)": (

@@ -15,7 +15,8 @@ bound otherwise where it is bound (a local, a parameter, ``global``, another imp
 old`` in a function is decided, and the same ``import old`` made again in another block), an
 import in a class body, the new path already
 imported or its first name used, reads that are not the moved chain, ``# type:`` comments
-mentioning it, an f-string whose braces spell it (a name, a string), lone ``\\r`` or
+mentioning it, a string in an f-string's braces spelling it (a read of the name there
+is decided when the f-string spells the name nowhere else), lone ``\\r`` or
 ``\\r\\n`` line ends, and nested import blocks the LibCST path would re-sort where their
 lines alone cannot tell how (a comment before them, an ``else:`` block). A nested block's
 leading imports are re-sorted as the module's, their lines alone parsed by LibCST
@@ -193,8 +194,12 @@ class TextEditPlan:
         the needle in a string's value, a continuation can split it). A string or a name
         elsewhere can be neither rewritten nor reported, so the index need not hold it, nor
         its parents. Inside an f-string everything is visited (before Python 3.12 the
-        positions there are the f-string's own)."""
-        self.names: dict[str, list[tuple[ast.Name, bool]]] = {top: [] for top in tops}
+        positions of its parts are the f-string's own); a name read there is noted with the
+        outermost f-string holding it (:meth:`fstring_read`)."""
+        self.names: dict[str, list[tuple[ast.Name, ast.JoinedStr | None]]] = {
+            top: [] for top in tops
+        }
+        self._fstring_reads: set[tuple[int, str]] = set()
         self.declared: set[str] = set()
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
@@ -205,7 +210,7 @@ class TextEditPlan:
         lines = sorted({line_of(m.start())[0] for m in pattern.finditer(self.text)})
         count = len(lines)
         parents = self.parents
-        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        stack: list[tuple[ast.AST, ast.JoinedStr | None]] = [(self.tree, None)]
         while stack:
             node, in_fstring = stack.pop()
             if isinstance(node, ast.Name):
@@ -218,7 +223,7 @@ class TextEditPlan:
                 continue
             if isinstance(node, ast.JoinedStr) and not in_fstring:
                 self.strings.append(node)
-                in_fstring = True
+                in_fstring = node
             elif isinstance(node, _BLOCKS):
                 self.blocks.append(node)
                 if isinstance(node, _DOC_OWNERS):
@@ -234,6 +239,25 @@ class TextEditPlan:
                         continue  # nothing on its lines the rules look at
                 parents[id(child)] = node
                 stack.append((child, in_fstring))
+
+    def fstring_read(self, node: ast.Name, fstring: ast.JoinedStr) -> None:
+        """A read of ``node.id`` inside the braces of ``fstring``, its position from Python's
+        ``ast`` (exact for the expressions of an f-string since 3.8), trusted only when the
+        f-string's source spells the name as a word exactly at the positions of its reads
+        and nowhere else (not in its text, not in a string in its braces)."""
+        name = node.id
+        key = (id(fstring), name)
+        if key in self._fstring_reads:
+            return
+        start, end = self.tm.span(fstring)
+        words = [
+            start + m.start()
+            for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", self.text[start:end])
+        ]
+        reads = sorted(self.tm.span(n)[0] for n, f in self.names.get(name, ()) if f is fstring)
+        if words != reads:
+            raise Undecided  # the name also spelled in its text, or positions not the source's
+        self._fstring_reads.add(key)
 
     def _note_docstring(self, node: ast.AST) -> None:
         body = getattr(node, "body", None)
@@ -413,8 +437,8 @@ class TextEditPlan:
             return start + line_starts[at.line - 1] + at.column - 1  # the "(" is not the file's
 
         def expression(node: cst.FormattedStringExpression) -> None:
-            if needle in module.code_for_node(node.expression):
-                raise Undecided  # a name or a string in the braces: the LibCST path's own
+            if needle in module.code_for_node(node.expression) and _holds_a_string(node.expression):
+                raise Undecided  # a string in the braces spelling it: the LibCST path's own
             for inner in _strings_in(node.expression):
                 value = inner.evaluated_value
                 if isinstance(value, str) and needle in value:
@@ -802,8 +826,10 @@ class _ModuleEdits(TextEditPlan):
                     resolved[(use.line, use.col)] = scope
         longest = max(len(d.split(".")) for _, group in groups for d in group)
         for node, in_fstring in self.names[top]:
-            if in_fstring or not isinstance(node.ctx, ast.Load):
+            if not isinstance(node.ctx, ast.Load):
                 raise Undecided
+            if in_fstring is not None:
+                self.fstring_read(node, in_fstring)
             scope = resolved.get((node.lineno, node.col_offset))
             if scope is None:
                 raise Undecided  # a read the binding model resolves to none of the imports
@@ -910,6 +936,23 @@ def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:
     class Strings(cst.CSTVisitor):
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             found.append(string)
+
+    node.visit(Strings())
+    return found
+
+
+def _holds_a_string(node: cst.CSTNode) -> bool:
+    """Whether ``node`` has a string (plain, formatted or concatenated) anywhere inside."""
+    found = False
+
+    class Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            nonlocal found
+            found = True
+
+        def visit_FormattedString(self, string: cst.FormattedString) -> None:
+            nonlocal found
+            found = True
 
     node.visit(Strings())
     return found

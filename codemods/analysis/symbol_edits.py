@@ -18,7 +18,8 @@ by the LibCST path's own function, as for ``rename_module``
 
 Everything unusual is left to LibCST's full tree (the caller gets None): a name bound more than
 once in the file (a local, a parameter, a second import, ``global``), reads the binding model
-does not resolve to the import, a read inside an f-string's braces, ``# type:`` comments naming
+does not resolve to the import, a read inside an f-string's braces when the f-string
+spells the name elsewhere too (its text, a string in it), ``# type:`` comments naming
 it, a string a type checker may read (``cast("A", x)``, ``List["A"]``) naming a renamed
 binding, alternative imports (``try/except ImportError``), ``from pkg.mod import *``, a module
 moved out of the package it is reached through, ``patch.object(mod, "A")``, a module alias with
@@ -213,8 +214,10 @@ class _SymbolEdits(TextEditPlan):
             raise Undecided
         nodes = []
         for node, in_fstring in found:
-            if in_fstring or not isinstance(node.ctx, ast.Load):
+            if not isinstance(node.ctx, ast.Load):
                 raise Undecided
+            if in_fstring is not None:
+                self.fstring_read(node, in_fstring)
             nodes.append(node)
         if len(nodes) != len(code):
             raise Undecided  # a read elsewhere (unbound there) or one the model reads otherwise
