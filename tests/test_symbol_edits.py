@@ -189,6 +189,12 @@ DECIDED = {
         "    pass\n",
         SAME_MODULE,
     ),
+    "the same import at module level and in an if block": (
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    def test(self):\n"
+        "        return unittest.TestCase, unittest.mock\n\n\nclass U(unittest.TestCase):\n"
+        "    pass\n\n\nif __name__ == '__main__':\n    import unittest\n    unittest.main()\n",
+        SAME_MODULE,
+    ),
     "a nested sorted block the moved import re-sorts": (
         "def f():\n    import os\n\n    from app.b import helper\n"
         "    from app.core import Registry\n    return Registry(os, helper)\n",
@@ -248,6 +254,20 @@ UNDECIDED = {
         "import unittest\n\n\ndef f():\n    x = unittest.main\n    import unittest.mock\n"
         "    return x\n\n\nclass T(unittest.TestCase):\n    pass\n",
         SAME_MODULE,
+    ),
+    "the same import twice, every read after them moved": (
+        "import unittest\n\nif x:\n    import unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    pass\n",
+        SAME_MODULE,
+    ),
+    "the same import twice in one block": (
+        "import unittest\nimport unittest\n\n\nclass T(unittest.TestCase):\n    pass\n\n\n"
+        "unittest.main()\n",
+        SAME_MODULE,
+    ),
+    "the same import twice, the name moved to another module": (
+        "import app.core\n\nif x:\n    import app.core\n\napp.core.Registry()\napp.core.x()\n",
+        MOVED,
     ),
     "patch.object on the module": (
         "import unittest\nfrom unittest import mock\n\nmock.patch.object(unittest, 'TestCase')\n"

@@ -36,7 +36,7 @@ import ast
 import re
 from collections.abc import Sequence
 
-from codemods.analysis.bindings import BindingModel, ImportStmt
+from codemods.analysis.bindings import Binding, BindingModel, ImportStmt
 from codemods.analysis.context import FileContext
 from codemods.analysis.imports import Symbol, mentions, rename_in_annotation
 from codemods.analysis.move_edits import (
@@ -190,7 +190,9 @@ class _SymbolEdits(TextEditPlan):
         )
 
     # -- what a name binds and who reads it ---------------------------------------------------
-    def _reads(self, stmt: ImportStmt, name: str, bound: int = 1) -> list[ast.Name]:
+    def _reads(
+        self, stmt: ImportStmt, name: str, bound: int = 1, *, before: bool = False
+    ) -> list[ast.Name]:
         """Every read of ``name``, all of them seeing this import: the name must be bound
         ``bound`` times in the whole file (once, or by ``import old`` and ``import old.sub``
         together: then no shadowing or later rebinding can make a read see something else)
@@ -203,9 +205,12 @@ class _SymbolEdits(TextEditPlan):
         ):
             raise Undecided
         last = max(((b.line, b.col) for b in stmt.scope.bindings.get(name, ())), default=None)
-        if last is None or any(
-            u.scope is stmt.scope and u.where != "all" and (u.line, u.col) < last
-            for u in model.reads(stmt.scope, name)
+        if last is None or (
+            not before
+            and any(
+                u.scope is stmt.scope and u.where != "all" and (u.line, u.col) < last
+                for u in model.reads(stmt.scope, name)
+            )
         ):
             raise Undecided  # read before it in its own scope: not one of LibCST's references
         found = self.names.get(name, [])
@@ -417,6 +422,7 @@ class _SymbolEdits(TextEditPlan):
             rest, moved = self._dotted()
             if id(node) in self._idle:
                 return  # nothing reads it: the LibCST path's plan of it stops at once
+            rest, moved = (self._each or {}).get(id(node), (rest, moved))
         else:
             rest = list[ast.expr](self._reads(stmt, alias.asname))
             moved = self._moved(rest)
@@ -456,6 +462,9 @@ class _SymbolEdits(TextEditPlan):
     _dotted_plan: tuple[list[ast.expr], list[ast.Attribute]] | None = None
     #: ``id`` of the ``import old[.sub]`` statements in a function that nothing reads.
     _idle: frozenset[int] = frozenset()
+    #: The same ``import old`` in several blocks: ``id`` of each -> its reads, as LibCST's
+    #: scopes count them (see :meth:`_dotted_twice`), and their ``old.A`` attributes.
+    _each: dict[int, tuple[list[ast.expr], list[ast.Attribute]]] | None = None
 
     def _dotted(self) -> tuple[list[ast.expr], list[ast.Attribute]]:
         """``import old`` (with any ``import old.sub``, as LibCST's scopes see them: a read
@@ -489,6 +498,10 @@ class _SymbolEdits(TextEditPlan):
                 self._dotted_plan = [], []
                 return self._dotted_plan
         plain = imports[0].alias.name == top  # type: ignore[union-attr]
+        if len(imports) > 1 and all(
+            b.alias is not None and b.alias.name == top and b.scope is module_scope for b in imports
+        ):
+            return self._dotted_twice(imports, bound)
         body = {id(stmt) for stmt in self.tree.body}
         if (len(imports) > 1 or not plain) and any(
             id(b.stmt.node) not in body for b in imports if b.stmt
@@ -510,6 +523,63 @@ class _SymbolEdits(TextEditPlan):
             self._insert_after(imports[0].stmt.node, f"import {top}")  # type: ignore[union-attr]
         self._dotted_plan = rest, moved
         return rest, moved
+
+    def _dotted_twice(
+        self, imports: list[Binding], bound: int
+    ) -> tuple[list[ast.expr], list[ast.Attribute]]:
+        """The same ``import old`` at module level in several blocks (``if __name__ ==
+        "__main__": import unittest``), the name renamed in its own module. The LibCST path
+        plans each import over its own references: a read at module level after it, or any
+        read in a class or function body. Each ``old.A`` read is renamed once. An import all
+        of whose references move would be replaced by itself (its block re-sorts), and a
+        later one an earlier one binds already dropped: decided only where a read that stays
+        comes after them all at module level (then none has only moving references)."""
+        old = self.old
+        top = old.module
+        if self.new.module != old.module:
+            raise Undecided  # `import new` would be added after some of them
+        blocks = {id(self.parents.get(id(b.stmt.node))) for b in imports if b.stmt}
+        if len(blocks) != len(imports):
+            raise Undecided  # twice in one block: the LibCST path drops one
+        reads = self._reads(imports[0].stmt, top, bound, before=True)  # type: ignore[arg-type]
+        scope = self.model.module_scope
+        uses = {(u.line, u.col): u for u in self.model.reads(scope, top) if u.where == "code"}
+        each: dict[int, tuple[list[ast.expr], list[ast.Attribute]]] = {
+            id(b.stmt.node): ([], []) for b in imports if b.stmt
+        }
+        moved: list[ast.Attribute] = []
+        for read in reads:
+            use = uses.get((read.lineno, read.col_offset))
+            if use is None:
+                raise Undecided
+            counted = [
+                b
+                for b in imports
+                if use.scope is not b.scope or (b.line, b.col) < (use.line, use.col)
+            ]
+            if not counted:
+                raise Undecided  # a read before every one of them: not a reference
+            attributes = self._moved([read])
+            for attribute in attributes:
+                self._replace(attribute, f"{top}.{old.name}", self.new.dotted)
+            moved += attributes
+            for binding in counted:
+                refs, its_moved = each[id(binding.stmt.node)]  # type: ignore[union-attr]
+                refs.append(read)
+                its_moved += attributes
+        if not any(
+            not self._moved([read])
+            and uses[(read.lineno, read.col_offset)].scope is scope
+            and all((b.line, b.col) < (read.lineno, read.col_offset) for b in imports)
+            for read in reads
+        ):
+            # no read every one of them surely counts that stays (`unittest.main()` after
+            # them all): one all of whose references move is replaced by itself, and a later
+            # one an earlier one binds already is then dropped
+            raise Undecided
+        self._each = each
+        self._dotted_plan = list[ast.expr](reads), moved
+        return self._dotted_plan
 
     def _dotted_deep(self) -> tuple[list[ast.expr], list[ast.Attribute]]:
         """``import a.b`` read as ``a.b.A`` (``old`` is ``a.b.A``), the only binding of ``a``:
