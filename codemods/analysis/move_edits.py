@@ -290,7 +290,7 @@ class TextEditPlan:
                 if len(run) < 2:
                     continue
                 if any(id(stmt) in self.renamed_imports for stmt in run):
-                    if body is not getattr(node, "body", None):
+                    if body is not getattr(node, "body", None) or not isinstance(body, list):
                         raise Undecided  # an `else:` block: where its header ends is unknown
                     self._resort_nested(node, body, run)
                     continue
@@ -830,10 +830,10 @@ class _ModuleEdits(TextEditPlan):
                 raise Undecided
             if in_fstring is not None:
                 self.fstring_read(node, in_fstring)
-            scope = resolved.get((node.lineno, node.col_offset))
-            if scope is None:
+            found = resolved.get((node.lineno, node.col_offset))
+            if found is None:
                 raise Undecided  # a read the binding model resolves to none of the imports
-            group = by_scope[id(scope)][1]
+            group = by_scope[id(found)][1]
             chain: ast.expr = node
             spelled = top
             best: tuple[ast.expr, str] | None = (node, top) if top in group else None
@@ -846,7 +846,7 @@ class _ModuleEdits(TextEditPlan):
                 if spelled in group:
                     best = (chain, spelled)
             if best is None:
-                if kept[id(scope)]:
+                if kept[id(found)]:
                     continue  # `old.x` reads the `import old` that stays
                 raise Undecided  # a read that is not `dotted...`: the LibCST path keeps
             chain, dotted = best  # the parent bound, or leaves it
@@ -854,7 +854,7 @@ class _ModuleEdits(TextEditPlan):
             if self.text[start:end] != dotted:
                 raise Undecided  # `old . A` or a comment inside the chain
             self._sees_the_import(
-                model, node, start, on_line[id(scope)], self.dotted_imports[(id(scope), dotted)]
+                model, node, start, on_line[id(found)], self.dotted_imports[(id(found), dotted)]
             )
             self.edits.append(TextEdit(start, end, group[dotted]))
         for scope, group in groups:
