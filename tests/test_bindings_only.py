@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import ast
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from codemods.analysis.bindings import Binding, BindingModel, Scope, Use
+from tests.stdlib_trees import stdlib_trees
 
 STDLIB = Path(os.__file__).parent
 
@@ -102,16 +102,7 @@ def _import_names(model: BindingModel, asked: set[str]) -> set[str]:
 @pytest.mark.parametrize(("asked", "needle"), ASKED, ids=[n for _, n in ASKED])
 def test_the_asked_names_are_answered_as_by_the_full_model(asked: set[str], needle: str) -> None:
     compared = 0
-    for path in _files():
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if needle not in text:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
+    for path, text, tree in stdlib_trees(_files(), needle):
         full = BindingModel(tree, source=text)
         narrow = BindingModel(tree, source=text, only=asked)
         names = asked | _import_names(full, asked)

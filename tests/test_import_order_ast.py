@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import libcst as cst
 
 from codemods.analysis.import_order import _import_line, _key, ast_key
 from codemods.analysis.isort_settings import DEFAULT
+from tests.stdlib_trees import stdlib_trees
 
 STDLIB = Path(os.__file__).parent
 
@@ -43,14 +43,7 @@ def _import_lines() -> list[tuple[Path, ast.Import | ast.ImportFrom, cst.BaseSta
     files += sorted((STDLIB / "asyncio").glob("*.py")) + sorted(
         (STDLIB / "test").glob("test_[a-c]*.py")
     )
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
+    for path, text, tree in stdlib_trees(files):
         nodes = [s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)]
         if not nodes:
             continue

@@ -18,6 +18,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from codemods.analysis.pattern_match import Resolver, literal_chain
 from codemods.analysis.pattern_rules import ModuleIndex
 from codemods.analysis.unique_bindings import unique_bindings
+from tests.stdlib_trees import stdlib_trees
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
@@ -135,21 +136,13 @@ def test_the_table_narrowed_to_class_bases_answers_as_the_whole_one() -> None:
     their roots (``only``): for every base chain of the stdlib's classes it must answer as
     the table of every name does, and leave any other root to the scopes."""
     import ast
-    import warnings
 
     from codemods.analysis import per_file
     from codemods.analysis.signatures import dotted
 
     compared = 0
     files = [*sorted(STDLIB.glob("[a-h]*.py")), *sorted((STDLIB / "test").glob("test_[a-c]*.py"))]
-    for path in files:
-        text = path.read_bytes()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
+    for path, text, tree in stdlib_trees(files):
         chains = {
             chain
             for node in ast.walk(tree)
