@@ -24,12 +24,11 @@ import ast
 import builtins
 import re
 import warnings
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from codemods.analysis.imports import resolve_module
+from codemods.analysis.text import lines_spelling, reaches
 
 BUILTINS = frozenset(dir(builtins))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -523,11 +522,7 @@ class _Builder:
             return False
         first, last = node.lineno, node.end_lineno
         assert last is not None
-        for sorted_lines in (lines, self.import_lines):
-            at = bisect_left(sorted_lines, first)
-            if at < len(sorted_lines) and sorted_lines[at] <= last:
-                return False
-        return True
+        return not reaches(lines, first, last) and not reaches(self.import_lines, first, last)
 
     # scopes --------------------------------------------------------------------------------
     def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
@@ -891,10 +886,8 @@ class _Builder:
     # expressions ----------------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, in_annotation: bool = False) -> None:
         lines = self.lines
-        if lines is not None:
-            at = bisect_left(lines, node.lineno)
-            if at == len(lines) or lines[at] > node.end_lineno:  # type: ignore[operator]
-                return  # none of the asked names, nor an escape, on its lines
+        if lines is not None and not reaches(lines, node.lineno, node.end_lineno):  # type: ignore[arg-type]
+            return  # none of the asked names, nor an escape, on its lines
         stack: list[ast.AST] = [node]
         heads: dict[int, str] = {}
         while stack:
@@ -1005,14 +998,7 @@ def _lines_mentioning(
                 if block:
                     stack.extend(block)
     words.add("\\")
-    starts = list(accumulate(len(line) + 1 for line in source.split("\n")))
-    found: set[int] = set()
-    for word in words:
-        at = source.find(word)
-        while at >= 0:
-            found.add(bisect_right(starts, at) + 1)
-            at = source.find(word, at + len(word))
-    return sorted(found), sorted(imports)
+    return lines_spelling(source, words), sorted(imports)
 
 
 #: Expression nodes with a scope of their own.

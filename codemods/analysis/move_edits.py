@@ -30,7 +30,6 @@ import ast
 import io
 import re
 import tokenize
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import libcst as cst
@@ -41,7 +40,7 @@ from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
 from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
-from codemods.analysis.text import TextEdit, TextMap
+from codemods.analysis.text import TextEdit, TextMap, lines_spelling, reaches
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
 #: What may follow a statement on its line: spaces and a comment.
@@ -204,11 +203,7 @@ class TextEditPlan:
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
         self.strings: list[ast.Constant | ast.JoinedStr] = []
-        words = sorted({*tops, self.needle}, key=len, reverse=True)
-        pattern = re.compile("|".join(re.escape(w) for w in words if w) + r"|\\")
-        line_of = self.tm.line_col
-        lines = sorted({line_of(m.start())[0] for m in pattern.finditer(self.text)})
-        count = len(lines)
+        lines = lines_spelling(self.text, {*tops, self.needle, "\\"})
         parents = self.parents
         stack: list[tuple[ast.AST, ast.JoinedStr | None]] = [(self.tree, None)]
         while stack:
@@ -233,10 +228,12 @@ class TextEditPlan:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, _LEAVES):
                     continue
-                if not in_fstring and isinstance(child, ast.expr):
-                    at = bisect_left(lines, child.lineno)
-                    if at == count or lines[at] > child.end_lineno:  # type: ignore[operator]
-                        continue  # nothing on its lines the rules look at
+                if (
+                    not in_fstring
+                    and isinstance(child, ast.expr)
+                    and not reaches(lines, child.lineno, child.end_lineno)  # type: ignore[arg-type]
+                ):
+                    continue  # nothing on its lines the rules look at
                 parents[id(child)] = node
                 stack.append((child, in_fstring))
 

@@ -22,9 +22,10 @@ import codecs
 import io
 import re
 import tokenize
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -104,6 +105,28 @@ class TextMap:
         """1-based line and column (in characters) of a text offset, as diagnostics give them."""
         line = bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1
+
+
+def lines_spelling(text: str, words: Iterable[str]) -> list[int]:
+    """The sorted 1-based numbers of the lines of ``text`` (split at ``\n``) on which one of
+    ``words`` occurs, anywhere (inside a longer word too): the lines an ``ast`` walk must
+    visit to see every node that could spell one of them."""
+    ends = list(accumulate(len(line) + 1 for line in text.split("\n")))
+    found: set[int] = set()
+    for word in words:
+        if not word:
+            continue
+        at = text.find(word)
+        while at >= 0:
+            found.add(bisect_right(ends, at) + 1)
+            at = text.find(word, at + len(word))
+    return sorted(found)
+
+
+def reaches(lines: Sequence[int], first: int, last: int) -> bool:
+    """Whether the sorted ``lines`` hold one of ``first`` .. ``last``."""
+    at = bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= last
 
 
 def apply_edits(text_map: TextMap, edits: Sequence[TextEdit]) -> bytes:
