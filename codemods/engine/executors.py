@@ -64,9 +64,10 @@ def settle_heap() -> None:
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
-class OneFileHeap:
-    """Around one file's work: the cyclic collector is paused while the file is processed
-    and its young generation is collected once when it is done.
+class PausedCollector:
+    """Around a block whose objects live for all of it (one file's work, discovery, the cache
+    tables of a run): the cyclic collector is paused during the block and its young
+    generation is collected once when it is done.
 
     A file's trees and binding model are alive for the whole of its work and reach tens of
     thousands of objects for a large module; with the collector running, every first- and

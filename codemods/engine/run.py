@@ -47,7 +47,7 @@ from codemods.engine.cache import (
 from codemods.engine.discover import SourceFile, discover, display_root
 from codemods.engine.executors import (
     Executor,
-    OneFileHeap,
+    PausedCollector,
     batch_size,
     batches,
     settle_heap,
@@ -99,7 +99,7 @@ def make_plan(
     root = display_root(paths)
     extensions = (".py", ".pyi") if include_stubs else (".py",)
     unreadable: list[Path] = []
-    with OneFileHeap():  # tens of thousands of long-lived, acyclic objects: no collection
+    with PausedCollector():  # tens of thousands of long-lived, acyclic objects: no collection
         files = tuple(
             discover(
                 paths,
@@ -255,7 +255,7 @@ class _Worker:
             result = _transform(source, data, self.steps, project, module_name, runnable)
             return result, project.asked  # from a child process too (see budget.within)
 
-        with OneFileHeap():
+        with PausedCollector():
             done = within(self.budget, data, work)
         if isinstance(done, str):
             return _over_budget(source, done), None, None
@@ -347,7 +347,7 @@ def _results(
         return
     misses = [source for index, source in enumerate(files) if index not in hits]
     if not misses:  # a warm re-run: no file to work on, only long-lived results to hand out
-        with OneFileHeap():
+        with PausedCollector():
             for index, source in enumerate(files):
                 yield hits[index].unchanged_result(source), None, None
         return
@@ -437,7 +437,7 @@ def run(
     stats: list[os.stat_result | None] = []
     hits: dict[int, Hit] = {}
     if cache:
-        with OneFileHeap():  # the tables below: long-lived and acyclic, no collection
+        with PausedCollector():  # the tables below: long-lived and acyclic, no collection
             fingerprint = run_fingerprint(plan.recipe, plan.steps)
             store = ResultCache(plan.root, fingerprint)
             stat_cache = StatCache(plan.root, fingerprint, started_ns=started)
