@@ -30,6 +30,7 @@ from codemods.engine import Plan, Status, Summary, write
 from codemods.engine.cache import run_fingerprint
 from codemods.engine.diff import unified_diff
 from codemods.engine.discover import display_root
+from codemods.engine.journal import Recorder
 from codemods.engine.results import FileResult
 from codemods.engine.run import finish
 from codemods.engine.shard import Shard, files_digest
@@ -272,7 +273,7 @@ def finish_partials(
             vcs.refuse_dirty(
                 [Path(r.path) for r in pending], {Path(r.path): r.relpath for r in pending}
             )
-        edits = [write(r, scan_roots) if r.status is Status.CHANGED else r for r in edits]
+        edits = _write_journaled(edits, pending, root, recipe.id, scan_roots, out)
     for result in edits:
         summary.add(result)
     if patch is not None:
@@ -291,6 +292,37 @@ def finish_partials(
     if check and (pending or (mode != "apply" and summary.changed)):
         return ExitCode.CHANGES_PENDING  # after applied shards: only the whole-tree edits
     return ExitCode.OK
+
+
+def _write_journaled(
+    edits: list[FileResult],
+    pending: list[FileResult],
+    root: Path,
+    recipe_id: str,
+    scan_roots: Sequence[Path],
+    out: Output,
+) -> list[FileResult]:
+    """Write the whole-tree edits as ``apply`` writes files: recorded in the undo journal
+    first (durable before the first write), then kept to the files really written, so that
+    ``codemod undo`` takes ``finish``'s edits back as one run (before the shards' own runs)."""
+    recorder = Recorder(root, recipe_id)
+    recorder.add([(Path(r.path), r.old, r.new) for r in pending if r.new is not None])
+    written: list[Path] = []
+    try:
+        done = []
+        for result in edits:
+            if result.status is Status.CHANGED:
+                result = write(result, scan_roots)
+                if result.written:
+                    written.append(Path(result.path))
+            done.append(result)
+        return done
+    finally:
+        run = recorder.finish(written)
+        for path in recorder.outside:
+            out.note(f"{path} is outside {recorder.root}: `codemod undo` cannot restore it")
+        if run is not None and out.verbose:
+            out.note(f"recorded as run {run.id}: `codemod undo` takes it back")
 
 
 def _write_patch_bytes(target: Path, patch: bytes, count: int, out: Output) -> None:

@@ -279,3 +279,28 @@ def test_the_shard_files_of_a_changed_tree_do_not_join(tmp_path: Path) -> None:
     done = codemod(repo, "finish", str(tmp_path / "1.json"), str(tmp_path / "2.json"))
     assert done.returncode == 2
     assert b"another set of files" in done.stderr
+
+
+def test_codemod_undo_takes_finish_edits_back_then_each_shard(tmp_path: Path) -> None:
+    """`finish` records what it writes in the undo journal, as `apply` does: the first
+    `codemod undo` restores the whole-tree edit (pyproject.toml), the next ones the shards'."""
+    many = demo_repo(tmp_path / "many")
+    before = git(many, "diff").stdout
+    partials = []
+    for k in (1, 2):
+        partial = str(tmp_path / f"{k}.json")
+        done = codemod(
+            many, "apply", "netra-remediation", "--shard", f"{k}/2", "--emit-partial", partial
+        )
+        assert done.returncode == 0, done.stderr
+        partials.append(partial)
+    shards_only = git(many, "diff").stdout
+    assert codemod(many, "finish", *partials).returncode == 0
+    assert "pyproject.toml" in git(many, "status", "--porcelain").stdout
+    undone = codemod(many, "undo")
+    assert undone.returncode == 0, undone.stderr
+    assert "pyproject.toml" not in git(many, "status", "--porcelain").stdout
+    assert git(many, "diff").stdout == shards_only  # the shards' edits are still there
+    for _ in (1, 2):
+        assert codemod(many, "undo").returncode == 0
+    assert git(many, "diff").stdout == before

@@ -201,8 +201,12 @@ def resort_imports(
         assert isinstance(stmt, cst.SimpleStatementLine)
         if previous is None:
             lines: Sequence[cst.EmptyLine] = head
-        elif key[0] != previous[0]:
-            lines = (cst.EmptyLine(),)
+        elif key[0] != previous[0]:  # a blank line between sections: the line's own, if it
+            # had one (its bytes kept), else an empty one (no indent: a blank line of spaces
+            # inside a function is W293 to pycodestyle and ruff)
+            own = stmt.leading_lines
+            blank = len(own) == 1 and own[0].comment is None
+            lines = own if blank else (cst.EmptyLine(indent=False),)
         else:
             lines = ()
         result.append(stmt.with_changes(leading_lines=lines))

@@ -174,17 +174,93 @@ def with_asname(alias: cst.ImportAlias, asname: str | None) -> cst.ImportAlias:
 def without_alias(
     node: cst.ImportFrom | cst.Import, index: int
 ) -> cst.ImportFrom | cst.Import | None:
-    """``node`` minus its ``index``-th alias, keeping layout; ``None`` if none would remain."""
+    """``node`` minus its ``index``-th alias, keeping layout; ``None`` if none would remain.
+
+    The names that stay keep their own line comments; the removed name's comment is the
+    caller's to carry (``line_comment``), never handed to its neighbour."""
     names = node.names
     assert not isinstance(names, cst.ImportStar)
     kept = [a for i, a in enumerate(names) if i != index]
     if not kept:
         return None
     if index == len(names) - 1:  # the new last alias takes over the removed one's comma
-        kept[-1] = kept[-1].with_changes(comma=names[index].comma)
+        kept[-1], node = _last_comma(node, names[index - 1], names[index])
     if isinstance(node, cst.Import) and isinstance(kept[-1].comma, cst.Comma):
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return node.with_changes(names=kept)
+
+
+def _last_comma(
+    node: cst.ImportFrom | cst.Import, before: cst.ImportAlias, removed: cst.ImportAlias
+) -> tuple[cst.ImportAlias, cst.ImportFrom | cst.Import]:
+    """``before`` as the new last name of ``node`` once ``removed`` (the last) is gone.
+
+    The removed name's comma carries the layout up to the closing parenthesis, so the new last
+    name takes it over, with its own line's comment instead of the removed one's. Where the
+    removed name had no comma on its own line (``x,  # c`` then ``y)``), the kept name's comma
+    and comment stay and the parenthesis closes on the next line as it did.
+    """
+    own, gone = before.comma, removed.comma
+    own_line = (
+        own.whitespace_after.first_line
+        if isinstance(own, cst.Comma)
+        and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
+        else None
+    )
+    if isinstance(gone, cst.Comma) and isinstance(
+        gone.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        first_line = own_line if own_line is not None else cst.TrailingWhitespace()
+        layout = gone.whitespace_after.with_changes(first_line=first_line)
+        return before.with_changes(comma=gone.with_changes(whitespace_after=layout)), node
+    if (
+        own_line is not None
+        and own_line.comment is not None
+        and isinstance(node, cst.ImportFrom)
+        and node.rpar is not None
+        and isinstance(own, cst.Comma)
+        and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
+    ):
+        closing = node.rpar.whitespace_before
+        last_line = (
+            closing.last_line
+            if isinstance(closing, cst.ParenthesizedWhitespace)
+            else own.whitespace_after.last_line
+        )
+        comma = own.with_changes(
+            whitespace_after=own.whitespace_after.with_changes(last_line=last_line)
+        )
+        rpar = node.rpar.with_changes(whitespace_before=cst.SimpleWhitespace(""))
+        return before.with_changes(comma=comma), node.with_changes(rpar=rpar)
+    return before.with_changes(comma=gone), node
+
+
+def line_comment(node: cst.ImportFrom | cst.Import, index: int) -> cst.Comment | None:
+    """The comment after the ``index``-th name of a parenthesised import, on its line (after
+    its comma, or, for a last name without one, before the closing parenthesis)."""
+    names = node.names
+    assert not isinstance(names, cst.ImportStar)
+    comma = names[index].comma
+    if isinstance(comma, cst.Comma):
+        after = comma.whitespace_after
+    elif isinstance(node, cst.ImportFrom) and node.rpar is not None:
+        after = node.rpar.whitespace_before
+    else:
+        return None
+    return after.first_line.comment if isinstance(after, cst.ParenthesizedWhitespace) else None
+
+
+def with_line_comment(
+    line: cst.SimpleStatementLine, comment: cst.Comment | None
+) -> cst.SimpleStatementLine:
+    """``line`` ending in ``comment`` (two spaces before it), if there is one."""
+    if comment is None:
+        return line
+    return line.with_changes(
+        trailing_whitespace=cst.TrailingWhitespace(
+            whitespace=cst.SimpleWhitespace("  "), comment=comment
+        )
+    )
 
 
 def binding_of(alias: cst.ImportAlias) -> str:

@@ -19,7 +19,9 @@ from codemods.analysis.imports import (
     import_from_stmt,
     import_module_stmt,
     import_stmt,
+    line_comment,
     with_asname,
+    with_line_comment,
     without_alias,
 )
 from codemods.analysis.move_edits import module_move_edits
@@ -229,7 +231,8 @@ class _ModuleMover(MoveTransformer):
                 )
             else:
                 self.replace_import(found, without_alias(node, index))
-                self.insert_after(found, import_module_stmt(target, binding))
+                moved = import_module_stmt(target, binding)  # the name's line comment with it
+                self.insert_after(found, with_line_comment(moved, line_comment(node, index)))
             self.verify_target(found, target, [])
             return
 

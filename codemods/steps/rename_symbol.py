@@ -26,11 +26,13 @@ from codemods.analysis.imports import (
     import_from_stmt,
     import_module_stmt,
     import_stmt,
+    line_comment,
     mentions,
     parse_symbol,
     rename_in_annotation,
     replace_string_value,
     with_asname,
+    with_line_comment,
     without_alias,
 )
 from codemods.analysis.moves import FoundImport, MoveTransformer
@@ -389,20 +391,10 @@ class _SymbolMover(MoveTransformer):
                 node.with_changes(**self.from_changes(node, new.module), names=[new_alias]),
             )
         else:
-            comment = _line_comment(names, index)
-            remaining = without_alias(node, index)
-            last = index == len(names) - 1
-            if comment is not None and isinstance(remaining, cst.ImportFrom) and last:
-                remaining = _keep_line_comment(remaining, names[index - 1])
-            self.replace_import(found, remaining)
+            self.replace_import(found, without_alias(node, index))
             moved = self.from_stmt_like(node, new.module, new.name, new_as)
-            if comment is not None:  # the comment on the moved name's line goes with it
-                moved = moved.with_changes(
-                    trailing_whitespace=cst.TrailingWhitespace(
-                        whitespace=cst.SimpleWhitespace("  "), comment=comment
-                    )
-                )
-            self.insert_after(found, moved)
+            # the comment on the moved name's line goes with it
+            self.insert_after(found, with_line_comment(moved, line_comment(node, index)))
         if rename_to is not None:
             self._renamed_bindings[binding] = rename_to
             self.type_comment_renames[binding] = rename_to
@@ -809,35 +801,3 @@ class _AttributeRenamer(MoveTransformer):
                 args[1] = args[1].with_changes(value=renamed)
                 return updated.with_changes(args=args)
         return updated
-
-
-def _line_comment(names: list[cst.ImportAlias], index: int) -> cst.Comment | None:
-    """The comment after the ``index``-th name of a parenthesised import, on its line."""
-    comma = names[index].comma
-    if isinstance(comma, cst.Comma) and isinstance(
-        comma.whitespace_after, cst.ParenthesizedWhitespace
-    ):
-        return comma.whitespace_after.first_line.comment
-    return None
-
-
-def _keep_line_comment(node: cst.ImportFrom, before: cst.ImportAlias) -> cst.ImportFrom:
-    """The last name took over the removed last name's comma (its layout up to the closing
-    parenthesis): give it back the comment its own line had (or none), not the removed one's."""
-    names = list(node.names)  # type: ignore[arg-type]
-    comma = names[-1].comma
-    own = before.comma
-    if not (
-        isinstance(comma, cst.Comma)
-        and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
-    ):
-        return node
-    first_line = cst.TrailingWhitespace()
-    if isinstance(own, cst.Comma) and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace):
-        first_line = own.whitespace_after.first_line
-    names[-1] = names[-1].with_changes(
-        comma=comma.with_changes(
-            whitespace_after=comma.whitespace_after.with_changes(first_line=first_line)
-        )
-    )
-    return node.with_changes(names=names)
