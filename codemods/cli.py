@@ -388,6 +388,8 @@ def _execute(
             unsafe=unsafe,
             jobs=jobs,
             no_cache=no_cache,
+            file_timeout=file_timeout,
+            file_memory=file_memory,
             **extra,
         )
 

@@ -157,7 +157,8 @@ def run_repos(
     out.note(f"wrote {summary} and each repository's .patch, .json and .log in {out_dir}")
     bad = [o for o in outcomes if o.result in ("error", "files failed")]
     out.summary(
-        f"{len(repos)} repositories: {sum(o.result == 'ok' for o in outcomes)} ok, "
+        f"{len(repos)} {'repository' if len(repos) == 1 else 'repositories'}: "
+        f"{sum(o.result == 'ok' for o in outcomes)} ok, "
         f"{sum(o.result == 'changes pending' for o in outcomes)} with changes pending, "
         f"{len(bad)} failed",
         failed=bool(bad),
@@ -194,6 +195,9 @@ def _forwarded(
         args += ["--executor", extra["executor"]]
     if extra.get("ray_address"):
         args += ["--ray-address", extra["ray_address"]]
+    # each repository's run has the per-file budget this run was given
+    args += ["--file-timeout", f"{extra.get('file_timeout', 60.0):g}"]
+    args += ["--file-memory", str(extra.get("file_memory", 2048))]
     return args
 
 

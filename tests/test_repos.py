@@ -121,3 +121,23 @@ def test_repos_rejects_options_that_have_no_meaning_per_repository(tmp_path: Pat
     assert done.returncode == 2 and b"--repos cannot go with PATHS" in done.stderr
     done = codemod(tmp_path, "preview", RECIPE, "--repos", "missing.txt")
     assert done.returncode == 2 and b"cannot read the repository list" in done.stderr
+
+
+def test_each_repository_run_has_the_per_file_budget_given(tmp_path: Path) -> None:
+    """--file-timeout reaches every repository's own run (it used to run with the default)."""
+    repo = tmp_path / "one"
+    repo.mkdir()
+    (repo / "a.py").write_text(CHANGE.format(n=1))
+    make_repo(repo)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("one\n")
+    out = tmp_path / "out"
+    args = ("preview", RECIPE, "--repos", str(listing), "--out", str(out))
+    done = codemod(tmp_path, *args, "--file-timeout", "0.000001")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "one.json").read_text())
+    assert report["summary"]["skipped"] == 1
+    assert [f["reason"] for f in report["files"]] == ["over budget"]
+    assert "1 repository: 1 ok" in done.stderr.decode()
+    again = codemod(tmp_path, *args)  # the default budget: the file is changed
+    assert json.loads((out / "one.json").read_text())["summary"]["changed"] == 1, again.stderr
