@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from codemods.engine.cache import CACHE_DIR
 from codemods.engine.discover import discover
 from codemods.recipe import CompiledStep, Recipe, RecipeLoader
 from codemods.steps import FileContext, FileEdit, Needles, Step, StepOptions
+from tests.cli_helpers import codemod
 
 UNCHANGED = (
     "class UserExecutionContext:\n    def __init__(self, session_id):\n        pass\n\n"
@@ -498,3 +500,36 @@ def test_only_the_most_recently_used_configurations_are_kept(
         for path in cache.glob(f"{stem}.*"):
             os.utime(path, (used, used))
     assert stems() == set(added[1:])  # the oldest configuration's files went, both kinds
+
+
+def test_a_not_importable_warning_is_not_replayed_once_the_module_is_installed(
+    tmp_path: Path,
+) -> None:
+    """The moves warn when the new module is neither in the project nor importable here; the
+    cached result must not keep saying so after the module is installed (a new folder in an
+    import path folder, as pip makes in site-packages)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "a.py").write_text("import oldpkg\n\noldpkg.run()\n")
+    recipe = proj / "r.yaml"
+    recipe.write_text(
+        "title: t\ndescription: t\nsteps:\n"
+        "  - rename_module:\n      old: oldpkg\n      new: newpkg\n"
+    )
+    env = {"PYTHONPATH": str(site)}
+
+    def run() -> dict[str, int]:
+        done = codemod(proj, "preview", "r.yaml", "a.py", "--format", "json", env=env, real=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["summary"]  # type: ignore[no-any-return]
+
+    assert run()["warnings"] == 1
+    again = run()
+    assert (again["cached"], again["warnings"]) == (1, 1)  # replayed while nothing changed
+    (site / "newpkg").mkdir()
+    (site / "newpkg" / "__init__.py").write_text("def run(): ...\n")
+    installed = run()
+    assert (installed["cached"], installed["warnings"]) == (0, 0)
+    assert run()["cached"] == 1

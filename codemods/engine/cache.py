@@ -59,7 +59,7 @@ import stat as stat_module
 import struct
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -421,6 +421,32 @@ def project_state(
             except OSError:
                 continue
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    h.update(import_path_state(ancestors))
+    return h.digest()
+
+
+def import_path_state(project: Collection[str] = ()) -> bytes:
+    """The interpreter's import path as it stands: each ``sys.path`` folder with its mtime.
+
+    A result that asked the project may also have asked whether a module is importable here
+    (the moves' "not importable" warning): installing or removing a package adds or removes
+    an entry in a ``site-packages`` folder (a package, a ``.pth``, a ``.dist-info``), which
+    changes that folder's mtime, so such results are recomputed, not replayed. Left out:
+    ``sys.path[0]`` (the script's folder, or the working directory under ``python -m``) and
+    the folders holding the run's own files (``project``: their files are digested above;
+    an ``apply`` renaming files into them changes their mtime, not what is installed).
+    """
+    h = hashlib.sha256()
+    for entry in sys.path[1:]:
+        folder = os.path.abspath(entry or ".")
+        if folder in project:
+            continue
+        try:
+            st = os.stat(folder)
+        except (OSError, ValueError):
+            h.update(f"{folder}\0-\n".encode("utf-8", "surrogateescape"))
+            continue
+        h.update(f"{folder}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.digest()
 
 
