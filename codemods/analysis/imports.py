@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from codemods.analysis.modules import resolve_module
+from codemods.analysis.text import word_re
 from codemods.analysis.visit import wrap
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -337,12 +338,12 @@ def rewrite_path_string(node: cst.SimpleString, old: str, new: str) -> cst.Simpl
 
 def mentions(text: str, path: str) -> bool:
     """Whether ``text`` mentions dotted ``path`` as a whole word (not as part of a longer name)."""
-    return re.search(rf"(?<![\w.]){re.escape(path)}(?![\w])", text) is not None
+    return word_re(path).search(text) is not None
 
 
 def rename_in_annotation(value: str, old: str, new: str) -> str:
     """Rename the identifier ``old`` (not attribute names ``x.old``) inside annotation text."""
-    return re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, value)
+    return word_re(old).sub(new, value)
 
 
 # -- adding and removing imports through LibCST's own visitors ------------------------------------

@@ -40,7 +40,7 @@ from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
 from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
-from codemods.analysis.text import TextEdit, TextMap, lines_spelling, reaches
+from codemods.analysis.text import TextEdit, TextMap, lines_spelling, reaches, word_re
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
 #: What may follow a statement on its line: spaces and a comment.
@@ -247,10 +247,7 @@ class TextEditPlan:
         if key in self._fstring_reads:
             return
         start, end = self.tm.span(fstring)
-        words = [
-            start + m.start()
-            for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", self.text[start:end])
-        ]
+        words = [start + m.start() for m in word_re(name).finditer(self.text[start:end])]
         reads = sorted(self.tm.span(n)[0] for n, f in self.names.get(name, ()) if f is fstring)
         if words != reads:
             raise Undecided  # the name also spelled in its text, or positions not the source's
@@ -639,7 +636,7 @@ class _ModuleEdits(TextEditPlan):
         self.old, self.new = old, new
         self.string_old, self.string_new = old, new
         self.mention_path = self.needle = old
-        self.trigger = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w])")
+        self.trigger = word_re(old)
 
     def moved(self, dotted: str) -> str | None:
         if not _under(dotted, self.old):
@@ -700,13 +697,13 @@ class _ModuleEdits(TextEditPlan):
             if model.bindings_of_module(new):
                 raise Undecided  # the new path is imported already: duplicates to avoid
             old_top, new_top = old.split(".")[0], new.split(".")[0]
-            if old_top != new_top and re.search(rf"(?<![\w]){re.escape(new_top)}(?!\w)", text):
+            if old_top != new_top and word_re(new_top, r"\w").search(text):
                 raise Undecided  # the new first name may be something else here
             tops = {dotted.split(".")[0] for dotted, _, _ in dotted_reads}
             for match in _TYPE_COMMENT.finditer(text):
                 line_end = text.find("\n", match.end())
                 rest = text[match.end() : line_end if line_end >= 0 else len(text)]
-                if any(re.search(rf"(?<![\w.]){re.escape(t)}(?!\w)", rest) for t in tops):
+                if any(word_re(t).search(rest) for t in tops):
                     raise Undecided  # the LibCST path renames inside `# type:` comments
             self._check_nested_blocks()
         return self.finish()

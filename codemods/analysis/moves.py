@@ -45,6 +45,7 @@ from codemods.analysis.imports import (
 from codemods.analysis.isort_settings import DEFAULT as DEFAULT_ISORT
 from codemods.analysis.isort_settings import IsortSettings, settings_for
 from codemods.analysis.modules import importable_here
+from codemods.analysis.text import word_re
 from codemods.analysis.visit import lazy_metadata, line_col
 
 #: Calls whose first argument names a module: a one-word string is rewritten only there.
@@ -525,7 +526,7 @@ class MoveTransformer(cst.CSTTransformer):
         if not self.stop and self.type_comment_renames and _TYPE_COMMENT.match(original.value):
             value = original.value
             for old, new in self.type_comment_renames.items():
-                value = re.sub(rf"(?<![\w.]){re.escape(old)}(?!\w)", new, value)
+                value = word_re(old).sub(new, value)
             if value != original.value:
                 return updated.with_changes(value=value)
         self._mention(original, original.value, "comment")

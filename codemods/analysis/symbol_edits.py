@@ -46,7 +46,7 @@ from codemods.analysis.move_edits import (
     _name_tail,
     _string_tokens,
 )
-from codemods.analysis.text import TextEdit, TextMap
+from codemods.analysis.text import TextEdit, TextMap, word_re
 
 #: Calls whose first two arguments are an object and an attribute name (``patch.object``).
 _SETTERS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
@@ -84,7 +84,7 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def _word(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    return word_re(name)
 
 
 class _SymbolEdits(TextEditPlan):
@@ -102,7 +102,7 @@ class _SymbolEdits(TextEditPlan):
         self.string_old, self.string_new = old.dotted, new.dotted
         self.mention_path = old.dotted
         self.needle = old.name
-        self.trigger = re.compile(rf"(?<!\w){re.escape(old.name)}(?!\w)")
+        self.trigger = word_re(old.name, r"\w")
         self.renamed: dict[str, str] = {}  # bindings renamed at every read (for `__all__`)
         self.later: list[tuple[str, list[str], int]] = []  # verify_target after the first loop
 
