@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codemods.analysis.imports import resolve_module
-from codemods.analysis.text import lines_spelling, reaches
+from codemods.analysis.text import ESCAPES, lines_spelling, reaches
 
 BUILTINS = frozenset(dir(builtins))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -971,8 +971,8 @@ def _lines_mentioning(
 ) -> tuple[list[int], list[int]]:
     """The sorted numbers of the lines of ``source`` that spell one of ``only``, or a name
     bound by an import statement of ``tree`` that names one of them (anywhere in the file: a
-    read may come before its import), or a backslash (an escape may spell a name inside a
-    string read as a type); and the sorted lines of the import statements."""
+    read may come before its import), or a backslash that may matter (``ESCAPES``: an escape
+    may spell a name inside a string read as a type); and the sorted lines of the import statements."""
     asked = {name for name in only if name}
     imports: list[int] = []
     words = set(asked)
@@ -997,7 +997,7 @@ def _lines_mentioning(
                 block = getattr(stmt, name, None)
                 if block:
                     stack.extend(block)
-    words.add("\\")
+    words.update(ESCAPES)
     return lines_spelling(source, words), sorted(imports)
 
 

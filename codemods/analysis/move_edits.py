@@ -40,7 +40,7 @@ from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
 from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
-from codemods.analysis.text import TextEdit, TextMap, lines_spelling, reaches, word_re
+from codemods.analysis.text import ESCAPES, TextEdit, TextMap, lines_spelling, reaches, word_re
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
 #: What may follow a statement on its line: spaces and a comment.
@@ -67,6 +67,7 @@ _WHY: list | None = None
 
 
 _DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_DECORATED = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 #: Nodes without children or positions: never part of what the rules look at.
 _LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
@@ -188,11 +189,13 @@ class TextEditPlan:
         """One walk over the tree: parents, the reads of ``tops``, ``global`` declarations,
         strings (an f-string as a whole), and the blocks and docstrings the rules look at.
 
-        Every statement is visited, but an expression only where its lines can hold what the
-        rules look for: a word of ``tops`` or the needle, or a backslash (an escape can spell
-        the needle in a string's value, a continuation can split it). A string or a name
-        elsewhere can be neither rewritten nor reported, so the index need not hold it, nor
-        its parents. Inside an f-string everything is visited (before Python 3.12 the
+        A statement or an expression is visited only where its lines (a definition's from its
+        first decorator) can hold what the rules look for: a word of ``tops`` or the needle, or
+        a backslash that may matter (``ESCAPES``: an escape can spell the needle in a string's
+        value, a backslash at a line's end can split it). A string or a name elsewhere can be neither rewritten nor reported, so the
+        index need not hold it, nor its parents; a block elsewhere holds no edit, so the LibCST
+        path leaves it as it is (it re-sorts only the blocks that change), and the index need
+        not hold it either. Inside an f-string everything is visited (before Python 3.12 the
         positions of its parts are the f-string's own); a name read there is noted with the
         outermost f-string holding it (:meth:`fstring_read`)."""
         self.names: dict[str, list[tuple[ast.Name, ast.JoinedStr | None]]] = {
@@ -203,7 +206,7 @@ class TextEditPlan:
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
         self.strings: list[ast.Constant | ast.JoinedStr] = []
-        lines = lines_spelling(self.text, {*tops, self.needle, "\\"})
+        lines = lines_spelling(self.text, {*tops, self.needle, *ESCAPES})
         parents = self.parents
         stack: list[tuple[ast.AST, ast.JoinedStr | None]] = [(self.tree, None)]
         while stack:
@@ -228,12 +231,12 @@ class TextEditPlan:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, _LEAVES):
                     continue
-                if (
-                    not in_fstring
-                    and isinstance(child, ast.expr)
-                    and not reaches(lines, child.lineno, child.end_lineno)  # type: ignore[arg-type]
-                ):
-                    continue  # nothing on its lines the rules look at
+                if not in_fstring and isinstance(child, ast.expr | ast.stmt):
+                    first = child.lineno
+                    if isinstance(child, _DECORATED) and child.decorator_list:
+                        first = child.decorator_list[0].lineno  # above its `def`/`class` line
+                    if not reaches(lines, first, child.end_lineno):  # type: ignore[arg-type]
+                        continue  # nothing on its lines the rules look at
                 parents[id(child)] = node
                 stack.append((child, in_fstring))
 

@@ -108,6 +108,14 @@ class TextMap:
         return line, offset - self._starts[line - 1] + 1
 
 
+#: What a line must hold for a backslash on it to matter to a search for a name or a dotted
+#: path: an escape that can spell a name's character in a string's value (``\x74``,
+#: ``\u0074``, ``\U...``, ``\N{...}``, octal ``\164``) or a backslash ending the line (in a
+#: string it joins the next line to the value). ``\n``, ``\t``, ``\\``, ``\d`` and the like
+#: spell no such character; in a raw string nothing is an escape (a superset is searched).
+ESCAPES = ("\\x", "\\u", "\\U", "\\N", *(f"\\{d}" for d in "01234567"), "\\\n", "\\\r")
+
+
 def lines_spelling(text: str, words: Iterable[str]) -> list[int]:
     """The sorted 1-based numbers of the lines of ``text`` (split at ``\n``) on which one of
     ``words`` occurs, anywhere (inside a longer word too): the lines an ``ast`` walk must
