@@ -363,6 +363,7 @@ def test_the_sorted_block_is_resorted_exactly_as_the_libcst_path_does(
 #: imported, the new path extending the old one, a nested sorted import block that changes).
 #: ``tests/test_text_edits.py`` runs every case both ways and requires identical results.
 DECIDED_CASES = {
+    "nested_block_resorted_blank_line_without_spaces",
     "comments_and_docstrings_reported_not_rewritten",
     "from_import_layout_and_aliases_kept",
     "import_module_and_dotted_uses",
