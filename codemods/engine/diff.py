@@ -7,6 +7,9 @@ line they belong to; a last line without a newline gets git's ``\\ No newline at
 from __future__ import annotations
 
 import difflib
+from typing import Literal
+
+_Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -23,10 +26,10 @@ def unified_diff(old: bytes | None, new: bytes | None, relpath: str, context: in
     # a file name that is not UTF-8 keeps its own bytes (what `patch` and `git apply` need)
     from_name = b"/dev/null" if old is None else f"a/{relpath}".encode("utf-8", "surrogateescape")
     to_name = b"/dev/null" if new is None else f"b/{relpath}".encode("utf-8", "surrogateescape")
-    matcher = difflib.SequenceMatcher(None)
-    matcher.opcodes = _line_for_line(a, b)
-    if matcher.opcodes is None:
-        matcher.set_seqs(a, b)
+    codes = _line_for_line(a, b)
+    matcher: difflib.SequenceMatcher[bytes] = (
+        difflib.SequenceMatcher(None, a, b) if codes is None else _Known(codes)
+    )
     out: list[bytes] = []
     for group in matcher.get_grouped_opcodes(context):
         if not out:
@@ -50,6 +53,17 @@ def unified_diff(old: bytes | None, new: bytes | None, relpath: str, context: in
     return b"".join(out)
 
 
+class _Known(difflib.SequenceMatcher[bytes]):
+    """A matcher whose opcodes are already known: ``difflib`` only groups them into hunks."""
+
+    def __init__(self, codes: list[_Opcode]) -> None:
+        super().__init__(None, [], [])
+        self._codes = codes
+
+    def get_opcodes(self) -> list[_Opcode]:
+        return self._codes
+
+
 def _line(marker: bytes, line: bytes) -> bytes:
     if line.endswith(b"\n"):
         return marker + line
@@ -66,7 +80,7 @@ def _range(start: int, stop: int) -> bytes:
     return b"%d,%d" % (beginning, length)
 
 
-def _line_for_line(a: list[bytes], b: list[bytes]) -> list[tuple[str, int, int, int, int]] | None:
+def _line_for_line(a: list[bytes], b: list[bytes]) -> list[_Opcode] | None:
     """The opcodes of an edit that kept every line where it was (same line count: most of a
     rename's edits), each run of changed lines a ``replace``, without ``SequenceMatcher``'s
     search for the longest matches, the main process's largest cost over thousands of
@@ -74,7 +88,7 @@ def _line_for_line(a: list[bytes], b: list[bytes]) -> list[tuple[str, int, int, 
     another line of the other side (a moved line: ``difflib`` may align it elsewhere)."""
     if len(a) != len(b):
         return None
-    codes: list[tuple[str, int, int, int, int]] = []
+    codes: list[_Opcode] = []
     start = 0
     index, count = 0, len(a)
     changed_a: list[bytes] = []
