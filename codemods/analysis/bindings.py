@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codemods.analysis.imports import resolve_module
-from codemods.analysis.text import ESCAPES, lines_spelling, reaches
+from codemods.analysis.text import lines_spelling, reaches
 
 BUILTINS = frozenset(dir(builtins))
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -997,8 +997,7 @@ def _lines_mentioning(
                 block = getattr(stmt, name, None)
                 if block:
                     stack.extend(block)
-    words.update(ESCAPES)
-    return lines_spelling(source, words), sorted(imports)
+    return lines_spelling(source, words, escapes=True), sorted(imports)
 
 
 #: Expression nodes with a scope of their own.

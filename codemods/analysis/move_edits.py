@@ -40,7 +40,7 @@ from codemods.analysis.context import FileContext
 from codemods.analysis.import_order import ast_key, resort_imports
 from codemods.analysis.imports import mentions, rewrite_path_string
 from codemods.analysis.moves import _LOADERS, first_party, isort_settings, verify_target
-from codemods.analysis.text import ESCAPES, TextEdit, TextMap, lines_spelling, reaches, word_re
+from codemods.analysis.text import TextEdit, TextMap, lines_spelling, reaches, word_re
 
 _TYPE_COMMENT = re.compile(r"#\s*type:(?!\s*ignore\b)")
 #: What may follow a statement on its line: spaces and a comment.
@@ -206,7 +206,7 @@ class TextEditPlan:
         self.blocks: list[ast.AST] = []
         self.docstrings: set[int] = set()
         self.strings: list[ast.Constant | ast.JoinedStr] = []
-        lines = lines_spelling(self.text, {*tops, self.needle, *ESCAPES})
+        lines = lines_spelling(self.text, {*tops, self.needle}, escapes=True)
         parents = self.parents
         stack: list[tuple[ast.AST, ast.JoinedStr | None]] = [(self.tree, None)]
         while stack:

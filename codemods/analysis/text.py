@@ -26,7 +26,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -108,28 +107,38 @@ class TextMap:
         return line, offset - self._starts[line - 1] + 1
 
 
-#: What a line must hold for a backslash on it to matter to a search for a name or a dotted
-#: path: an escape that can spell a name's character in a string's value (``\x74``,
-#: ``\u0074``, ``\U...``, ``\N{...}``, octal ``\164``) or a backslash ending the line (in a
-#: string it joins the next line to the value). ``\n``, ``\t``, ``\\``, ``\d`` and the like
-#: spell no such character; in a raw string nothing is an escape (a superset is searched).
-ESCAPES = ("\\x", "\\u", "\\U", "\\N", *(f"\\{d}" for d in "01234567"), "\\\n", "\\\r")
+#: Where a backslash matters to a search for a name or a dotted path: an escape that can
+#: spell a name's character in a string's value (``\x74``, ``\u0074``, ``\U...``,
+#: ``\N{...}``, octal ``\164``) or a backslash ending the line (in a string it joins the next
+#: line to the value). ``\n``, ``\t``, ``\\``, ``\d`` and the like spell no such character;
+#: in a raw string nothing is an escape (a superset is searched).
+ESCAPES = re.compile(r"\\[xuUN0-7\n\r]")
 
 
-def lines_spelling(text: str, words: Iterable[str]) -> list[int]:
+def lines_spelling(text: str, words: Iterable[str], *, escapes: bool = False) -> list[int]:
     """The sorted 1-based numbers of the lines of ``text`` (split at ``\n``) on which one of
-    ``words`` occurs, anywhere (inside a longer word too): the lines an ``ast`` walk must
-    visit to see every node that could spell one of them."""
-    ends = list(accumulate(len(line) + 1 for line in text.split("\n")))
-    found: set[int] = set()
+    ``words`` occurs, anywhere (inside a longer word too), or (``escapes``) a backslash that
+    may matter (:data:`ESCAPES`): the lines an ``ast`` walk must visit to see every node that
+    could spell one of them."""
+    hits: list[int] = []
     for word in words:
         if not word:
             continue
         at = text.find(word)
         while at >= 0:
-            found.add(bisect_right(ends, at) + 1)
+            hits.append(at)
             at = text.find(word, at + len(word))
-    return sorted(found)
+    if escapes:
+        hits.extend(m.start() for m in ESCAPES.finditer(text))
+    hits.sort()
+    found: list[int] = []
+    line, counted = 1, 0
+    for at in hits:  # the newlines before each hit, counted once over the whole text
+        line += text.count("\n", counted, at)
+        counted = at
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
 
 
 def reaches(lines: Sequence[int], first: int, last: int) -> bool:
