@@ -36,6 +36,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,27 +92,48 @@ def scaled(std: Path, n: int, target: Path) -> int:
 
 
 class Rows:
-    def __init__(self) -> None:
+    def __init__(self, repeat: int = 1) -> None:
         self.rows: list[dict[str, object]] = []
+        self.repeat = repeat  # runs of ours and of ruff per row: the median (by wall) is kept
 
-    def add(self, name: str, t: Timed, files: int, changed: int | None, before: str) -> Timed:
+    def add(
+        self,
+        name: str,
+        t: Timed,
+        files: int,
+        changed: int | None,
+        before: str,
+        runs: list[Timed] | None = None,
+    ) -> Timed:
+        spread = ""
+        if runs and len(runs) > 1:
+            walls = sorted(r.seconds for r in runs)
+            spread = f" (median of {len(runs)}: {walls[0]:.1f}-{walls[-1]:.1f})"
         print(
             f"  {name:<52} {files:>6} files {t.seconds:7.1f} s wall {t.cpu:7.1f} s CPU "
             f"peak {t.peak_rss_mb:5.0f} MB  changed {changed if changed is not None else '-':>5}  "
-            f"load {before}->{load()}"
+            f"load {before}->{load()}{spread}"
         )
         self.rows.append({"name": name, "files": files, "wall_s": round(t.seconds, 2),
                           "cpu_s": round(t.cpu, 2), "peak_mb": round(t.peak_rss_mb, 1),
                           "changed": changed, "load_before": before, "load_after": load(),
-                          "returncode": t.returncode})  # fmt: skip
+                          "returncode": t.returncode,
+                          "runs": [{"wall_s": round(r.seconds, 2), "cpu_s": round(r.cpu, 2)}
+                                   for r in runs or [t]]})  # fmt: skip
         return t
+
+    def median(self, run: Callable[[], Timed]) -> tuple[Timed, list[Timed]]:
+        """``run`` done :attr:`repeat` times: the run of median wall time, and all of them."""
+        runs = [run() for _ in range(self.repeat)]
+        return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2], runs
 
 
 def ruff(rows: Rows, tree: Path, name: str, files: int) -> Timed:
     exe = shutil.which("ruff", path=str(VENV_BIN)) or "ruff"
     before = load()
-    t = timed([exe, "check", "--isolated", "--select", "UP,I", "--diff", "--no-cache", str(tree)])
-    return rows.add(name, t, files, None, before)
+    cmd = [exe, "check", "--isolated", "--select", "UP,I", "--diff", "--no-cache", str(tree)]
+    t, runs = rows.median(lambda: timed(cmd))
+    return rows.add(name, t, files, None, before, runs)
 
 
 def ours(
@@ -123,21 +145,26 @@ def ours(
     files: int,
     *extra: str,
     code: Path | None = None,
+    repeat: bool = False,
 ) -> Timed:
     """``codemod CMD recipe tree``; ``code``: run the package from that directory instead
-    (a ``git archive`` of another commit, see ``--baseline``)."""
+    (a ``git archive`` of another commit, see ``--baseline``); ``repeat``: a run that leaves
+    the tree as it was, done ``--repeat`` times (the median is the row)."""
     before = load()
     env = {"NO_COLOR": "1", **({"PYTHONPATH": str(code)} if code is not None else {})}
     # `python -m` puts the working directory first on sys.path: run from ``code`` so that its
     # package, not the one of this checkout, is imported (PYTHONPATH alone lost to the cwd)
-    t = timed(
-        [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra], env=env, cwd=code
-    )
+    argv = [*CODEMOD, cmd, str(RECIPES / f"{recipe}.yaml"), str(tree), *extra]
+    if repeat:  # the same command again changes nothing: a `preview` with `--no-cache`
+        t, runs = rows.median(lambda: timed(argv, env=env, cwd=code))
+    else:
+        t = timed(argv, env=env, cwd=code)
+        runs = [t]
     found = re.search(r"(\d[\d,]*) files? (?:would be )?changed", t.stderr)
     changed = (
         int(found.group(1).replace(",", "")) if found else 0 if "no file" in t.stderr else None
     )
-    return rows.add(name, t, files, changed, before)
+    return rows.add(name, t, files, changed, before, runs)
 
 
 def libcst_runner(
@@ -188,6 +215,12 @@ def main() -> None:
     parser.add_argument("--moves-sample", type=int, default=150, help="0: the whole tree")
     parser.add_argument("--scales", default="1000,5000,20000")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of ruff and of each --no-cache preview: the median is the row",
+    )
     parser.add_argument("--skip", default="", help="comma-separated scenario numbers to skip")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument(
@@ -209,7 +242,7 @@ def main() -> None:
     all_files = files_of(std)
     jobs = len(os.sched_getaffinity(0))
     j = ["--jobs", str(jobs)]
-    rows = Rows()
+    rows = Rows(max(1, args.repeat))
     print(f"stdlib copy {std}: {len(all_files):,} files; {jobs} cores; load {load()}")
 
     scratch = Path(tempfile.mkdtemp(prefix="codemod-scenarios-"))
@@ -250,6 +283,7 @@ def main() -> None:
                     n,
                     "--no-cache",
                     *j,
+                    repeat=True,
                 )
                 if baseline is not None:
                     ours(rows, "preview", recipe, sample, f"same at {args.baseline}", n,
@@ -272,7 +306,8 @@ def main() -> None:
             n = len(all_files)
             print(f"\n3. rename_kwarg over the whole tree ({n} files)")
             ruff(rows, std, "ruff", n)
-            ours(rows, "preview", KWARG, std, f"codemod preview {KWARG}", n, "--no-cache", *j)
+            ours(rows, "preview", KWARG, std, f"codemod preview {KWARG}", n, "--no-cache", *j,
+                 repeat=True)  # fmt: skip
         if "5" not in skip:
             print("\n5. scaling of 3.")
             for size in [int(s) for s in args.scales.split(",") if s]:
