@@ -95,6 +95,7 @@ class Rows:
     def __init__(self, repeat: int = 1) -> None:
         self.rows: list[dict[str, object]] = []
         self.repeat = repeat  # runs of ours and of ruff per row: the median (by wall) is kept
+        self.paths: dict[str, set[str]] = {}  # row name -> the files its diff changes
 
     def add(
         self,
@@ -164,7 +165,23 @@ def ours(
     changed = (
         int(found.group(1).replace(",", "")) if found else 0 if "no file" in t.stderr else None
     )
-    return rows.add(name, t, files, changed, before, runs)
+    rows.add(name, t, files, changed, before, runs)
+    if cmd == "preview":  # the files it would change, to compare with LibCST's runner
+        rows.paths[name] = diff_paths(t.stdout)
+    return t
+
+
+def diff_paths(patch: str, root: Path | None = None) -> set[str]:
+    """The files a unified diff changes (its ``+++ `` headers, ``b/``, ``./`` and ``root/``
+    dropped)."""
+    out = set()
+    for line in patch.splitlines():
+        if line.startswith("+++ "):
+            path = line[4:].split("\t")[0]
+            for prefix in ("b/", "./", f"{root}/" if root else "b/"):
+                path = path.removeprefix(prefix)
+            out.add(path)
+    return out
 
 
 def libcst_runner(
@@ -202,7 +219,10 @@ def libcst_runner(
         # `-u` makes the runner print a diff per changed file instead of writing it (as our
         # `preview` does): count the diffs' `+++` headers, not changed files on disk
         changed = len({line for line in t.stdout.splitlines() if line.startswith("+++ ")})
-        return rows.add(name, t, files, changed, before)
+        rows.add(name, t, files, changed, before)
+        rows.paths[name] = diff_paths(t.stdout, work / "t")
+        rows.rows[-1]["paths"] = sorted(rows.paths[name])
+        return t
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -292,6 +312,11 @@ def main() -> None:
                     libcst_runner(
                         rows, sample, old, new, f"libcst.tool rename {old} -> {new}", n, jobs
                     )
+                    mine = rows.paths[f"codemod preview {recipe}"]
+                    theirs = rows.paths[f"libcst.tool rename {old} -> {new}"]
+                    for label, only_in in (("ours", mine - theirs), ("the runner", theirs - mine)):
+                        if only_in:
+                            print(f"    changed by {label} only: {', '.join(sorted(only_in))}")
             if "4" not in skip:
                 recipe = next((m[0] for m in MOVES if m[0] in only), MOVES[1][0])
                 print(f"\n4. re-runs of {recipe} on a copy of that tree")
