@@ -39,8 +39,11 @@ from codemods.analysis.imports import (
     import_from_module,
     import_from_stmt,
     iter_imports,
+    line_comment,
     mentions,
     rewrite_path_string,
+    with_line_comment,
+    without_alias,
 )
 from codemods.analysis.isort_settings import DEFAULT as DEFAULT_ISORT
 from codemods.analysis.isort_settings import IsortSettings, settings_for
@@ -283,6 +286,18 @@ class MoveTransformer(cst.CSTTransformer):
             return  # an earlier insertion in this block already binds it
         added |= wanted
         self._insert.setdefault(id(found.line), []).append(line)
+
+    def move_name_out(
+        self,
+        found: FoundImport,
+        node: cst.ImportFrom | cst.Import,
+        index: int,
+        line: cst.SimpleStatementLine,
+    ) -> None:
+        """Drop the ``index``-th name of the import ``node`` and add ``line`` (its new import)
+        right after it, ending in the comment that was on the dropped name's line."""
+        self.replace_import(found, without_alias(node, index))
+        self.insert_after(found, with_line_comment(line, line_comment(node, index)))
 
     def replace_node(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
         self._nodes[id(node)] = new

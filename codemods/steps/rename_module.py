@@ -19,9 +19,7 @@ from codemods.analysis.imports import (
     import_from_stmt,
     import_module_stmt,
     import_stmt,
-    line_comment,
     with_asname,
-    with_line_comment,
     without_alias,
 )
 from codemods.analysis.move_edits import module_move_edits
@@ -230,9 +228,7 @@ class _ModuleMover(MoveTransformer):
                     found, node.with_changes(**self.from_changes(node, parent), names=[new_alias])
                 )
             else:
-                self.replace_import(found, without_alias(node, index))
-                moved = import_module_stmt(target, binding)  # the name's line comment with it
-                self.insert_after(found, with_line_comment(moved, line_comment(node, index)))
+                self.move_name_out(found, node, index, import_module_stmt(target, binding))
             self.verify_target(found, target, [])
             return
 

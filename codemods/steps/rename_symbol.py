@@ -26,13 +26,11 @@ from codemods.analysis.imports import (
     import_from_stmt,
     import_module_stmt,
     import_stmt,
-    line_comment,
     mentions,
     parse_symbol,
     rename_in_annotation,
     replace_string_value,
     with_asname,
-    with_line_comment,
     without_alias,
 )
 from codemods.analysis.moves import FoundImport, MoveTransformer
@@ -391,10 +389,9 @@ class _SymbolMover(MoveTransformer):
                 node.with_changes(**self.from_changes(node, new.module), names=[new_alias]),
             )
         else:
-            self.replace_import(found, without_alias(node, index))
-            moved = self.from_stmt_like(node, new.module, new.name, new_as)
-            # the comment on the moved name's line goes with it
-            self.insert_after(found, with_line_comment(moved, line_comment(node, index)))
+            self.move_name_out(
+                found, node, index, self.from_stmt_like(node, new.module, new.name, new_as)
+            )
         if rename_to is not None:
             self._renamed_bindings[binding] = rename_to
             self.type_comment_renames[binding] = rename_to
@@ -514,8 +511,7 @@ class _SymbolMover(MoveTransformer):
                         node.with_changes(**self.from_changes(node, parent), names=[new_alias]),
                     )
                 else:
-                    self.replace_import(found, without_alias(node, index))
-                    self.insert_after(found, import_module_stmt(new.module, binding))
+                    self.move_name_out(found, node, index, import_module_stmt(new.module, binding))
             if new.name != old.name:
                 for ref in moved:
                     attribute = self._attr_of(ref.node)
