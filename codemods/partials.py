@@ -36,6 +36,7 @@ from codemods.engine.run import finish
 from codemods.engine.shard import Shard, files_digest
 from codemods.errors import CodemodError, ExitCode
 from codemods.output import Output
+from codemods.undoing import close_recording
 
 FORMAT = "codemod-partial/1"
 _KEYS = (
@@ -318,11 +319,7 @@ def _write_journaled(
             done.append(result)
         return done
     finally:
-        run = recorder.finish(written)
-        for path in recorder.outside:
-            out.note(f"{path} is outside {recorder.root}: `codemod undo` cannot restore it")
-        if run is not None and out.verbose:
-            out.note(f"recorded as run {run.id}: `codemod undo` takes it back")
+        close_recording(recorder, written, out)
 
 
 def _write_patch_bytes(target: Path, patch: bytes, count: int, out: Output) -> None:

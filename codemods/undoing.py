@@ -18,6 +18,16 @@ from codemods.errors import CodemodError, ExitCode
 from codemods.output import Output
 
 
+def close_recording(recorder: journal.Recorder, written: list[Path], out: Output) -> None:
+    """End a writing run's journal (:meth:`~codemods.engine.journal.Recorder.finish`: only the
+    files really written are kept) and say what ``codemod undo`` will and will not restore."""
+    run = recorder.finish(written)
+    for path in recorder.outside:
+        out.note(f"{path} is outside {recorder.root}: `codemod undo` cannot restore it")
+    if run is not None and out.verbose:
+        out.note(f"recorded as run {run.id}: `codemod undo` takes it back")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 

@@ -44,6 +44,7 @@ from codemods.recipe import Recipe, RecipeLoader
 from codemods.recipe.models import FileFilter
 from codemods.recipe.select import select_steps
 from codemods.review import Attribute, review
+from codemods.undoing import close_recording
 
 
 @dataclass
@@ -429,11 +430,7 @@ def _write_pending(
         return _review_and_write(pending, out, attribute, write_one, recorder)
     finally:
         if recorder is not None:
-            run = recorder.finish(written)
-            for path in recorder.outside:
-                out.note(f"{path} is outside {recorder.root}: `codemod undo` cannot restore it")
-            if run is not None and out.verbose:
-                out.note(f"recorded as run {run.id}: `codemod undo` takes it back")
+            close_recording(recorder, written, out)
 
 
 def _review_and_write(

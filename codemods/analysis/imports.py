@@ -202,8 +202,8 @@ def _last_comma(
     and comment stay and the parenthesis closes on the next line as it did.
     """
     own, gone = before.comma, removed.comma
-    own_line = (
-        own.whitespace_after.first_line
+    own_after = (  # the kept name's comma ends its line (a comment may sit there)
+        own.whitespace_after
         if isinstance(own, cst.Comma)
         and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
         else None
@@ -211,26 +211,23 @@ def _last_comma(
     if isinstance(gone, cst.Comma) and isinstance(
         gone.whitespace_after, cst.ParenthesizedWhitespace
     ):
-        first_line = own_line if own_line is not None else cst.TrailingWhitespace()
+        first_line = own_after.first_line if own_after is not None else cst.TrailingWhitespace()
         layout = gone.whitespace_after.with_changes(first_line=first_line)
         return before.with_changes(comma=gone.with_changes(whitespace_after=layout)), node
     if (
-        own_line is not None
-        and own_line.comment is not None
+        isinstance(own, cst.Comma)
+        and own_after is not None
+        and own_after.first_line.comment is not None
         and isinstance(node, cst.ImportFrom)
         and node.rpar is not None
-        and isinstance(own, cst.Comma)
-        and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
     ):
         closing = node.rpar.whitespace_before
         last_line = (
             closing.last_line
             if isinstance(closing, cst.ParenthesizedWhitespace)
-            else own.whitespace_after.last_line
+            else own_after.last_line
         )
-        comma = own.with_changes(
-            whitespace_after=own.whitespace_after.with_changes(last_line=last_line)
-        )
+        comma = own.with_changes(whitespace_after=own_after.with_changes(last_line=last_line))
         rpar = node.rpar.with_changes(whitespace_before=cst.SimpleWhitespace(""))
         return before.with_changes(comma=comma), node.with_changes(rpar=rpar)
     return before.with_changes(comma=gone), node

@@ -425,7 +425,7 @@ def project_state(
     return h.digest()
 
 
-def import_path_state(project: Collection[str] = ()) -> bytes:
+def import_path_state(project: Collection[str]) -> bytes:
     """The interpreter's import path as it stands: each ``sys.path`` folder with its mtime.
 
     A result that asked the project may also have asked whether a module is importable here
